@@ -1,0 +1,241 @@
+package io.framegrid.gpunode.media;
+
+import static org.bytedeco.ffmpeg.global.avutil.AVMEDIA_TYPE_AUDIO;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.bytedeco.ffmpeg.avformat.AVFormatContext;
+import org.bytedeco.ffmpeg.global.avutil;
+import org.bytedeco.javacv.FFmpegFrameGrabber;
+import org.bytedeco.javacv.Frame;
+import org.bytedeco.javacv.FrameGrabber;
+import org.bytedeco.javacv.OpenCVFrameConverter;
+import org.bytedeco.opencv.opencv_core.Mat;
+
+/**
+ * Probes and decodes anything FFmpeg reads (MP4, MOV, AVI, MKV, Motion JPEG 2000, ...) into BGR frames.
+ *
+ * <p>Instances are stateless apart from the frame cache and may be shared; each call opens its own grabber.
+ */
+public final class MediaDecoder {
+
+    static {
+        // FFmpeg's own log goes to stderr at "info" otherwise; errors still surface as MediaException.
+        avutil.av_log_set_level(avutil.AV_LOG_ERROR);
+    }
+
+    private final FrameCache cache;
+
+    public MediaDecoder(FrameCache cache) {
+        this.cache = cache;
+    }
+
+    public MediaDecoder() {
+        this(FrameCache.NONE);
+    }
+
+    /** Container, codecs, duration, fps, size and audio tracks of a file. */
+    public MediaInfo probe(Path file) {
+        try (FFmpegFrameGrabber grabber = open(file)) {
+            return describe(grabber);
+        } catch (FrameGrabber.Exception e) {
+            throw new MediaException("cannot probe " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Decodes the sampled frames of a file, in presentation order, into {@code consumer}.
+     *
+     * @return the number of frames delivered
+     * @throws MediaException when the file is missing, not media, has no video, or ends early (truncated)
+     */
+    public long decode(Path file, FrameSampling sampling, FrameConsumer consumer) {
+        try (FFmpegFrameGrabber grabber = open(file);
+                OpenCVFrameConverter.ToMat converter = new OpenCVFrameConverter.ToMat()) {
+            MediaInfo info = describe(grabber);
+            if (!info.hasVideo()) {
+                throw new MediaException(file + " has no video stream");
+            }
+            String key = cacheKey(file);
+            if (sampling instanceof FrameSampling.EveryNth every) {
+                return decodeSequential(file, grabber, converter, info, every.n(), key, consumer);
+            }
+            if (sampling instanceof FrameSampling.Range range) {
+                return decodeRange(grabber, converter, info, range, key, consumer);
+            }
+            return decodeAtTimestamps(grabber, converter, info, (FrameSampling.AtTimestamps) sampling, key, consumer);
+        } catch (FrameGrabber.Exception e) {
+            throw new MediaException("cannot decode " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Decodes and keeps copies of the sampled frames; mind the memory on long videos. */
+    public List<DecodedFrame> decodeToList(Path file, FrameSampling sampling) {
+        List<DecodedFrame> frames = new ArrayList<>();
+        decode(file, sampling, f -> frames.add(f.copy()));
+        return frames;
+    }
+
+    private long decodeSequential(Path file, FFmpegFrameGrabber grabber, OpenCVFrameConverter.ToMat converter,
+            MediaInfo info, int n, String key, FrameConsumer consumer) throws FrameGrabber.Exception {
+        long index = 0;
+        long delivered = 0;
+        boolean stopped = false;
+        while (true) {
+            boolean wanted = index % n == 0;
+            // Frames we skip are decoded (the codec needs them) but not colour-converted.
+            Frame frame = grabber.grabFrame(false, true, wanted, false, false);
+            if (frame == null) {
+                break;
+            }
+            if (frame.image == null) {
+                continue;
+            }
+            if (wanted) {
+                Mat mat = converter.convert(frame);
+                cache.put(key, index, mat);
+                delivered++;
+                if (!consumer.accept(new DecodedFrame(index, frame.timestamp, mat))) {
+                    stopped = true;
+                    break;
+                }
+            }
+            index++;
+        }
+        if (!stopped) {
+            checkNotTruncated(file, info, index);
+        }
+        return delivered;
+    }
+
+    private long decodeRange(FFmpegFrameGrabber grabber, OpenCVFrameConverter.ToMat converter, MediaInfo info,
+            FrameSampling.Range range, String key, FrameConsumer consumer) throws FrameGrabber.Exception {
+        long index = range.from();
+        if (index > 0) {
+            // JavaCV seeks to the preceding key frame and decodes forward to the exact frame.
+            grabber.setVideoFrameNumber((int) index);
+        }
+        long delivered = 0;
+        while (index < range.toExclusive()) {
+            Frame frame = grabber.grabImage();
+            if (frame == null) {
+                break;
+            }
+            Mat mat = converter.convert(frame);
+            cache.put(key, index, mat);
+            delivered++;
+            if (!consumer.accept(new DecodedFrame(index, frame.timestamp, mat))) {
+                break;
+            }
+            index++;
+        }
+        return delivered;
+    }
+
+    private long decodeAtTimestamps(FFmpegFrameGrabber grabber, OpenCVFrameConverter.ToMat converter,
+            MediaInfo info, FrameSampling.AtTimestamps at, String key, FrameConsumer consumer)
+            throws FrameGrabber.Exception {
+        long delivered = 0;
+        for (long micros : at.micros()) {
+            grabber.setTimestamp(Math.max(0, micros), true);
+            Frame frame = grabber.grabImage();
+            if (frame == null) {
+                continue; // past the end
+            }
+            long index = Math.round(frame.timestamp * info.fps() / 1_000_000.0);
+            Mat mat = converter.convert(frame);
+            cache.put(key, index, mat);
+            delivered++;
+            if (!consumer.accept(new DecodedFrame(index, frame.timestamp, mat))) {
+                break;
+            }
+        }
+        return delivered;
+    }
+
+    /**
+     * A file cut short usually still opens (AVI, MKV, fast-start MP4) and just ends early; compare with what
+     * the container promised so that callers get an error rather than a silently short video.
+     */
+    private static void checkNotTruncated(Path file, MediaInfo info, long decoded) {
+        long expected = info.frameCount();
+        if (expected > 0 && decoded < expected * 0.95 - 1) {
+            throw new MediaException(file + " is truncated or corrupt: decoded " + decoded + " of "
+                    + expected + " frames the container declares");
+        }
+    }
+
+    static FFmpegFrameGrabber open(Path file) throws FrameGrabber.Exception {
+        if (!Files.isRegularFile(file)) {
+            throw new MediaException("no such media file: " + file);
+        }
+        try {
+            if (Files.size(file) == 0) {
+                throw new MediaException(file + " is empty");
+            }
+        } catch (IOException e) {
+            throw new MediaException("cannot read " + file + ": " + e.getMessage(), e);
+        }
+        FFmpegFrameGrabber grabber = new FFmpegFrameGrabber(file.toFile());
+        grabber.setImageMode(FrameGrabber.ImageMode.COLOR);
+        grabber.setPixelFormat(avutil.AV_PIX_FMT_BGR24);
+        // Bounded probing: garbage input fails fast instead of being scanned at length.
+        grabber.setOption("probesize", "5000000");
+        grabber.setOption("analyzeduration", "5000000");
+        try {
+            grabber.start();
+        } catch (FrameGrabber.Exception | RuntimeException e) {
+            closeQuietly(grabber);
+            throw new MediaException("cannot open " + file + " as media: " + e.getMessage(), e);
+        }
+        return grabber;
+    }
+
+    static MediaInfo describe(FFmpegFrameGrabber grabber) {
+        AVFormatContext ctx = grabber.getFormatContext();
+        int audioTracks = 0;
+        for (int i = 0; i < ctx.nb_streams(); i++) {
+            if (ctx.streams(i).codecpar().codec_type() == AVMEDIA_TYPE_AUDIO) {
+                audioTracks++;
+            }
+        }
+        boolean video = grabber.hasVideo();
+        boolean audio = grabber.hasAudio();
+        return new MediaInfo(
+                nullToEmpty(grabber.getFormat()),
+                video ? nullToEmpty(grabber.getVideoCodecName()) : "",
+                audio ? nullToEmpty(grabber.getAudioCodecName()) : "",
+                grabber.getLengthInTime() / 1_000_000.0,
+                video ? grabber.getVideoFrameRate() : 0,
+                grabber.getImageWidth(),
+                grabber.getImageHeight(),
+                video ? grabber.getLengthInVideoFrames() : 0,
+                audioTracks,
+                audio ? grabber.getSampleRate() : 0,
+                audio ? grabber.getAudioChannels() : 0);
+    }
+
+    private static String cacheKey(Path file) {
+        try {
+            return file.toAbsolutePath() + "@" + Files.size(file) + ":" + Files.getLastModifiedTime(file).toMillis();
+        } catch (IOException e) {
+            return file.toAbsolutePath().toString();
+        }
+    }
+
+    private static String nullToEmpty(String s) {
+        return s == null ? "" : s;
+    }
+
+    private static void closeQuietly(FFmpegFrameGrabber grabber) {
+        try {
+            grabber.close();
+        } catch (Exception ignored) {
+            // already failing; the open error is what the caller needs
+        }
+    }
+
+}
