@@ -1,0 +1,118 @@
+package io.framegrid.sdk;
+
+import io.framegrid.sdk.identity.IdentityAsyncClient;
+import io.framegrid.sdk.identity.IdentityClient;
+import io.grpc.CallCredentials;
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The Java SDK for internal services: one channel to a coordinator, and cheap credential-scoped views
+ * of it ({@link #withBearerToken}, {@link #withApiKey}) that share the channel.
+ *
+ * <pre>{@code
+ * try (FramegridClient client = FramegridClient.builder("localhost:9090").build()) {
+ *     TokenPair tokens = client.identity().login("ada@example.com", "s3cretpass");
+ *     User me = client.withBearerToken(tokens.getAccessToken()).identity().currentUser();
+ * }
+ * }</pre>
+ */
+public final class FramegridClient implements AutoCloseable {
+    private final ManagedChannel channel;
+    private final boolean ownsChannel;
+    private final CallCredentials credentials;
+    private final Duration deadline;
+
+    private FramegridClient(ManagedChannel channel, boolean ownsChannel, CallCredentials credentials, Duration deadline) {
+        this.channel = channel;
+        this.ownsChannel = ownsChannel;
+        this.credentials = credentials;
+        this.deadline = deadline;
+    }
+
+    public static Builder builder(String target) {
+        return new Builder(target);
+    }
+
+    /** A view whose calls carry {@code authorization: Bearer <token>}; closing it leaves the channel open. */
+    public FramegridClient withBearerToken(String accessToken) {
+        return new FramegridClient(channel, false, CallCredentialsSupport.bearer(accessToken), deadline);
+    }
+
+    /** A view whose calls carry {@code x-api-key}; closing it leaves the channel open. */
+    public FramegridClient withApiKey(String apiKey) {
+        return new FramegridClient(channel, false, CallCredentialsSupport.apiKey(apiKey), deadline);
+    }
+
+    public IdentityClient identity() {
+        return new IdentityClient(channel, credentials, deadline);
+    }
+
+    public IdentityAsyncClient identityAsync() {
+        return new IdentityAsyncClient(channel, credentials, deadline);
+    }
+
+    public ManagedChannel channel() {
+        return channel;
+    }
+
+    @Override
+    public void close() {
+        if (!ownsChannel) {
+            return;
+        }
+        channel.shutdown();
+        try {
+            if (!channel.awaitTermination(5, TimeUnit.SECONDS)) {
+                channel.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            channel.shutdownNow();
+        }
+    }
+
+    public static final class Builder {
+        private final String target;
+        private boolean tls;
+        private Duration deadline = Duration.ofSeconds(30);
+        private CallCredentials credentials;
+
+        private Builder(String target) {
+            this.target = target;
+        }
+
+        public Builder useTls() {
+            this.tls = true;
+            return this;
+        }
+
+        /** Deadline applied to every unary call (default 30 s). */
+        public Builder deadline(Duration deadline) {
+            this.deadline = deadline;
+            return this;
+        }
+
+        public Builder bearerToken(String token) {
+            this.credentials = CallCredentialsSupport.bearer(token);
+            return this;
+        }
+
+        public Builder apiKey(String apiKey) {
+            this.credentials = CallCredentialsSupport.apiKey(apiKey);
+            return this;
+        }
+
+        public FramegridClient build() {
+            NettyChannelBuilder cb = NettyChannelBuilder.forTarget(target);
+            if (tls) {
+                cb.useTransportSecurity();
+            } else {
+                cb.usePlaintext();
+            }
+            return new FramegridClient(cb.build(), true, credentials, deadline);
+        }
+    }
+}

@@ -1,0 +1,87 @@
+package io.framegrid.sdk.identity;
+
+import com.google.common.util.concurrent.FutureCallback;
+import com.google.common.util.concurrent.Futures;
+import com.google.common.util.concurrent.ListenableFuture;
+import com.google.common.util.concurrent.MoreExecutors;
+import io.framegrid.proto.identity.v1.ApiKeyRegistration;
+import io.framegrid.proto.identity.v1.GetCurrentUserRequest;
+import io.framegrid.proto.identity.v1.GetUserRequest;
+import io.framegrid.proto.identity.v1.IdentityServiceGrpc;
+import io.framegrid.proto.identity.v1.LoginRequest;
+import io.framegrid.proto.identity.v1.RefreshRequest;
+import io.framegrid.proto.identity.v1.RegisterApiKeyUserRequest;
+import io.framegrid.proto.identity.v1.RegisterRequest;
+import io.framegrid.proto.identity.v1.TokenPair;
+import io.framegrid.proto.identity.v1.UpdateUserRequest;
+import io.framegrid.proto.identity.v1.User;
+import io.framegrid.sdk.FramegridException;
+import io.grpc.CallCredentials;
+import io.grpc.Channel;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+
+/** Non-blocking identity calls; futures fail with {@link FramegridException}. Safe to call from event loops. */
+public final class IdentityAsyncClient {
+    private final Channel channel;
+    private final CallCredentials credentials;
+    private final Duration deadline;
+
+    public IdentityAsyncClient(Channel channel, CallCredentials credentials, Duration deadline) {
+        this.channel = channel;
+        this.credentials = credentials;
+        this.deadline = deadline;
+    }
+
+    public CompletableFuture<User> register(RegisterRequest request) {
+        return call(s -> s.register(request));
+    }
+
+    public CompletableFuture<ApiKeyRegistration> registerApiKeyUser(String email) {
+        return call(s -> s.registerApiKeyUser(RegisterApiKeyUserRequest.newBuilder().setEmail(email).build()));
+    }
+
+    public CompletableFuture<TokenPair> login(String login, String password) {
+        return call(s -> s.login(LoginRequest.newBuilder().setLogin(login).setPassword(password).build()));
+    }
+
+    public CompletableFuture<TokenPair> refresh(String refreshToken) {
+        return call(s -> s.refresh(RefreshRequest.newBuilder().setRefreshToken(refreshToken).build()));
+    }
+
+    public CompletableFuture<User> currentUser() {
+        return call(s -> s.getCurrentUser(GetCurrentUserRequest.getDefaultInstance()));
+    }
+
+    public CompletableFuture<User> user(String userId) {
+        return call(s -> s.getUser(GetUserRequest.newBuilder().setUserId(userId).build()));
+    }
+
+    public CompletableFuture<User> update(UpdateUserRequest request) {
+        return call(s -> s.updateUser(request));
+    }
+
+    private <T> CompletableFuture<T> call(
+            Function<IdentityServiceGrpc.IdentityServiceFutureStub, ListenableFuture<T>> body) {
+        IdentityServiceGrpc.IdentityServiceFutureStub stub = IdentityServiceGrpc.newFutureStub(channel)
+                .withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS);
+        if (credentials != null) {
+            stub = stub.withCallCredentials(credentials);
+        }
+        CompletableFuture<T> result = new CompletableFuture<>();
+        Futures.addCallback(body.apply(stub), new FutureCallback<T>() {
+            @Override
+            public void onSuccess(T value) {
+                result.complete(value);
+            }
+
+            @Override
+            public void onFailure(Throwable t) {
+                result.completeExceptionally(FramegridException.from(t));
+            }
+        }, MoreExecutors.directExecutor());
+        return result;
+    }
+}

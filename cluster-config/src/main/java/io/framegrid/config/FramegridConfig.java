@@ -1,0 +1,115 @@
+package io.framegrid.config;
+
+import io.framegrid.config.settings.ConfigException;
+import io.framegrid.config.settings.Settings;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+/** The typed view of {@link Settings}: one record per role or concern, validated once at start-up. */
+public record FramegridConfig(
+        Path dataDir,
+        Grid grid,
+        Coordinator coordinator,
+        GpuNode gpuNode,
+        Gateway gateway,
+        Metrics metrics,
+        Identity identity) {
+
+    public static FramegridConfig from(Settings s) {
+        Path dataDir = Path.of(s.getString("data-dir")).toAbsolutePath().normalize();
+        return new FramegridConfig(
+                dataDir,
+                new Grid(
+                        s.getString("grid.instance-name"),
+                        s.getString("grid.consistent-id"),
+                        s.getString("grid.local-address"),
+                        s.getPort("grid.discovery.port"),
+                        s.getInt("grid.discovery.port-range"),
+                        s.getList("grid.discovery.addresses"),
+                        s.getPort("grid.communication.port"),
+                        s.getDuration("grid.join-timeout"),
+                        s.getBoolean("grid.persistence.enabled"),
+                        positive(s, "grid.durable-region.max-size-mb"),
+                        positive(s, "grid.cache-region.max-size-mb"),
+                        s.getInt("grid.backups"),
+                        dataDir.resolve("ignite")),
+                new Coordinator(s.getString("coordinator.grpc.host"), s.getPort("coordinator.grpc.port")),
+                new GpuNode(s.getString("gpu-node.grpc.host"), s.getPort("gpu-node.grpc.port")),
+                new Gateway(
+                        s.getString("gateway.coordinator-target"),
+                        s.getString("gateway.host"),
+                        s.getPort("gateway.studio.port"),
+                        s.getPort("gateway.annotation.port"),
+                        s.getPort("gateway.reframer.port"),
+                        s.getPort("gateway.reconstruction.port"),
+                        s.getPort("gateway.detection.port"),
+                        s.getPort("gateway.admin.port"),
+                        positive(s, "gateway.max-json-body-bytes"),
+                        positive(s, "gateway.auth-rate-limit.per-minute")),
+                new Metrics(s.getBoolean("metrics.enabled"), s.getString("metrics.host"), s.getPort("metrics.port")),
+                new Identity(
+                        s.getString("identity.jwt.secret"),
+                        s.getString("identity.jwt.issuer"),
+                        s.getDuration("identity.access-token-ttl"),
+                        s.getDuration("identity.refresh-token-ttl"),
+                        s.getLong("identity.signup-credits"),
+                        positive(s, "identity.password.min-length"),
+                        s.getString("identity.admin.email"),
+                        s.getString("identity.admin.username"),
+                        s.getString("identity.admin.password")));
+    }
+
+    private static int positive(Settings s, String key) {
+        int value = s.getInt(key);
+        if (value <= 0) {
+            throw new ConfigException("'" + key + "' must be positive, got " + value);
+        }
+        return value;
+    }
+
+    /** Ignite membership, discovery and storage. */
+    public record Grid(
+            String instanceName,
+            String consistentId,
+            String localAddress,
+            int discoveryPort,
+            int discoveryPortRange,
+            List<String> discoveryAddresses,
+            int communicationPort,
+            Duration joinTimeout,
+            boolean persistenceEnabled,
+            int durableRegionMaxSizeMb,
+            int cacheRegionMaxSizeMb,
+            int backups,
+            Path workDirectory) {}
+
+    public record Coordinator(String host, int port) {}
+
+    public record GpuNode(String host, int port) {}
+
+    public record Gateway(
+            String coordinatorTarget,
+            String host,
+            int studioPort,
+            int annotationPort,
+            int reframerPort,
+            int reconstructionPort,
+            int detectionPort,
+            int adminPort,
+            int maxJsonBodyBytes,
+            int authRateLimitPerMinute) {}
+
+    public record Metrics(boolean enabled, String host, int port) {}
+
+    public record Identity(
+            String jwtSecret,
+            String jwtIssuer,
+            Duration accessTokenTtl,
+            Duration refreshTokenTtl,
+            long signupCredits,
+            int passwordMinLength,
+            String adminEmail,
+            String adminUsername,
+            String adminPassword) {}
+}

@@ -1,0 +1,79 @@
+package io.framegrid.config.grid;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.ignite.cache.CacheAtomicityMode;
+import org.apache.ignite.cache.CacheMode;
+import org.apache.ignite.cache.CacheWriteSynchronizationMode;
+import org.apache.ignite.cache.PartitionLossPolicy;
+import org.apache.ignite.configuration.CacheConfiguration;
+
+/**
+ * Every cache of the grid, defined in one place so all nodes agree on modes and regions.
+ *
+ * <p>Durable caches sit in the persistent region; caches that can be rebuilt (frames, heartbeats)
+ * go to the size-capped in-memory region where LRU eviction is allowed.
+ */
+public final class CacheCatalog {
+    public static final String DURABLE_REGION = "durable";
+    public static final String CACHE_REGION = "cache";
+
+    private final int backups;
+    private final List<CacheConfiguration<?, ?>> extra = new ArrayList<>();
+
+    public CacheCatalog(int backups) {
+        this.backups = backups;
+    }
+
+    /** Lets a domain module contribute caches of its own before the grid starts. */
+    public CacheCatalog add(CacheConfiguration<?, ?> configuration) {
+        extra.add(configuration);
+        return this;
+    }
+
+    public List<CacheConfiguration<?, ?>> all() {
+        List<CacheConfiguration<?, ?>> all = new ArrayList<>();
+        // Identity writes touch several caches at once (user + unique indexes), hence transactional.
+        all.add(durableTransactional(CacheNames.USERS));
+        all.add(durableTransactional(CacheNames.USER_EMAILS));
+        all.add(durableTransactional(CacheNames.USER_NAMES));
+        all.add(durableTransactional(CacheNames.USER_NUMERIC_IDS));
+        all.add(durableTransactional(CacheNames.API_KEYS));
+        all.add(durableTransactional(CacheNames.REFRESH_TOKENS));
+        all.add(durableTransactional(CacheNames.REFRESH_FAMILIES));
+        all.add(durableTransactional(CacheNames.CLUSTER_SECRETS));
+        all.addAll(extra);
+        return all;
+    }
+
+    /** A partitioned, backed-up, persistent cache with ACID transactions. */
+    public <K, V> CacheConfiguration<K, V> durableTransactional(String name) {
+        return new CacheConfiguration<K, V>(name)
+                .setCacheMode(CacheMode.PARTITIONED)
+                .setBackups(backups)
+                .setAtomicityMode(CacheAtomicityMode.TRANSACTIONAL)
+                .setWriteSynchronizationMode(CacheWriteSynchronizationMode.FULL_SYNC)
+                .setPartitionLossPolicy(PartitionLossPolicy.READ_WRITE_SAFE)
+                .setDataRegionName(DURABLE_REGION);
+    }
+
+    /** A partitioned, persistent cache for single-key atomic updates. */
+    public <K, V> CacheConfiguration<K, V> durableAtomic(String name) {
+        return new CacheConfiguration<K, V>(name)
+                .setCacheMode(CacheMode.PARTITIONED)
+                .setBackups(backups)
+                .setAtomicityMode(CacheAtomicityMode.ATOMIC)
+                .setWriteSynchronizationMode(CacheWriteSynchronizationMode.FULL_SYNC)
+                .setPartitionLossPolicy(PartitionLossPolicy.READ_WRITE_SAFE)
+                .setDataRegionName(DURABLE_REGION);
+    }
+
+    /** An in-memory, evictable cache in the size-capped region. */
+    public <K, V> CacheConfiguration<K, V> evictable(String name) {
+        return new CacheConfiguration<K, V>(name)
+                .setCacheMode(CacheMode.PARTITIONED)
+                .setBackups(0)
+                .setAtomicityMode(CacheAtomicityMode.ATOMIC)
+                .setDataRegionName(CACHE_REGION);
+    }
+}

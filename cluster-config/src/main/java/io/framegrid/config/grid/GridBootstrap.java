@@ -1,0 +1,140 @@
+package io.framegrid.config.grid;
+
+import io.framegrid.config.FramegridConfig;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.apache.ignite.Ignite;
+import org.apache.ignite.IgniteException;
+import org.apache.ignite.Ignition;
+import org.apache.ignite.cluster.ClusterState;
+import org.apache.ignite.configuration.DataPageEvictionMode;
+import org.apache.ignite.configuration.DataRegionConfiguration;
+import org.apache.ignite.configuration.DataStorageConfiguration;
+import org.apache.ignite.configuration.IgniteConfiguration;
+import org.apache.ignite.configuration.WALMode;
+import org.apache.ignite.failure.StopNodeFailureHandler;
+import org.apache.ignite.logger.slf4j.Slf4jLogger;
+import org.apache.ignite.spi.communication.tcp.TcpCommunicationSpi;
+import org.apache.ignite.spi.discovery.tcp.TcpDiscoverySpi;
+import org.apache.ignite.spi.discovery.tcp.ipfinder.vm.TcpDiscoveryVmIpFinder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Starts this JVM's Ignite node from the typed configuration.
+ *
+ * <p>Coordinators are server nodes that own the durable data; gpu-nodes join as client nodes so
+ * that killing one never loses data or changes the baseline topology.
+ */
+public final class GridBootstrap {
+    private static final Logger log = LoggerFactory.getLogger(GridBootstrap.class);
+    public static final String ROLE_ATTRIBUTE = "framegrid.role";
+
+    private final FramegridConfig.Grid grid;
+    private final CacheCatalog catalog;
+
+    public GridBootstrap(FramegridConfig.Grid grid, CacheCatalog catalog) {
+        this.grid = grid;
+        this.catalog = catalog;
+    }
+
+    /** Starts a server node, activating the cluster when this is the first node of a fresh or restarted cluster. */
+    public Ignite startServer(String role, Map<String, ?> attributes) {
+        Ignite ignite = start(false, role, attributes);
+        if (ignite.cluster().state() != ClusterState.ACTIVE) {
+            ignite.cluster().state(ClusterState.ACTIVE);
+        }
+        // Nodes joining or leaving change the baseline at once; with backups, data stays available.
+        ignite.cluster().baselineAutoAdjustEnabled(true);
+        ignite.cluster().baselineAutoAdjustTimeout(0);
+        return ignite;
+    }
+
+    /** Starts a client node that holds no data and whose death costs the grid nothing. */
+    public Ignite startClient(String role, Map<String, ?> attributes) {
+        return start(true, role, attributes);
+    }
+
+    private Ignite start(boolean client, String role, Map<String, ?> attributes) {
+        IgniteConfiguration cfg = configuration(client, role, attributes);
+        log.info("Starting Ignite {} node '{}' (role {}, discovery {}, work dir {})",
+                client ? "client" : "server", cfg.getIgniteInstanceName(), role, grid.discoveryAddresses(),
+                grid.workDirectory());
+        try {
+            return Ignition.start(cfg);
+        } catch (IgniteException e) {
+            throw new IllegalStateException("Grid node failed to start: " + e.getMessage(), e);
+        }
+    }
+
+    IgniteConfiguration configuration(boolean client, String role, Map<String, ?> attributes) {
+        TcpDiscoveryVmIpFinder ipFinder = new TcpDiscoveryVmIpFinder();
+        ipFinder.setAddresses(grid.discoveryAddresses().isEmpty()
+                ? List.of(grid.localAddress() + ":" + grid.discoveryPort() + ".." + (grid.discoveryPort() + grid.discoveryPortRange()))
+                : grid.discoveryAddresses());
+        TcpDiscoverySpi discovery = new TcpDiscoverySpi()
+                .setIpFinder(ipFinder)
+                .setLocalAddress(grid.localAddress())
+                .setLocalPort(grid.discoveryPort())
+                .setLocalPortRange(grid.discoveryPortRange())
+                .setJoinTimeout(grid.joinTimeout().toMillis());
+        TcpCommunicationSpi communication = new TcpCommunicationSpi();
+        communication.setLocalAddress(grid.localAddress());
+        communication.setLocalPort(grid.communicationPort());
+        communication.setLocalPortRange(20);
+
+        Map<String, Object> userAttributes = new java.util.HashMap<>(attributes);
+        userAttributes.put(ROLE_ATTRIBUTE, role);
+
+        IgniteConfiguration cfg = new IgniteConfiguration()
+                .setIgniteInstanceName(grid.instanceName())
+                .setClientMode(client)
+                .setWorkDirectory(grid.workDirectory().toString())
+                .setGridLogger(new Slf4jLogger())
+                .setMetricsLogFrequency(0)
+                .setDiscoverySpi(discovery)
+                .setCommunicationSpi(communication)
+                .setUserAttributes(userAttributes)
+                // On a 2-core machine GC pauses and busy builds look like blocked workers; stop the node, never the JVM.
+                .setFailureHandler(new StopNodeFailureHandler())
+                .setSystemWorkerBlockedTimeout(60_000)
+                .setPeerClassLoadingEnabled(false);
+        if (!grid.consistentId().isEmpty()) {
+            cfg.setConsistentId(grid.consistentId());
+        }
+        if (!client) {
+            cfg.setDataStorageConfiguration(storage());
+            List<org.apache.ignite.configuration.CacheConfiguration<?, ?>> caches = new ArrayList<>(catalog.all());
+            cfg.setCacheConfiguration(caches.toArray(new org.apache.ignite.configuration.CacheConfiguration[0]));
+        }
+        return cfg;
+    }
+
+    private DataStorageConfiguration storage() {
+        DataRegionConfiguration durable = new DataRegionConfiguration()
+                .setName(CacheCatalog.DURABLE_REGION)
+                .setInitialSize(Math.min(64L, grid.durableRegionMaxSizeMb()) << 20)
+                .setMaxSize((long) grid.durableRegionMaxSizeMb() << 20)
+                .setPersistenceEnabled(grid.persistenceEnabled())
+                .setMetricsEnabled(true);
+        DataRegionConfiguration cache = new DataRegionConfiguration()
+                .setName(CacheCatalog.CACHE_REGION)
+                .setInitialSize(Math.min(32L, grid.cacheRegionMaxSizeMb()) << 20)
+                .setMaxSize((long) grid.cacheRegionMaxSizeMb() << 20)
+                .setPersistenceEnabled(false)
+                .setPageEvictionMode(DataPageEvictionMode.RANDOM_2_LRU)
+                .setMetricsEnabled(true);
+        return new DataStorageConfiguration()
+                .setDefaultDataRegionConfiguration(new DataRegionConfiguration()
+                        .setName("default")
+                        .setInitialSize(16L << 20)
+                        .setMaxSize(64L << 20))
+                .setDataRegionConfigurations(durable, cache)
+                .setWalMode(WALMode.LOG_ONLY)
+                .setStoragePath(grid.workDirectory().resolve("db").toString())
+                .setWalPath(grid.workDirectory().resolve("wal").toString())
+                .setWalArchivePath(grid.workDirectory().resolve("wal-archive").toString())
+                .setMaxWalArchiveSize(256L << 20);
+    }
+}

@@ -1,0 +1,103 @@
+package io.framegrid.coordinator;
+
+import io.framegrid.config.FramegridConfig;
+import io.framegrid.coordinator.identity.AdminBootstrap;
+import io.framegrid.coordinator.identity.CallAuthenticator;
+import io.framegrid.coordinator.identity.ClusterSecrets;
+import io.framegrid.coordinator.identity.IdentityGrpcService;
+import io.framegrid.coordinator.identity.PasswordHasher;
+import io.framegrid.coordinator.identity.TokenService;
+import io.framegrid.coordinator.identity.UserDirectory;
+import io.framegrid.observability.Telemetry;
+import io.framegrid.proto.identity.v1.IdentityServiceGrpc;
+import io.grpc.BindableService;
+import io.grpc.Server;
+import io.grpc.ServerBuilder;
+import io.grpc.ServerInterceptors;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.protobuf.services.HealthStatusManager;
+import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.time.Clock;
+import java.util.concurrent.TimeUnit;
+import org.apache.ignite.Ignite;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The coordinator's gRPC server: public services over the grid, plus standard health and reflection. */
+public final class CoordinatorServer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(CoordinatorServer.class);
+
+    private final FramegridConfig config;
+    private final Telemetry telemetry;
+    private final HealthStatusManager health = new HealthStatusManager();
+    private final IdentityGrpcService identity;
+    private final CallAuthenticator authenticator;
+    private Server server;
+
+    public CoordinatorServer(Ignite ignite, FramegridConfig config, Telemetry telemetry, Clock clock) {
+        this.config = config;
+        this.telemetry = telemetry;
+        FramegridConfig.Identity id = config.identity();
+        UserDirectory directory = new UserDirectory(ignite, clock);
+        PasswordHasher hasher = new PasswordHasher();
+        TokenService tokens = new TokenService(ClusterSecrets.jwtSecret(ignite, id.jwtSecret()), id.jwtIssuer(),
+                id.accessTokenTtl(), id.refreshTokenTtl(), clock);
+        this.identity = new IdentityGrpcService(directory, tokens, hasher, id.passwordMinLength(), id.signupCredits());
+        this.authenticator = new CallAuthenticator(tokens, directory);
+        AdminBootstrap.ensureAdmin(directory, hasher, id, config.dataDir());
+    }
+
+    /** Adds every coordinator service to {@code sb}; tests reuse this with their own builders. */
+    public void configure(ServerBuilder<?> sb) {
+        sb.addService(ServerInterceptors.intercept(identity, authenticator));
+        sb.addService(health.getHealthService());
+        sb.addService(ProtoReflectionServiceV1.newInstance());
+        sb.intercept(telemetry.grpcServer().interceptor("coordinator"));
+        health.setStatus("", ServingStatus.SERVING);
+        health.setStatus(IdentityServiceGrpc.SERVICE_NAME, ServingStatus.SERVING);
+    }
+
+    public CoordinatorServer start() {
+        NettyServerBuilder sb = NettyServerBuilder.forAddress(
+                new InetSocketAddress(config.coordinator().host(), config.coordinator().port()));
+        configure(sb);
+        try {
+            server = sb.build().start();
+        } catch (IOException e) {
+            throw new UncheckedIOException("Coordinator gRPC server cannot bind " + config.coordinator().host() + ":"
+                    + config.coordinator().port(), e);
+        }
+        log.info("Coordinator gRPC server listening on {}", server.getListenSockets());
+        return this;
+    }
+
+    public int port() {
+        return server.getPort();
+    }
+
+    /** Health service state, so drain can be signalled before the server stops. */
+    public HealthStatusManager health() {
+        return health;
+    }
+
+    @Override
+    public void close() {
+        if (server == null) {
+            return;
+        }
+        health.enterTerminalState();
+        server.shutdown();
+        try {
+            if (!server.awaitTermination(5, TimeUnit.SECONDS)) {
+                server.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            server.shutdownNow();
+        }
+    }
+}
