@@ -1,0 +1,17 @@
+package io.framegrid.gpunode.inference;
+
+import io.framegrid.gpunode.models.ModelManifest;
+import java.util.List;
+import org.bytedeco.opencv.opencv_core.Mat;
+
+/** A loaded model that finds objects in BGR images. Implementations are thread-safe. */
+public interface Detector extends AutoCloseable {
+
+    ModelManifest manifest();
+
+    /** Detections per image, in input order, keeping those with confidence ≥ {@code threshold}. */
+    List<List<Detection>> detect(List<Mat> images, float threshold);
+
+    @Override
+    void close();
+}

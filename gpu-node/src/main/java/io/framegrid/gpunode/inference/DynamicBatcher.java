@@ -1,0 +1,124 @@
+package io.framegrid.gpunode.inference;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+
+/**
+ * Groups concurrent requests for one model into batches: a dispatch starts when {@code maxBatchSize} requests
+ * wait or when the oldest waiting one has waited {@code maxQueueDelay}. One worker thread per batcher runs the
+ * batches in order; callers get futures.
+ */
+public final class DynamicBatcher<I, O> implements AutoCloseable {
+
+    private record Pending<I, O>(I item, long enqueuedNanos, CompletableFuture<BatchResult<O>> future) {
+    }
+
+    private final String model;
+    private final BatchSettings settings;
+    private final Function<List<I>, List<O>> handler;
+    private final BatchingMetrics metrics;
+    private final BlockingQueue<Pending<I, O>> queue;
+    private final Thread worker;
+    private volatile boolean closed;
+
+    /** @param handler runs one batch; must return one output per input, in order */
+    public DynamicBatcher(String model, BatchSettings settings, Function<List<I>, List<O>> handler,
+            BatchingMetrics metrics) {
+        this.model = model;
+        this.settings = settings;
+        this.handler = handler;
+        this.metrics = metrics;
+        this.queue = new ArrayBlockingQueue<>(settings.maxQueueSize());
+        this.worker = new Thread(this::loop, "framegrid-batcher-" + model);
+        worker.setDaemon(true);
+        worker.start();
+    }
+
+    /** Queues one request; the future fails with {@link RejectedExecutionException} when the queue is full. */
+    public CompletableFuture<BatchResult<O>> submit(I item) {
+        CompletableFuture<BatchResult<O>> future = new CompletableFuture<>();
+        if (closed || !queue.offer(new Pending<>(item, System.nanoTime(), future))) {
+            metrics.requests.labelValues(model, "rejected").inc();
+            future.completeExceptionally(new RejectedExecutionException(
+                    closed ? "batcher for " + model + " is closed"
+                            : "queue for " + model + " is full (" + settings.maxQueueSize() + " waiting)"));
+        }
+        return future;
+    }
+
+    private void loop() {
+        List<Pending<I, O>> batch = new ArrayList<>(settings.maxBatchSize());
+        while (!closed) {
+            try {
+                batch.clear();
+                Pending<I, O> first = queue.poll(100, TimeUnit.MILLISECONDS);
+                if (first == null) {
+                    continue;
+                }
+                batch.add(first);
+                long deadline = first.enqueuedNanos() + settings.maxQueueDelay().toNanos();
+                while (batch.size() < settings.maxBatchSize()) {
+                    long wait = deadline - System.nanoTime();
+                    Pending<I, O> next = wait > 0 ? queue.poll(wait, TimeUnit.NANOSECONDS) : queue.poll();
+                    if (next == null) {
+                        break;
+                    }
+                    batch.add(next);
+                }
+                dispatch(batch);
+            } catch (InterruptedException e) {
+                break;
+            }
+        }
+        Pending<I, O> left;
+        while ((left = queue.poll()) != null) {
+            left.future().completeExceptionally(new RejectedExecutionException("batcher for " + model + " closed"));
+        }
+    }
+
+    private void dispatch(List<Pending<I, O>> batch) {
+        long start = System.nanoTime();
+        List<I> items = new ArrayList<>(batch.size());
+        for (Pending<I, O> p : batch) {
+            items.add(p.item());
+            metrics.queueSeconds.labelValues(model).observe((start - p.enqueuedNanos()) / 1e9);
+        }
+        metrics.batchSize.labelValues(model).observe(batch.size());
+        try {
+            List<O> outputs = handler.apply(items);
+            if (outputs.size() != items.size()) {
+                throw new IllegalStateException("batch handler returned " + outputs.size() + " results for "
+                        + items.size() + " requests");
+            }
+            long run = System.nanoTime() - start;
+            metrics.inferenceSeconds.labelValues(model).observe(run / 1e9);
+            for (int i = 0; i < batch.size(); i++) {
+                Pending<I, O> p = batch.get(i);
+                metrics.requests.labelValues(model, "ok").inc();
+                p.future().complete(new BatchResult<>(outputs.get(i), start - p.enqueuedNanos(), run, batch.size()));
+            }
+        } catch (RuntimeException e) {
+            for (Pending<I, O> p : batch) {
+                metrics.requests.labelValues(model, "error").inc();
+                p.future().completeExceptionally(e);
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        worker.interrupt();
+        try {
+            worker.join(5_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,104 @@
+package io.framegrid.gpunode.kernels;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import jcuda.driver.CUcontext;
+import jcuda.driver.CUdevice;
+import jcuda.driver.JCudaDriver;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Decides once, at construction, whether the CUDA kernels can run here, and hands out the matching
+ * {@link FrameKernels}. Without a driver, a device or the packaged PTX every call goes to the CPU twin.
+ *
+ * <p>JCuda throws {@link UnsatisfiedLinkError} on the first call without a driver and {@link NoClassDefFoundError}
+ * on later ones, so the probe catches {@link LinkageError} here and the answer is remembered.
+ */
+public final class ComputeDevice {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ComputeDevice.class);
+    static final String[] MODULES = {"preprocess", "histogram", "inpaint", "framediff"};
+
+    private final FrameKernels kernels;
+    private final String description;
+
+    private ComputeDevice(FrameKernels kernels, String description) {
+        this.kernels = kernels;
+        this.description = description;
+    }
+
+    /** Probes CUDA (unless {@code allowCuda} is false) and falls back to the CPU twins. */
+    public static ComputeDevice detect(boolean allowCuda) {
+        if (!allowCuda) {
+            return cpu("CUDA disabled by configuration");
+        }
+        Map<String, byte[]> ptx = new LinkedHashMap<>();
+        for (String module : MODULES) {
+            byte[] code = loadPtx(module);
+            if (code == null) {
+                return cpu("PTX for '" + module + "' not packaged (built without nvcc)");
+            }
+            ptx.put(module, code);
+        }
+        try {
+            JCudaDriver.setExceptionsEnabled(true);
+            JCudaDriver.cuInit(0);
+            int[] count = new int[1];
+            JCudaDriver.cuDeviceGetCount(count);
+            if (count[0] == 0) {
+                return cpu("no CUDA device");
+            }
+            CUdevice device = new CUdevice();
+            JCudaDriver.cuDeviceGet(device, 0);
+            byte[] name = new byte[256];
+            JCudaDriver.cuDeviceGetName(name, name.length, device);
+            CUcontext context = new CUcontext();
+            JCudaDriver.cuCtxCreate(context, 0, device);
+            String deviceName = new String(name, java.nio.charset.StandardCharsets.US_ASCII).trim().replace("\0", "");
+            LOG.info("CUDA kernels on {}", deviceName);
+            return new ComputeDevice(new CudaFrameKernels(context, ptx), "cuda: " + deviceName);
+        } catch (LinkageError | RuntimeException e) {
+            return cpu("CUDA unavailable: " + e);
+        }
+    }
+
+    /** CPU twins only (tests, benchmarks of the twins). */
+    public static ComputeDevice cpuOnly() {
+        return new ComputeDevice(new CpuFrameKernels(), "cpu");
+    }
+
+    private static ComputeDevice cpu(String reason) {
+        LOG.info("Kernels run on the CPU twins: {}", reason);
+        return new ComputeDevice(new CpuFrameKernels(), "cpu (" + reason + ")");
+    }
+
+    private static byte[] loadPtx(String module) {
+        try (InputStream in = ComputeDevice.class.getResourceAsStream("ptx/" + module + ".ptx")) {
+            if (in == null) {
+                return null;
+            }
+            byte[] text = in.readAllBytes();
+            // cuModuleLoadData wants a NUL-terminated image.
+            byte[] image = new byte[text.length + 1];
+            System.arraycopy(text, 0, image, 0, text.length);
+            return image;
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    public boolean cudaAvailable() {
+        return kernels instanceof CudaFrameKernels;
+    }
+
+    public FrameKernels kernels() {
+        return kernels;
+    }
+
+    public String description() {
+        return description;
+    }
+}
