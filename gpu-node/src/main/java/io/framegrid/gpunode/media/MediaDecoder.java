@@ -1,6 +1,7 @@
 package io.framegrid.gpunode.media;
 
 import static org.bytedeco.ffmpeg.global.avutil.AVMEDIA_TYPE_AUDIO;
+import static org.bytedeco.ffmpeg.global.avutil.AVMEDIA_TYPE_VIDEO;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -162,7 +163,8 @@ public final class MediaDecoder {
      */
     private static void checkNotTruncated(Path file, MediaInfo info, long decoded) {
         long expected = info.frameCount();
-        if (expected > 0 && decoded < expected * 0.95 - 1) {
+        // Only a header count is trustworthy; a duration estimate (MKV) can be off by the audio tail.
+        if (info.frameCountDeclared() && expected > 0 && decoded < expected * 0.95 - 1) {
             throw new MediaException(file + " is truncated or corrupt: decoded " + decoded + " of "
                     + expected + " frames the container declares");
         }
@@ -197,9 +199,21 @@ public final class MediaDecoder {
     static MediaInfo describe(FFmpegFrameGrabber grabber) {
         AVFormatContext ctx = grabber.getFormatContext();
         int audioTracks = 0;
+        long declaredFrames = 0;
         for (int i = 0; i < ctx.nb_streams(); i++) {
-            if (ctx.streams(i).codecpar().codec_type() == AVMEDIA_TYPE_AUDIO) {
+            int type = ctx.streams(i).codecpar().codec_type();
+            if (type == AVMEDIA_TYPE_AUDIO) {
                 audioTracks++;
+            } else if (type == AVMEDIA_TYPE_VIDEO && declaredFrames == 0) {
+                // The header's count (AVI) or the video stream's own duration (MP4/MOV) survive truncation;
+                // the container duration does not, and in MKV it includes the audio tail.
+                var stream = ctx.streams(i);
+                declaredFrames = stream.nb_frames();
+                if (declaredFrames <= 0 && stream.duration() > 0 && stream.duration() != avutil.AV_NOPTS_VALUE
+                        && stream.avg_frame_rate().den() > 0) {
+                    double seconds = stream.duration() * avutil.av_q2d(stream.time_base());
+                    declaredFrames = Math.round(seconds * avutil.av_q2d(stream.avg_frame_rate()));
+                }
             }
         }
         boolean video = grabber.hasVideo();
@@ -212,7 +226,8 @@ public final class MediaDecoder {
                 video ? grabber.getVideoFrameRate() : 0,
                 grabber.getImageWidth(),
                 grabber.getImageHeight(),
-                video ? grabber.getLengthInVideoFrames() : 0,
+                video ? (declaredFrames > 0 ? declaredFrames : grabber.getLengthInVideoFrames()) : 0,
+                declaredFrames > 0,
                 audioTracks,
                 audio ? grabber.getSampleRate() : 0,
                 audio ? grabber.getAudioChannels() : 0);

@@ -5,7 +5,8 @@ package io.framegrid.gpunode.media;
  *
  * @param container     FFmpeg demuxer name, e.g. {@code avi} or {@code mov,mp4,m4a,3gp,3g2,mj2}
  * @param videoCodec    video codec name, or empty when there is no video stream
- * @param frameCount    frame count from the container (an estimate for some formats; decoding is exact)
+ * @param frameCount    frame count: from the container header when {@code frameCountDeclared}, else estimated
+ *                      from duration × fps (decoding is exact)
  * @param audioTracks   number of audio streams
  */
 public record MediaInfo(
@@ -17,6 +18,7 @@ public record MediaInfo(
         int width,
         int height,
         long frameCount,
+        boolean frameCountDeclared,
         int audioTracks,
         int audioSampleRate,
         int audioChannels) {
