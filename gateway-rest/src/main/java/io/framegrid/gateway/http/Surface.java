@@ -1,0 +1,35 @@
+package io.framegrid.gateway.http;
+
+import com.linecorp.armeria.common.HttpStatus;
+import io.grpc.Status;
+
+/**
+ * One REST surface's conventions: its name (for metrics), error format, and which HTTP status a
+ * gRPC failure becomes there, following what each spec documents.
+ */
+public record Surface(String name, ErrorFormat errors, HttpStatus validationStatus, HttpStatus conflictStatus) {
+    public static final Surface STUDIO = new Surface("studio", ErrorFormat.ERROR_WITH_DETAILS,
+            HttpStatus.UNPROCESSABLE_ENTITY, HttpStatus.BAD_REQUEST);
+    public static final Surface ANNOTATION = new Surface("annotation", ErrorFormat.STATUS_MESSAGE,
+            HttpStatus.BAD_REQUEST, HttpStatus.CONFLICT);
+    public static final Surface REFRAMER = new Surface("reframer", ErrorFormat.DETAIL,
+            HttpStatus.BAD_REQUEST, HttpStatus.BAD_REQUEST);
+    public static final Surface RECONSTRUCTION = new Surface("reconstruction", ErrorFormat.DETAIL,
+            HttpStatus.UNPROCESSABLE_ENTITY, HttpStatus.BAD_REQUEST);
+    public static final Surface DETECTION = new Surface("detection", ErrorFormat.ERROR_CODE_MESSAGE,
+            HttpStatus.BAD_REQUEST, HttpStatus.BAD_REQUEST);
+
+    public HttpStatus httpStatus(Status.Code code) {
+        switch (code) {
+            case INVALID_ARGUMENT: case OUT_OF_RANGE: return validationStatus;
+            case FAILED_PRECONDITION: return HttpStatus.BAD_REQUEST;
+            case ALREADY_EXISTS: return conflictStatus;
+            case UNAUTHENTICATED: return HttpStatus.UNAUTHORIZED;
+            case PERMISSION_DENIED: return HttpStatus.FORBIDDEN;
+            case NOT_FOUND: return HttpStatus.NOT_FOUND;
+            case RESOURCE_EXHAUSTED: return HttpStatus.TOO_MANY_REQUESTS;
+            case UNAVAILABLE: case DEADLINE_EXCEEDED: return HttpStatus.SERVICE_UNAVAILABLE;
+            default: return HttpStatus.INTERNAL_SERVER_ERROR;
+        }
+    }
+}
