@@ -2,6 +2,8 @@ package io.framegrid.sdk;
 
 import io.framegrid.sdk.identity.IdentityAsyncClient;
 import io.framegrid.sdk.identity.IdentityClient;
+import io.framegrid.sdk.jobs.JobsAsyncClient;
+import io.framegrid.sdk.jobs.JobsClient;
 import io.grpc.CallCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
@@ -52,6 +54,14 @@ public final class FramegridClient implements AutoCloseable {
 
     public IdentityAsyncClient identityAsync() {
         return new IdentityAsyncClient(channel, credentials, deadline);
+    }
+
+    public JobsClient jobs() {
+        return new JobsClient(channel, credentials, deadline);
+    }
+
+    public JobsAsyncClient jobsAsync() {
+        return new JobsAsyncClient(channel, credentials, deadline);
     }
 
     public ManagedChannel channel() {

@@ -14,7 +14,9 @@ public record FramegridConfig(
         GpuNode gpuNode,
         Gateway gateway,
         Metrics metrics,
-        Identity identity) {
+        Identity identity,
+        Jobs jobs,
+        Media media) {
 
     public static FramegridConfig from(Settings s) {
         Path dataDir = Path.of(s.getString("data-dir")).toAbsolutePath().normalize();
@@ -57,7 +59,32 @@ public record FramegridConfig(
                         positive(s, "identity.password.min-length"),
                         s.getString("identity.admin.email"),
                         s.getString("identity.admin.username"),
-                        s.getString("identity.admin.password")));
+                        s.getString("identity.admin.password")),
+                new Jobs(
+                        s.getDuration("jobs.lease-time"),
+                        s.getDuration("jobs.heartbeat-interval"),
+                        positive(s, "jobs.max-attempts"),
+                        positive(s, "jobs.tier-limit.free"),
+                        positive(s, "jobs.tier-limit.pro"),
+                        positive(s, "jobs.tier-limit.enterprise"),
+                        positive(s, "jobs.log.max-lines"),
+                        positive(s, "gpu-node.task-slots"),
+                        s.getString("gpu-node.gpu"),
+                        s.getList("gpu-node.models"),
+                        positive(s, "frame-cache.near-max-size-mb")),
+                new Media(
+                        s.getString("media.store"),
+                        s.getString("media.local.dir").isEmpty()
+                                ? dataDir.resolve("media") : Path.of(s.getString("media.local.dir")).toAbsolutePath(),
+                        s.getString("media.s3.endpoint"),
+                        s.getString("media.s3.bucket"),
+                        s.getString("media.s3.region"),
+                        s.getString("media.s3.access-key"),
+                        s.getString("media.s3.secret-key"),
+                        s.getDuration("media.upload-expiry"),
+                        positive(s, "media.max-size-mb.free"),
+                        positive(s, "media.max-size-mb.pro"),
+                        positive(s, "media.max-size-mb.enterprise")));
     }
 
     private static int positive(Settings s, String key) {
@@ -112,4 +139,45 @@ public record FramegridConfig(
             String adminEmail,
             String adminUsername,
             String adminPassword) {}
+
+    /** Task leasing, tier admission, job logs, and what a gpu-node offers to tasks. */
+    public record Jobs(
+            Duration leaseTime,
+            Duration heartbeatInterval,
+            int maxAttempts,
+            int freeConcurrentJobs,
+            int proConcurrentJobs,
+            int enterpriseConcurrentJobs,
+            int maxLogLines,
+            int taskSlots,
+            String gpu,
+            List<String> models,
+            int nearFrameCacheMb) {
+        /** Concurrent processing jobs allowed for a tier name (free, pro, enterprise; unknown = free). */
+        public int concurrentJobs(String tier) {
+            if ("enterprise".equals(tier)) return enterpriseConcurrentJobs;
+            if ("pro".equals(tier)) return proConcurrentJobs;
+            return freeConcurrentJobs;
+        }
+    }
+
+    /** The media blob store and upload limits. */
+    public record Media(
+            String store,
+            Path localDir,
+            String s3Endpoint,
+            String s3Bucket,
+            String s3Region,
+            String s3AccessKey,
+            String s3SecretKey,
+            Duration uploadExpiry,
+            int freeMaxMb,
+            int proMaxMb,
+            int enterpriseMaxMb) {
+        /** Largest blob a tier may store, in bytes (unknown tier = free). */
+        public long maxBytes(String tier) {
+            int mb = "enterprise".equals(tier) ? enterpriseMaxMb : "pro".equals(tier) ? proMaxMb : freeMaxMb;
+            return (long) mb << 20;
+        }
+    }
 }

@@ -8,6 +8,12 @@ import io.framegrid.coordinator.identity.IdentityGrpcService;
 import io.framegrid.coordinator.identity.PasswordHasher;
 import io.framegrid.coordinator.identity.TokenService;
 import io.framegrid.coordinator.identity.UserDirectory;
+import io.framegrid.coordinator.identity.UserRecord;
+import io.framegrid.coordinator.jobs.JobEventHub;
+import io.framegrid.coordinator.jobs.JobLedger;
+import io.framegrid.coordinator.jobs.JobTypes;
+import io.framegrid.coordinator.jobs.JobsGrpcService;
+import io.framegrid.coordinator.jobs.LeaseReaper;
 import io.framegrid.observability.Telemetry;
 import io.framegrid.proto.identity.v1.IdentityServiceGrpc;
 import io.grpc.BindableService;
@@ -36,6 +42,10 @@ public final class CoordinatorServer implements AutoCloseable {
     private final HealthStatusManager health = new HealthStatusManager();
     private final IdentityGrpcService identity;
     private final CallAuthenticator authenticator;
+    private final JobTypes jobTypes = JobTypes.withBuiltIns();
+    private final JobEventHub jobEvents;
+    private final JobsGrpcService jobs;
+    private final LeaseReaper leaseReaper;
     private Server server;
 
     public CoordinatorServer(Ignite ignite, FramegridConfig config, Telemetry telemetry, Clock clock) {
@@ -49,11 +59,22 @@ public final class CoordinatorServer implements AutoCloseable {
         this.identity = new IdentityGrpcService(directory, tokens, hasher, id.passwordMinLength(), id.signupCredits());
         this.authenticator = new CallAuthenticator(tokens, directory);
         AdminBootstrap.ensureAdmin(directory, hasher, id, config.dataDir());
+        JobLedger ledger = new JobLedger(ignite, config.jobs(), clock);
+        this.jobEvents = new JobEventHub(ignite);
+        this.jobs = new JobsGrpcService(ignite, ledger, jobTypes, jobEvents,
+                userId -> directory.byId(userId).map(UserRecord::tier).orElse("free"));
+        this.leaseReaper = new LeaseReaper(ignite, ledger, clock).start(config.jobs().heartbeatInterval());
+    }
+
+    /** Job types this coordinator accepts; products register theirs before serving. */
+    public JobTypes jobTypes() {
+        return jobTypes;
     }
 
     /** Adds every coordinator service to {@code sb}; tests reuse this with their own builders. */
     public void configure(ServerBuilder<?> sb) {
         sb.addService(ServerInterceptors.intercept(identity, authenticator));
+        sb.addService(ServerInterceptors.intercept(jobs, authenticator));
         sb.addService(health.getHealthService());
         sb.addService(ProtoReflectionServiceV1.newInstance());
         sb.intercept(telemetry.grpcServer().interceptor("coordinator"));
@@ -86,6 +107,8 @@ public final class CoordinatorServer implements AutoCloseable {
 
     @Override
     public void close() {
+        leaseReaper.close();
+        jobEvents.close();
         if (server == null) {
             return;
         }

@@ -42,6 +42,16 @@ public final class CacheCatalog {
         all.add(durableTransactional(CacheNames.REFRESH_TOKENS));
         all.add(durableTransactional(CacheNames.REFRESH_FAMILIES));
         all.add(durableTransactional(CacheNames.CLUSTER_SECRETS));
+        // Jobs, their open tasks, outputs, admission state and logs change together in one transaction.
+        all.add(durableTransactional(CacheNames.JOBS));
+        all.add(durableTransactional(CacheNames.TASKS));
+        all.add(durableTransactional(CacheNames.TASK_OUTPUTS));
+        all.add(durableTransactional(CacheNames.USER_JOBS));
+        all.add(durableTransactional(CacheNames.JOB_LOGS));
+        all.add(durableAtomic(CacheNames.NODES));
+        all.add(durableTransactional(CacheNames.MEDIA));
+        all.add(durableTransactional(CacheNames.UPLOADS));
+        all.add(evictable(CacheNames.FRAMES).setStatisticsEnabled(true));
         all.addAll(extra);
         return all;
     }

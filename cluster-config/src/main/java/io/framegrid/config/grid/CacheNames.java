@@ -10,6 +10,16 @@ public final class CacheNames {
     public static final String REFRESH_TOKENS = "fg_refresh_tokens";
     public static final String REFRESH_FAMILIES = "fg_refresh_families";
     public static final String CLUSTER_SECRETS = "fg_cluster_secrets";
+    public static final String JOBS = "fg_jobs";
+    public static final String TASKS = "fg_tasks";
+    public static final String TASK_OUTPUTS = "fg_task_outputs";
+    public static final String USER_JOBS = "fg_user_jobs";
+    public static final String JOB_LOGS = "fg_job_logs";
+    public static final String NODES = "fg_nodes";
+    public static final String MEDIA = "fg_media";
+    public static final String UPLOADS = "fg_uploads";
+    /** Decoded frames; lives in {@link CacheCatalog#CACHE_REGION} and is evicted under its cap. */
+    public static final String FRAMES = "fg_frames";
 
     /** Name of the atomic sequence handing out numeric user ids. */
     public static final String USER_ID_SEQUENCE = "fg_user_id_seq";

@@ -1,0 +1,518 @@
+package io.framegrid.coordinator.jobs;
+
+import io.framegrid.config.FramegridConfig;
+import io.framegrid.config.grid.CacheNames;
+import io.framegrid.coordinator.grpc.Errors;
+import io.framegrid.proto.cluster.v1.JobState;
+import io.framegrid.proto.cluster.v1.LogEntry;
+import io.framegrid.proto.cluster.v1.StagePlan;
+import io.framegrid.proto.cluster.v1.TaskOutput;
+import io.framegrid.proto.cluster.v1.TaskState;
+import io.framegrid.proto.cluster.v1.TaskStatus;
+import io.framegrid.proto.cluster.v1.UserJobs;
+import io.framegrid.proto.jobs.v1.Job;
+import io.framegrid.proto.jobs.v1.JobStatus;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.function.Supplier;
+import org.apache.ignite.Ignite;
+import org.apache.ignite.IgniteCache;
+import org.apache.ignite.transactions.Transaction;
+import org.apache.ignite.transactions.TransactionConcurrency;
+import org.apache.ignite.transactions.TransactionIsolation;
+
+/**
+ * The durable state machine of jobs and their leased tasks, shared by coordinators (submit, cancel,
+ * lease reclaim) and gpu-nodes (lease, renew, commit). Every change is one pessimistic transaction.
+ *
+ * <p>Lock order, to stay deadlock-free: the owner's admission record, then jobs, then tasks and outputs.
+ * A task's output is committed only by the holder of the task's current lease, presenting the lease's
+ * fencing token; the commit removes the task in the same transaction, so an output is committed exactly once.
+ */
+public final class JobLedger {
+    private static final char SEP = '#';
+
+    private final Ignite ignite;
+    private final IgniteCache<String, byte[]> jobs;
+    private final IgniteCache<String, byte[]> tasks;
+    private final IgniteCache<String, byte[]> outputs;
+    private final IgniteCache<String, byte[]> userJobs;
+    private final IgniteCache<String, byte[]> logs;
+    private final FramegridConfig.Jobs config;
+    private final Clock clock;
+
+    public JobLedger(Ignite ignite, FramegridConfig.Jobs config, Clock clock) {
+        this.ignite = ignite;
+        this.jobs = ignite.cache(CacheNames.JOBS);
+        this.tasks = ignite.cache(CacheNames.TASKS);
+        this.outputs = ignite.cache(CacheNames.TASK_OUTPUTS);
+        this.userJobs = ignite.cache(CacheNames.USER_JOBS);
+        this.logs = ignite.cache(CacheNames.JOB_LOGS);
+        this.config = config;
+        this.clock = clock;
+    }
+
+    public FramegridConfig.Jobs config() {
+        return config;
+    }
+
+    public static String taskId(String jobId, int stage, int chunk) {
+        return jobId + SEP + stage + SEP + chunk;
+    }
+
+    public static String jobIdOf(String taskId) {
+        return taskId.substring(0, taskId.indexOf(SEP));
+    }
+
+    public static String logKey(String jobId, long sequence) {
+        return jobId + SEP + sequence;
+    }
+
+    public static boolean isTerminal(JobStatus status) {
+        return status == JobStatus.JOB_STATUS_COMPLETED || status == JobStatus.JOB_STATUS_FAILED
+                || status == JobStatus.JOB_STATUS_CANCELLED;
+    }
+
+    // ---- reads -------------------------------------------------------------------------------
+
+    public Optional<JobState> state(String jobId) {
+        return Optional.ofNullable(Protos.parse(JobState.parser(), jobs.get(jobId)));
+    }
+
+    public Optional<TaskState> task(String taskId) {
+        return Optional.ofNullable(Protos.parse(TaskState.parser(), tasks.get(taskId)));
+    }
+
+    public Optional<TaskOutput> output(String taskId) {
+        return Optional.ofNullable(Protos.parse(TaskOutput.parser(), outputs.get(taskId)));
+    }
+
+    /** Stored log lines of a job, oldest first; at most the last {@code tail} when tail &gt; 0. */
+    public List<LogEntry> logLines(String jobId, int tail) {
+        JobState state = state(jobId).orElse(null);
+        if (state == null) {
+            return List.of();
+        }
+        long last = state.getLogSequence();
+        long first = Math.max(1, last - config.maxLogLines() + 1);
+        if (tail > 0) {
+            first = Math.max(first, last - tail + 1);
+        }
+        Set<String> keys = new java.util.LinkedHashSet<>();
+        for (long seq = first; seq <= last; seq++) {
+            keys.add(logKey(jobId, seq));
+        }
+        Map<String, byte[]> found = logs.getAll(keys);
+        List<LogEntry> lines = new ArrayList<>();
+        for (String key : keys) {
+            byte[] bytes = found.get(key);
+            if (bytes != null) {
+                lines.add(Protos.parse(LogEntry.parser(), bytes));
+            }
+        }
+        return lines;
+    }
+
+    // ---- coordinator side ------------------------------------------------------------------
+
+    /** Stores a new job; it is admitted at once (tasks of its first stage opened) or queued behind the owner's limit. */
+    public JobState submit(String ownerId, String tier, String type, String displayName, Map<String, String> metadata,
+                           List<StagePlan> stages) {
+        String jobId = UUID.randomUUID().toString();
+        long now = clock.millis();
+        int total = stages.stream().mapToInt(StagePlan::getChunks).sum();
+        return inTx(() -> {
+            UserJobs uj = userJobs(ownerId);
+            JobState.Builder js = JobState.newBuilder()
+                    .setJob(Job.newBuilder().setJobId(jobId).setOwnerId(ownerId).setType(type)
+                            .setDisplayName(displayName).setStatus(JobStatus.JOB_STATUS_QUEUED)
+                            .setCreatedAt(Protos.timestamp(now)).putAllMetadata(metadata).setTasksTotal(total)
+                            .setCurrentStep("queued"))
+                    .addAllStages(stages).setTier(tier).setCreatedMs(now).setEventSequence(1);
+            UserJobs.Builder ujb = uj.toBuilder();
+            log(js, "INFO", "Job submitted (type " + type + ", " + total + " tasks)");
+            if (uj.getActiveCount() < config.concurrentJobs(tier)) {
+                admit(js, ujb, now);
+            } else {
+                ujb.addQueued(jobId);
+                log(js, "INFO", "Queued: " + uj.getActiveCount() + " jobs already processing (tier " + tier + ")");
+            }
+            JobState built = js.build();
+            jobs.put(jobId, built.toByteArray());
+            userJobs.put(ownerId, ujb.build().toByteArray());
+            return built;
+        });
+    }
+
+    /** Cancels a queued or processing job: its open tasks are removed, so no running task can commit. */
+    public JobState cancel(String jobId) {
+        String owner = state(jobId).map(s -> s.getJob().getOwnerId())
+                .orElseThrow(() -> Errors.notFound("JOB_NOT_FOUND", "Job not found"));
+        return inTx(() -> {
+            UserJobs.Builder ujb = userJobs(owner).toBuilder();
+            JobState.Builder js = lockedJob(jobId).toBuilder();
+            JobStatus status = js.getJob().getStatus();
+            if (isTerminal(status)) {
+                throw Errors.of(io.grpc.Status.Code.FAILED_PRECONDITION, "JOB_FINISHED",
+                        "Job already " + status.name().substring("JOB_STATUS_".length()).toLowerCase());
+            }
+            long now = clock.millis();
+            if (status == JobStatus.JOB_STATUS_PROCESSING) {
+                removeOpenTasks(js);
+            }
+            js.getJobBuilder().setStatus(JobStatus.JOB_STATUS_CANCELLED).setCompletedAt(Protos.timestamp(now))
+                    .setCurrentStep("cancelled");
+            js.setEventSequence(js.getEventSequence() + 1);
+            log(js, "INFO", "Job cancelled");
+            finish(js, ujb, now);
+            JobState built = js.build();
+            jobs.put(jobId, built.toByteArray());
+            userJobs.put(owner, ujb.build().toByteArray());
+            return built;
+        });
+    }
+
+    /** Returns a leased task whose lease ran out to the pending pool (or fails its job when out of attempts). */
+    public boolean reclaimExpired(String taskId) {
+        String jobId = jobIdOf(taskId);
+        TaskState peek = task(taskId).orElse(null);
+        if (peek == null || peek.getStatus() != TaskStatus.TASK_STATUS_LEASED
+                || peek.getLeaseExpiresMs() >= clock.millis()) {
+            return false;
+        }
+        if (peek.getAttempts() >= config.maxAttempts()) {
+            failJob(jobId, taskId, peek.getFence(), null,
+                    "Task " + taskId + " lost its lease " + peek.getAttempts() + " times");
+            return true;
+        }
+        return inTx(() -> {
+            JobState.Builder js = lockedJob(jobId).toBuilder();
+            TaskState task = Protos.parse(TaskState.parser(), tasks.get(taskId));
+            if (task == null || task.getStatus() != TaskStatus.TASK_STATUS_LEASED
+                    || task.getLeaseExpiresMs() >= clock.millis()) {
+                return false;
+            }
+            tasks.put(taskId, task.toBuilder().setStatus(TaskStatus.TASK_STATUS_PENDING).setLeaseNode("")
+                    .setLeaseExpiresMs(0).build().toByteArray());
+            log(js, "WARN", "Lease of task " + taskId + " on node " + task.getLeaseNode() + " expired; task re-queued");
+            jobs.put(jobId, js.build().toByteArray());
+            return true;
+        });
+    }
+
+    // ---- gpu-node side ----------------------------------------------------------------------
+
+    /** Takes a pending task for {@code nodeId}; empty when someone else got it first or it is gone. */
+    public Optional<TaskState> lease(String taskId, String nodeId) {
+        return inTx(() -> {
+            TaskState task = Protos.parse(TaskState.parser(), tasks.get(taskId));
+            if (task == null || task.getStatus() != TaskStatus.TASK_STATUS_PENDING) {
+                return Optional.<TaskState>empty();
+            }
+            TaskState leased = task.toBuilder().setStatus(TaskStatus.TASK_STATUS_LEASED).setLeaseNode(nodeId)
+                    .setLeaseExpiresMs(clock.millis() + config.leaseTime().toMillis())
+                    .setFence(task.getFence() + 1).setAttempts(task.getAttempts() + 1).build();
+            tasks.put(taskId, leased.toByteArray());
+            return Optional.of(leased);
+        });
+    }
+
+    /** Extends a lease; false when the caller no longer holds it (the task must stop). */
+    public boolean renew(String taskId, String nodeId, long fence) {
+        return inTx(() -> {
+            TaskState task = Protos.parse(TaskState.parser(), tasks.get(taskId));
+            if (!holds(task, nodeId, fence)) {
+                return false;
+            }
+            tasks.put(taskId, task.toBuilder().setLeaseExpiresMs(clock.millis() + config.leaseTime().toMillis())
+                    .build().toByteArray());
+            return true;
+        });
+    }
+
+    /** Records in-task progress (0..100 of this task) and the step text on the job. */
+    public void progress(String taskId, String nodeId, long fence, int percent, String step) {
+        String jobId = jobIdOf(taskId);
+        inTx(() -> {
+            JobState.Builder js = lockedJob(jobId).toBuilder();
+            TaskState task = Protos.parse(TaskState.parser(), tasks.get(taskId));
+            if (!holds(task, nodeId, fence) || isTerminal(js.getJob().getStatus())) {
+                throw new LeaseLostException("Lease of " + taskId + " lost");
+            }
+            Job.Builder job = js.getJobBuilder();
+            int total = Math.max(1, job.getTasksTotal());
+            int p = (int) Math.min(99, (job.getTasksDone() * 100L + Math.max(0, Math.min(100, percent))) / total);
+            boolean changed = false;
+            if (p > job.getProgress()) {
+                job.setProgress(p);
+                changed = true;
+            }
+            if (step != null && !step.isEmpty() && !step.equals(job.getCurrentStep())) {
+                job.setCurrentStep(step);
+                changed = true;
+            }
+            if (changed) {
+                js.setEventSequence(js.getEventSequence() + 1);
+                jobs.put(jobId, js.build().toByteArray());
+            }
+            return null;
+        });
+    }
+
+    /** Appends a line to the job's log (the oldest line is dropped beyond the configured maximum). */
+    public void appendLog(String jobId, String level, String message) {
+        inTx(() -> {
+            JobState.Builder js = lockedJob(jobId).toBuilder();
+            log(js, level, message);
+            jobs.put(jobId, js.build().toByteArray());
+            return null;
+        });
+    }
+
+    /**
+     * Commits a task's output under its lease's fencing token. Throws {@link LeaseLostException} (and
+     * writes nothing) when the caller no longer holds the lease: late writes are rejected.
+     */
+    public JobState commit(String taskId, String nodeId, long fence, TaskCommit result) {
+        String jobId = jobIdOf(taskId);
+        JobState peek = state(jobId).orElseThrow(() -> new LeaseLostException("Job " + jobId + " is gone"));
+        String owner = peek.getJob().getOwnerId();
+        boolean[] withOwner = {lastOpenTask(peek)};
+        while (true) {
+            try {
+                return inTx(() -> commitOnce(taskId, jobId, owner, nodeId, fence, result, withOwner[0]));
+            } catch (NeedsOwnerLock e) {
+                withOwner[0] = true;
+            }
+        }
+    }
+
+    private JobState commitOnce(String taskId, String jobId, String owner, String nodeId, long fence,
+                                TaskCommit result, boolean withOwner) {
+        UserJobs.Builder ujb = withOwner ? userJobs(owner).toBuilder() : null;
+        JobState.Builder js = lockedJob(jobId).toBuilder();
+        if (isTerminal(js.getJob().getStatus())) {
+            throw new LeaseLostException("Job " + jobId + " already ended");
+        }
+        if (ujb == null && lastOpenTask(js.build())) {
+            throw new NeedsOwnerLock();
+        }
+        TaskState task = Protos.parse(TaskState.parser(), tasks.get(taskId));
+        if (!holds(task, nodeId, fence)) {
+            throw new LeaseLostException("Lease of " + taskId + " (token " + fence + ") is no longer held");
+        }
+        if (outputs.containsKey(taskId)) {
+            throw new LeaseLostException("Output of " + taskId + " already committed");
+        }
+        long now = clock.millis();
+        outputs.put(taskId, TaskOutput.newBuilder().setTaskId(taskId).setJobId(jobId).setFence(fence)
+                .setNodeId(nodeId).setData(com.google.protobuf.ByteString.copyFrom(result.data()))
+                .addAllResultRefs(result.resultRefs()).setCommittedMs(now).build().toByteArray());
+        tasks.remove(taskId);
+        Job.Builder job = js.getJobBuilder();
+        job.setTasksDone(job.getTasksDone() + 1).addAllResultRefs(result.resultRefs())
+                .setCreditsUsed(job.getCreditsUsed() + result.credits());
+        for (String line : result.logLines()) {
+            log(js, "INFO", line);
+        }
+        js.setOpenTasks(js.getOpenTasks() - 1);
+        job.setProgress(Math.max(job.getProgress(),
+                (int) Math.min(99, job.getTasksDone() * 100L / Math.max(1, job.getTasksTotal()))));
+        if (js.getOpenTasks() == 0) {
+            if (js.getCurrentStage() + 1 < js.getStagesCount()) {
+                js.setCurrentStage(js.getCurrentStage() + 1);
+                openStage(js, now);
+            } else {
+                job.setStatus(JobStatus.JOB_STATUS_COMPLETED).setProgress(100).setCompletedAt(Protos.timestamp(now))
+                        .setCurrentStep("completed");
+                log(js, "INFO", "Job completed");
+                finish(js, ujb, now);
+            }
+        }
+        js.setEventSequence(js.getEventSequence() + 1);
+        JobState built = js.build();
+        jobs.put(jobId, built.toByteArray());
+        if (ujb != null) {
+            userJobs.put(owner, ujb.build().toByteArray());
+        }
+        return built;
+    }
+
+    /**
+     * Reports a failed run. The task goes back to the pending pool while attempts remain; otherwise the
+     * job fails. A caller that lost its lease changes nothing.
+     */
+    public void fail(String taskId, String nodeId, long fence, String error) {
+        TaskState task = task(taskId).orElse(null);
+        if (!holds(task, nodeId, fence)) {
+            return;
+        }
+        String jobId = jobIdOf(taskId);
+        if (task.getAttempts() >= config.maxAttempts()) {
+            failJob(jobId, taskId, fence, nodeId, "Task " + taskId + " failed: " + error);
+            return;
+        }
+        inTx(() -> {
+            JobState.Builder js = lockedJob(jobId).toBuilder();
+            TaskState current = Protos.parse(TaskState.parser(), tasks.get(taskId));
+            if (!holds(current, nodeId, fence)) {
+                return null;
+            }
+            tasks.put(taskId, current.toBuilder().setStatus(TaskStatus.TASK_STATUS_PENDING).setLeaseNode("")
+                    .setLeaseExpiresMs(0).build().toByteArray());
+            log(js, "WARN", "Task " + taskId + " failed on attempt " + current.getAttempts() + ": " + error);
+            jobs.put(jobId, js.build().toByteArray());
+            return null;
+        });
+    }
+
+    private void failJob(String jobId, String taskId, long fence, String nodeId, String error) {
+        JobState peek = state(jobId).orElse(null);
+        if (peek == null) {
+            return;
+        }
+        String owner = peek.getJob().getOwnerId();
+        inTx(() -> {
+            UserJobs.Builder ujb = userJobs(owner).toBuilder();
+            JobState.Builder js = lockedJob(jobId).toBuilder();
+            TaskState task = Protos.parse(TaskState.parser(), tasks.get(taskId));
+            if (isTerminal(js.getJob().getStatus()) || task == null || task.getFence() != fence
+                    || (nodeId != null && !nodeId.equals(task.getLeaseNode()))) {
+                return null;
+            }
+            long now = clock.millis();
+            removeOpenTasks(js);
+            js.getJobBuilder().setStatus(JobStatus.JOB_STATUS_FAILED).setErrorMessage(error)
+                    .setCompletedAt(Protos.timestamp(now)).setCurrentStep("failed");
+            js.setEventSequence(js.getEventSequence() + 1);
+            log(js, "ERROR", error);
+            finish(js, ujb, now);
+            jobs.put(jobId, js.build().toByteArray());
+            userJobs.put(owner, ujb.build().toByteArray());
+            return null;
+        });
+    }
+
+    // ---- internals --------------------------------------------------------------------------
+
+    private static boolean holds(TaskState task, String nodeId, long fence) {
+        return task != null && task.getStatus() == TaskStatus.TASK_STATUS_LEASED && task.getFence() == fence
+                && task.getLeaseNode().equals(nodeId);
+    }
+
+    private static boolean lastOpenTask(JobState js) {
+        return js.getOpenTasks() <= 1 && js.getCurrentStage() + 1 >= js.getStagesCount();
+    }
+
+    private UserJobs userJobs(String ownerId) {
+        UserJobs uj = Protos.parse(UserJobs.parser(), userJobs.get(ownerId));
+        return uj == null ? UserJobs.getDefaultInstance() : uj;
+    }
+
+    private JobState lockedJob(String jobId) {
+        JobState js = Protos.parse(JobState.parser(), jobs.get(jobId));
+        if (js == null) {
+            throw Errors.notFound("JOB_NOT_FOUND", "Job not found");
+        }
+        return js;
+    }
+
+    private void admit(JobState.Builder js, UserJobs.Builder ujb, long now) {
+        ujb.addActive(js.getJob().getJobId());
+        js.getJobBuilder().setStatus(JobStatus.JOB_STATUS_PROCESSING).setStartedAt(Protos.timestamp(now));
+        js.setCurrentStage(0);
+        openStage(js, now);
+    }
+
+    private void openStage(JobState.Builder js, long now) {
+        StagePlan stage = js.getStages(js.getCurrentStage());
+        Job job = js.getJob();
+        for (int chunk = 0; chunk < stage.getChunks(); chunk++) {
+            String id = taskId(job.getJobId(), js.getCurrentStage(), chunk);
+            tasks.put(id, TaskState.newBuilder().setTaskId(id).setJobId(job.getJobId()).setOwnerId(job.getOwnerId())
+                    .setJobType(job.getType()).setTaskType(stage.getTaskType()).setStage(js.getCurrentStage())
+                    .setChunk(chunk).setChunks(stage.getChunks()).setRequirements(stage.getRequirements())
+                    .putAllParams(job.getMetadataMap()).setStatus(TaskStatus.TASK_STATUS_PENDING).setCreatedMs(now)
+                    .build().toByteArray());
+        }
+        js.setOpenTasks(stage.getChunks());
+        js.getJobBuilder().setCurrentStep(stage.getName());
+    }
+
+    private void removeOpenTasks(JobState.Builder js) {
+        if (js.getStagesCount() == 0) {
+            return;
+        }
+        StagePlan stage = js.getStages(js.getCurrentStage());
+        Set<String> ids = new HashSet<>();
+        for (int chunk = 0; chunk < stage.getChunks(); chunk++) {
+            ids.add(taskId(js.getJob().getJobId(), js.getCurrentStage(), chunk));
+        }
+        tasks.removeAll(new java.util.TreeSet<>(ids));
+        js.setOpenTasks(0);
+    }
+
+    /** The job left the processing set: admit the owner's oldest queued jobs while the tier allows. */
+    private void finish(JobState.Builder js, UserJobs.Builder ujb, long now) {
+        String jobId = js.getJob().getJobId();
+        List<String> active = new ArrayList<>(ujb.getActiveList());
+        List<String> queued = new ArrayList<>(ujb.getQueuedList());
+        active.remove(jobId);
+        queued.remove(jobId);
+        ujb.clearActive().addAllActive(active).clearQueued();
+        int limit = config.concurrentJobs(js.getTier());
+        while (ujb.getActiveCount() < limit && !queued.isEmpty()) {
+            String next = queued.remove(0);
+            JobState waiting = Protos.parse(JobState.parser(), jobs.get(next));
+            if (waiting == null || waiting.getJob().getStatus() != JobStatus.JOB_STATUS_QUEUED) {
+                continue;
+            }
+            JobState.Builder nb = waiting.toBuilder();
+            admit(nb, ujb, now);
+            nb.setEventSequence(nb.getEventSequence() + 1);
+            log(nb, "INFO", "Job started");
+            jobs.put(next, nb.build().toByteArray());
+        }
+        ujb.addAllQueued(queued);
+    }
+
+    private void log(JobState.Builder js, String level, String message) {
+        long seq = js.getLogSequence() + 1;
+        js.setLogSequence(seq);
+        String jobId = js.getJob().getJobId();
+        logs.put(logKey(jobId, seq), LogEntry.newBuilder().setSequence(seq).setTimeMs(clock.millis())
+                .setLevel(level).setMessage(message).build().toByteArray());
+        long drop = seq - config.maxLogLines();
+        if (drop >= 1) {
+            logs.remove(logKey(jobId, drop));
+        }
+    }
+
+    private <T> T inTx(Supplier<T> body) {
+        for (int attempt = 1; ; attempt++) {
+            try (Transaction tx = ignite.transactions().txStart(TransactionConcurrency.PESSIMISTIC,
+                    TransactionIsolation.REPEATABLE_READ, 30_000, 0)) {
+                T result = body.get();
+                tx.commit();
+                return result;
+            } catch (RuntimeException e) {
+                if (attempt >= 5 || !Retries.transient_(e)) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    /** Internal signal: the commit finishes the job and must lock the owner's admission record first. */
+    private static final class NeedsOwnerLock extends RuntimeException {
+        NeedsOwnerLock() {
+            super(null, null, false, false);
+        }
+    }
+}

@@ -1,0 +1,69 @@
+package io.framegrid.coordinator.jobs;
+
+import io.framegrid.proto.cluster.v1.Requirements;
+import io.framegrid.proto.cluster.v1.StagePlan;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+
+/**
+ * Job types the coordinator accepts, each with its planner: metadata in, stages out. Products register
+ * their types here; the built-in {@code noop} and {@code test.*} types exercise the fabric itself.
+ */
+public final class JobTypes {
+    public static final String NOOP = "noop";
+    /** Parallel stage of {@code chunks} tasks writing deterministic outputs, then a one-task merge stage. */
+    public static final String TEST_WRITE_OUTPUTS = "test.write-outputs";
+    public static final String TEST_MERGE = "test.merge";
+
+    private final Map<String, Function<Map<String, String>, List<StagePlan>>> planners = new ConcurrentHashMap<>();
+
+    /** The built-in types. */
+    public static JobTypes withBuiltIns() {
+        JobTypes types = new JobTypes();
+        types.register(NOOP, meta -> List.of(stage("noop", NOOP, 1, meta)));
+        types.register(TEST_WRITE_OUTPUTS, meta -> {
+            int chunks = intParam(meta, "chunks", 4, 1, 10_000);
+            return List.of(stage("write", TEST_WRITE_OUTPUTS, chunks, meta), stage("merge", TEST_MERGE, 1, meta));
+        });
+        return types;
+    }
+
+    public JobTypes register(String type, Function<Map<String, String>, List<StagePlan>> planner) {
+        planners.put(type, planner);
+        return this;
+    }
+
+    public Optional<List<StagePlan>> plan(String type, Map<String, String> metadata) {
+        Function<Map<String, String>, List<StagePlan>> planner = planners.get(type);
+        return planner == null ? Optional.empty() : Optional.of(planner.apply(metadata));
+    }
+
+    /** A stage whose requirements come from the {@code requires.gpu} / {@code requires.models} metadata. */
+    public static StagePlan stage(String name, String taskType, int chunks, Map<String, String> metadata) {
+        Requirements.Builder req = Requirements.newBuilder()
+                .setGpu(Boolean.parseBoolean(metadata.getOrDefault("requires.gpu", "false")));
+        String models = metadata.getOrDefault("requires.models", "");
+        Arrays.stream(models.split(",")).map(String::trim).filter(s -> !s.isEmpty()).forEach(req::addModels);
+        return StagePlan.newBuilder().setName(name).setTaskType(taskType).setChunks(chunks).setRequirements(req).build();
+    }
+
+    static int intParam(Map<String, String> meta, String key, int fallback, int min, int max) {
+        String raw = meta.get(key);
+        if (raw == null || raw.isBlank()) {
+            return fallback;
+        }
+        try {
+            int v = Integer.parseInt(raw.trim());
+            if (v < min || v > max) {
+                throw new IllegalArgumentException(key + " must be between " + min + " and " + max);
+            }
+            return v;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(key + " must be an integer");
+        }
+    }
+}

@@ -1,0 +1,24 @@
+package io.framegrid.coordinator.jobs;
+
+import org.apache.ignite.cluster.ClusterTopologyException;
+import org.apache.ignite.transactions.TransactionDeadlockException;
+import org.apache.ignite.transactions.TransactionRollbackException;
+import org.apache.ignite.transactions.TransactionTimeoutException;
+
+/** Which grid failures are worth one more try of the same transaction. */
+final class Retries {
+    private Retries() {}
+
+    static boolean transient_(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof TransactionTimeoutException || t instanceof TransactionDeadlockException
+                    || t instanceof TransactionRollbackException || t instanceof ClusterTopologyException) {
+                return true;
+            }
+            if (t.getCause() == t) {
+                break;
+            }
+        }
+        return false;
+    }
+}
