@@ -1,0 +1,347 @@
+package io.framegrid.gpunode.bench;
+
+import static org.bytedeco.opencv.global.opencv_core.BORDER_CONSTANT;
+import static org.bytedeco.opencv.global.opencv_core.CV_32F;
+import static org.bytedeco.opencv.global.opencv_core.absdiff;
+import static org.bytedeco.opencv.global.opencv_core.copyMakeBorder;
+import static org.bytedeco.opencv.global.opencv_core.countNonZero;
+import static org.bytedeco.opencv.global.opencv_core.mean;
+import static org.bytedeco.opencv.global.opencv_imgproc.COLOR_BGR2GRAY;
+import static org.bytedeco.opencv.global.opencv_imgproc.INTER_LINEAR;
+import static org.bytedeco.opencv.global.opencv_imgproc.THRESH_BINARY;
+import static org.bytedeco.opencv.global.opencv_imgproc.calcHist;
+import static org.bytedeco.opencv.global.opencv_imgproc.cvtColor;
+import static org.bytedeco.opencv.global.opencv_imgproc.resize;
+import static org.bytedeco.opencv.global.opencv_imgproc.threshold;
+import static org.bytedeco.opencv.global.opencv_photo.INPAINT_TELEA;
+import static org.bytedeco.opencv.global.opencv_photo.inpaint;
+
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import io.framegrid.gpunode.inference.BatchSettings;
+import io.framegrid.gpunode.inference.BatchingMetrics;
+import io.framegrid.gpunode.inference.Detector;
+import io.framegrid.gpunode.inference.DetectorFactory;
+import io.framegrid.gpunode.inference.InferenceEngine;
+import io.framegrid.gpunode.inference.YoloxDetector;
+import io.framegrid.gpunode.kernels.ComputeDevice;
+import io.framegrid.gpunode.kernels.CpuFrameKernels;
+import io.framegrid.gpunode.kernels.FrameKernels;
+import io.framegrid.gpunode.kernels.PreprocessSpec;
+import io.framegrid.gpunode.kernels.TensorBatch;
+import io.framegrid.gpunode.media.DecodedFrame;
+import io.framegrid.gpunode.media.FrameSampling;
+import io.framegrid.gpunode.media.MediaDecoder;
+import io.framegrid.gpunode.models.ModelRegistry;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.io.PrintStream;
+import java.nio.FloatBuffer;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.javacpp.IntPointer;
+import org.bytedeco.opencv.opencv_core.Mat;
+import org.bytedeco.opencv.opencv_core.Rect;
+import org.bytedeco.opencv.opencv_core.Scalar;
+import org.bytedeco.opencv.opencv_core.Size;
+
+/**
+ * The vision engine benchmark ({@code framegrid bench engine}): every figure is a ratio against a baseline
+ * measured in the same run on the same file and model.
+ *
+ * <pre>options: --shared DIR   --frames N (detection frames, default 60)   --clients N (default 8)
+ *          --requests N (per client, default 8)   --cuda (try the CUDA kernels)</pre>
+ */
+public final class EngineBenchmark {
+
+    private final PrintStream out;
+    private final Path shared;
+    private final int frames;
+    private final int clients;
+    private final int requests;
+    private final boolean cuda;
+
+    private EngineBenchmark(PrintStream out, Path shared, int frames, int clients, int requests, boolean cuda) {
+        this.out = out;
+        this.shared = shared;
+        this.frames = frames;
+        this.clients = clients;
+        this.requests = requests;
+        this.cuda = cuda;
+    }
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    /** Runs the benchmark, prints the report to stdout; returns 0, or 2 on bad arguments / missing files. */
+    public static int run(String[] args) {
+        Path shared = null;
+        int frames = 60;
+        int clients = 8;
+        int requests = 8;
+        boolean cuda = false;
+        try {
+            for (int i = 0; i < args.length; i++) {
+                switch (args[i]) {
+                    case "--shared" -> shared = Path.of(args[++i]);
+                    case "--frames" -> frames = Integer.parseInt(args[++i]);
+                    case "--clients" -> clients = Integer.parseInt(args[++i]);
+                    case "--requests" -> requests = Integer.parseInt(args[++i]);
+                    case "--cuda" -> cuda = true;
+                    default -> throw new IllegalArgumentException("unknown option " + args[i]);
+                }
+            }
+        } catch (RuntimeException e) {
+            System.err.println("engine benchmark: " + e.getMessage());
+            return 2;
+        }
+        if (shared != null) {
+            System.setProperty("framegrid.shared", shared.toString());
+        }
+        Path root = SharedFiles.root();
+        if (!root.resolve("media/vtest.avi").toFile().isFile() || !root.resolve("models/yolox_nano.onnx").toFile().isFile()) {
+            System.err.println("engine benchmark: shared media/models not found under " + root);
+            return 2;
+        }
+        try {
+            new EngineBenchmark(System.out, root, frames, clients, requests, cuda).execute();
+            return 0;
+        } catch (Exception e) {
+            e.printStackTrace();
+            return 1;
+        }
+    }
+
+    private void execute() throws Exception {
+        out.printf(Locale.ROOT, "Framegrid engine benchmark — %d cores, Java %s%n",
+                Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"));
+        ComputeDevice device = cuda ? ComputeDevice.detect(true) : ComputeDevice.cpuOnly();
+        out.println("kernels: " + device.description());
+        decode();
+        detection(device.kernels());
+        kernels(device.kernels());
+    }
+
+    // ---------------------------------------------------------------- decode
+    private void decode() throws Exception {
+        Path video = shared.resolve("media/vtest.avi");
+        out.println();
+        out.println("== Decode: vtest.avi (795 frames, 768x576 MS-MPEG4v3)");
+        double ffmpegFps = Double.NaN;
+        try {
+            double best = Double.MAX_VALUE;
+            for (int i = 0; i < 3; i++) {
+                long t0 = System.nanoTime();
+                Process p = new ProcessBuilder("ffmpeg", "-v", "error", "-i", video.toString(), "-f", "null", "-")
+                        .redirectErrorStream(true).start();
+                p.getInputStream().readAllBytes();
+                if (!p.waitFor(120, TimeUnit.SECONDS) || p.exitValue() != 0) {
+                    throw new IllegalStateException("ffmpeg failed");
+                }
+                best = Math.min(best, (System.nanoTime() - t0) / 1e9);
+            }
+            ffmpegFps = 795 / best;
+            out.printf(Locale.ROOT, "  ffmpeg -i vtest.avi -f null -      %8.0f frames/s (best of 3, incl. process start)%n",
+                    ffmpegFps);
+        } catch (java.io.IOException e) {
+            out.println("  ffmpeg not installed: baseline skipped (Debian: apt-get install ffmpeg)");
+        }
+        MediaDecoder decoder = new MediaDecoder();
+        double best = Double.MAX_VALUE;
+        long count = 0;
+        for (int i = 0; i < 3; i++) {
+            long t0 = System.nanoTime();
+            count = decoder.decode(video, FrameSampling.all(), f -> true);
+            best = Math.min(best, (System.nanoTime() - t0) / 1e9);
+        }
+        double ours = count / best;
+        out.printf(Locale.ROOT, "  MediaDecoder (BGR frames)          %8.0f frames/s (%d frames)%n", ours, count);
+        if (!Double.isNaN(ffmpegFps)) {
+            out.printf(Locale.ROOT, "  ratio vs ffmpeg                    %8.2fx (target >= 0.90)%n", ours / ffmpegFps);
+        }
+    }
+
+    // ---------------------------------------------------------------- detection
+    private void detection(FrameKernels kernels) throws Exception {
+        Path video = shared.resolve("media/vtest.avi");
+        List<Mat> images = new MediaDecoder().decodeToList(video, FrameSampling.range(0, frames)).stream()
+                .map(DecodedFrame::image).toList();
+        ModelRegistry registry = new ModelRegistry(shared.resolve("models"));
+        DetectorFactory factory = new DetectorFactory(registry, kernels);
+        out.println();
+        out.printf(Locale.ROOT, "== Detection: YOLOX-Nano on %d vtest.avi frames%n", images.size());
+        try (YoloxDetector yolox = (YoloxDetector) factory.load(registry.find("yolox-nano").orElseThrow())) {
+            // Bare ONNX Runtime over exactly the tensors our preprocessing makes.
+            TensorBatch tensors = yolox.preprocess(images);
+            OrtEnvironment env = OrtEnvironment.getEnvironment();
+            double bare;
+            try (OrtSession session = env.createSession(
+                    registry.localFile(registry.find("yolox-nano").orElseThrow()).orElseThrow().toString(),
+                    new OrtSession.SessionOptions())) {
+                runBare(env, session, tensors, Math.min(5, tensors.n())); // warm-up
+                long t0 = System.nanoTime();
+                runBare(env, session, tensors, tensors.n());
+                bare = tensors.n() / ((System.nanoTime() - t0) / 1e9);
+            }
+            out.printf(Locale.ROOT, "  bare ONNX Runtime (preprocessed)   %8.1f frames/s%n", bare);
+
+            for (int i = 0; i < 5; i++) {
+                yolox.detect(List.of(images.get(i)), 0.3f);
+            }
+            long t0 = System.nanoTime();
+            long found = 0;
+            for (Mat image : images) {
+                found += yolox.detect(List.of(image), 0.3f).get(0).size();
+            }
+            double e2e = images.size() / ((System.nanoTime() - t0) / 1e9);
+            out.printf(Locale.ROOT, "  end-to-end detect (pre+model+NMS)  %8.1f frames/s (%d detections)%n", e2e, found);
+            out.printf(Locale.ROOT, "  ratio vs bare runtime              %8.2fx (target >= 0.85)%n", e2e / bare);
+        }
+
+        out.println();
+        out.printf(Locale.ROOT, "== Dynamic batching: %d concurrent clients x %d requests, YOLOX-Nano (model batch fixed at 1)%n",
+                clients, requests);
+        double without;
+        try (Detector direct = factory.load(registry.find("yolox-nano").orElseThrow())) {
+            without = concurrent(images, (image) -> direct.detect(List.of(image), 0.3f).size(), null);
+        }
+        out.printf(Locale.ROOT, "  without batching (direct calls)    %8.1f requests/s%n", without);
+        try (InferenceEngine engine = new InferenceEngine(registry, factory,
+                new BatchSettings(8, Duration.ofMillis(5), 256), new BatchingMetrics(new PrometheusRegistry()))) {
+            engine.detect("yolox-nano", images.get(0), 0.3f, Set.of()).get();
+            LongAdder batchTotal = new LongAdder();
+            double with = concurrent(images, image -> {
+                var r = engine.detect("yolox-nano", image, 0.3f, Set.of()).get();
+                return r.batchSize();
+            }, batchTotal);
+            out.printf(Locale.ROOT, "  with batching (max 8, 5 ms)        %8.1f requests/s, mean batch %.1f%n", with,
+                    batchTotal.doubleValue() / (clients * requests));
+            out.printf(Locale.ROOT, "  ratio with/without                 %8.2fx%n", with / without);
+        }
+    }
+
+    private interface Call {
+        int apply(Mat image) throws Exception;
+    }
+
+    private double concurrent(List<Mat> images, Call call, LongAdder batchTotal) throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(clients);
+        try {
+            List<Callable<Void>> tasks = new ArrayList<>();
+            for (int c = 0; c < clients; c++) {
+                int client = c;
+                tasks.add(() -> {
+                    for (int r = 0; r < requests; r++) {
+                        int v = call.apply(images.get((client * requests + r) % images.size()));
+                        if (batchTotal != null) {
+                            batchTotal.add(v);
+                        }
+                    }
+                    return null;
+                });
+            }
+            long t0 = System.nanoTime();
+            for (Future<Void> f : pool.invokeAll(tasks)) {
+                f.get();
+            }
+            return clients * requests / ((System.nanoTime() - t0) / 1e9);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    private static void runBare(OrtEnvironment env, OrtSession session, TensorBatch tensors, int n)
+            throws OrtException {
+        String input = session.getInputNames().iterator().next();
+        for (int i = 0; i < n; i++) {
+            try (OnnxTensor t = OnnxTensor.createTensor(env, FloatBuffer.wrap(tensors.slice(i)),
+                    new long[] {1, 3, tensors.height(), tensors.width()});
+                    OrtSession.Result r = session.run(Map.of(input, t))) {
+                r.get(0);
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- kernels
+    private void kernels(FrameKernels kernels) {
+        List<Mat> images = new MediaDecoder().decodeToList(shared.resolve("media/vtest.avi"),
+                FrameSampling.range(200, 221)).stream().map(DecodedFrame::image).toList();
+        Mat a = images.get(0);
+        Mat b = images.get(1);
+        Mat mask = new Mat(a.rows(), a.cols(), org.bytedeco.opencv.global.opencv_core.CV_8UC1, new Scalar(0));
+        new Mat(mask, new Rect(100, 40, 120, 14)).put(new Scalar(255));
+        new Mat(mask, new Rect(500, 520, 200, 14)).put(new Scalar(255));
+        out.println();
+        out.printf(Locale.ROOT, "== Kernels (%s twin vs OpenCV), vtest 768x576, ms per frame%n", kernels.backend());
+        PreprocessSpec spec = PreprocessSpec.yolox(416, 416);
+        report("preprocess (letterbox 416, CHW)", time(() -> kernels.preprocess(List.of(a), spec)), time(() -> {
+            Mat resized = new Mat();
+            resize(a, resized, new Size(416, 312), 0, 0, INTER_LINEAR);
+            Mat padded = new Mat();
+            copyMakeBorder(resized, padded, 0, 104, 0, 0, BORDER_CONSTANT, new Scalar(114, 114, 114, 0));
+            org.bytedeco.opencv.global.opencv_dnn.blobFromImage(padded, 1.0, new Size(416, 416),
+                    new Scalar(0, 0, 0, 0), false, false, CV_32F);
+        }));
+        report("histogram (B,G,R,Y x 32 bins)", time(() -> kernels.histogram(a, 32)), time(() -> {
+            Mat gray = new Mat();
+            cvtColor(a, gray, COLOR_BGR2GRAY);
+            for (int c = 0; c < 4; c++) {
+                Mat hist = new Mat();
+                calcHist(c < 3 ? a : gray, 1, new IntPointer(new int[] {c < 3 ? c : 0}), new Mat(), hist, 1,
+                        new IntPointer(new int[] {32}), new FloatPointer(0f, 256f));
+            }
+        }));
+        report("frame difference (luma)", time(() -> kernels.frameDifference(a, b, 15)), time(() -> {
+            Mat g0 = new Mat();
+            Mat g1 = new Mat();
+            cvtColor(a, g0, COLOR_BGR2GRAY);
+            cvtColor(b, g1, COLOR_BGR2GRAY);
+            Mat diff = new Mat();
+            absdiff(g0, g1, diff);
+            mean(diff);
+            Mat changed = new Mat();
+            threshold(diff, changed, 15, 255, THRESH_BINARY);
+            countNonZero(changed);
+        }));
+        report("inpaint (2 text-sized boxes)", time(() -> kernels.inpaint(a, mask)), time(() -> {
+            Mat dst = new Mat();
+            inpaint(a, mask, dst, 3, INPAINT_TELEA);
+        }));
+    }
+
+    private void report(String name, double ours, double opencv) {
+        out.printf(Locale.ROOT, "  %-34s twin %7.2f ms   OpenCV %7.2f ms   ratio %5.2fx%n", name, ours, opencv,
+                opencv / ours);
+    }
+
+    private static double time(Runnable r) {
+        for (int i = 0; i < 3; i++) {
+            r.run();
+        }
+        int n = 20;
+        long t0 = System.nanoTime();
+        for (int i = 0; i < n; i++) {
+            r.run();
+        }
+        return (System.nanoTime() - t0) / 1e6 / n;
+    }
+
+    static {
+        // Keep CpuFrameKernels referenced for readers: the twins are what runs without CUDA.
+        CpuFrameKernels.class.getName();
+    }
+}
