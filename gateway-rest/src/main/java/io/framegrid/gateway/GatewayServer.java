@@ -81,11 +81,14 @@ public final class GatewayServer implements AutoCloseable {
     public GatewayServer start() {
         for (SurfaceRoutes routes : surfaces) {
             String name = routes.surface().name();
-            ServerBuilder sb = Server.builder().http(new InetSocketAddress(config.host(), ports.get(name)));
+            ServerBuilder sb = Server.builder().http(new InetSocketAddress(config.host(), ports.get(name)))
+                    // Armeria's own Micrometer meters are per server; our Prometheus metrics are the ones served.
+                    .meterRegistry(new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
             configure(sb, routes);
             servers.put(name, sb.build());
         }
-        ServerBuilder admin = Server.builder().http(new InetSocketAddress(config.host(), config.adminPort()));
+        ServerBuilder admin = Server.builder().http(new InetSocketAddress(config.host(), config.adminPort()))
+                .meterRegistry(new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
         admin.service("/internal/health", HealthCheckService.of());
         admin.serviceUnder("/docs", DocService.builder().build());
         servers.put("admin", admin.build());

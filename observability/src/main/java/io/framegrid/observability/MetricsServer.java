@@ -10,7 +10,8 @@ public final class MetricsServer implements AutoCloseable {
     private final Server server;
 
     public MetricsServer(Telemetry telemetry, String host, int port) {
-        ServerBuilder sb = Server.builder().http(new InetSocketAddress(host, port));
+        ServerBuilder sb = Server.builder().http(new InetSocketAddress(host, port))
+                .meterRegistry(new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
         configure(sb, telemetry);
         this.server = sb.build();
     }

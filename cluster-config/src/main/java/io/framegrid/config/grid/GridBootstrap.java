@@ -42,12 +42,12 @@ public final class GridBootstrap {
     /** Starts a server node, activating the cluster when this is the first node of a fresh or restarted cluster. */
     public Ignite startServer(String role, Map<String, ?> attributes) {
         Ignite ignite = start(false, role, attributes);
-        if (ignite.cluster().state() != ClusterState.ACTIVE) {
-            ignite.cluster().state(ClusterState.ACTIVE);
-        }
         // Nodes joining or leaving change the baseline at once; with backups, data stays available.
         ignite.cluster().baselineAutoAdjustEnabled(true);
         ignite.cluster().baselineAutoAdjustTimeout(0);
+        if (ignite.cluster().state() != ClusterState.ACTIVE) {
+            ignite.cluster().state(ClusterState.ACTIVE);
+        }
         return ignite;
     }
 

@@ -1,0 +1,118 @@
+package io.framegrid.gpunode;
+
+import io.framegrid.config.FramegridConfig;
+import io.framegrid.gpunode.capabilities.NodeCapabilities;
+import io.framegrid.observability.Telemetry;
+import io.grpc.BindableService;
+import io.grpc.Server;
+import io.grpc.ServerBuilder;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.protobuf.services.HealthStatusManager;
+import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+import io.prometheus.metrics.core.metrics.Gauge;
+import io.prometheus.metrics.core.metrics.Info;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.apache.ignite.Ignite;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A compute node: a member of the grid (its own client node, or the standalone JVM's shared node)
+ * that publishes its capabilities and serves node-local gRPC services (health, reflection, inference).
+ */
+public final class GpuNode implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(GpuNode.class);
+
+    private final FramegridConfig config;
+    private final Telemetry telemetry;
+    private final Ignite ignite;
+    private final NodeCapabilities capabilities;
+    private final HealthStatusManager health = new HealthStatusManager();
+    private final List<BindableService> services = new ArrayList<>();
+    private Server server;
+
+    public GpuNode(FramegridConfig config, Telemetry telemetry, Ignite ignite, NodeCapabilities capabilities) {
+        this.config = config;
+        this.telemetry = telemetry;
+        this.ignite = ignite;
+        this.capabilities = capabilities;
+        Info.builder()
+                .name("framegrid_gpu_node")
+                .help("Capabilities of the gpu-node in this JVM: whether it has a GPU and which")
+                .labelNames("node_id", "gpu_present", "gpu_name")
+                .register(telemetry.registry())
+                .setLabelValues(ignite.cluster().localNode().id().toString(),
+                        String.valueOf(capabilities.gpuPresent()), capabilities.gpuName());
+        Gauge cores = Gauge.builder()
+                .name("framegrid_gpu_node_cpu_cores")
+                .help("CPU cores available to the gpu-node in this JVM")
+                .register(telemetry.registry());
+        cores.set(capabilities.cpuCores());
+    }
+
+    /** Adds a node-local service (e.g. inference) before {@link #start()}. */
+    public GpuNode addService(BindableService service) {
+        services.add(service);
+        return this;
+    }
+
+    public NodeCapabilities capabilities() {
+        return capabilities;
+    }
+
+    public Ignite ignite() {
+        return ignite;
+    }
+
+    /** Adds every node-local service to {@code sb}; tests reuse this. */
+    public void configure(ServerBuilder<?> sb) {
+        services.forEach(sb::addService);
+        sb.addService(health.getHealthService());
+        sb.addService(ProtoReflectionServiceV1.newInstance());
+        sb.intercept(telemetry.grpcServer().interceptor("gpu-node"));
+        health.setStatus("", ServingStatus.SERVING);
+        services.forEach(s -> health.setStatus(s.bindService().getServiceDescriptor().getName(), ServingStatus.SERVING));
+    }
+
+    public GpuNode start() {
+        NettyServerBuilder sb = NettyServerBuilder.forAddress(
+                new InetSocketAddress(config.gpuNode().host(), config.gpuNode().port()));
+        configure(sb);
+        try {
+            server = sb.build().start();
+        } catch (IOException e) {
+            throw new UncheckedIOException("gpu-node gRPC server cannot bind port " + config.gpuNode().port(), e);
+        }
+        log.info("gpu-node {} up: {} CPU cores, {} MiB heap, GPU {}; gRPC on port {}",
+                ignite.cluster().localNode().id(), capabilities.cpuCores(), capabilities.maxHeapBytes() >> 20,
+                capabilities.gpuPresent() ? capabilities.gpuName() : "none", server.getPort());
+        return this;
+    }
+
+    public int port() {
+        return server.getPort();
+    }
+
+    @Override
+    public void close() {
+        if (server == null) {
+            return;
+        }
+        health.enterTerminalState();
+        server.shutdown();
+        try {
+            if (!server.awaitTermination(5, TimeUnit.SECONDS)) {
+                server.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            server.shutdownNow();
+        }
+    }
+}

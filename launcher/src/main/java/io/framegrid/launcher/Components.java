@@ -1,0 +1,41 @@
+package io.framegrid.launcher;
+
+import io.framegrid.config.FramegridConfig;
+import io.framegrid.config.grid.CacheCatalog;
+import io.framegrid.config.grid.GridBootstrap;
+import io.framegrid.observability.GridMetrics;
+import io.framegrid.observability.MetricsServer;
+import io.framegrid.observability.Telemetry;
+import java.util.Map;
+import org.apache.ignite.Ignite;
+
+/** Starts the pieces roles are made of, registering each with the runner so it is stopped in order. */
+final class Components {
+    private Components() {}
+
+    static Ignite serverGrid(RoleRunner runner, FramegridConfig config, Telemetry telemetry, String role,
+                             Map<String, ?> attributes) {
+        Ignite ignite = new GridBootstrap(config.grid(), new CacheCatalog(config.grid().backups()))
+                .startServer(role, attributes);
+        runner.started(ignite::close);
+        GridMetrics.register(telemetry.registry(), ignite);
+        return ignite;
+    }
+
+    static Ignite clientGrid(RoleRunner runner, FramegridConfig config, Telemetry telemetry, String role,
+                             Map<String, ?> attributes) {
+        Ignite ignite = new GridBootstrap(config.grid(), new CacheCatalog(config.grid().backups()))
+                .startClient(role, attributes);
+        runner.started(ignite::close);
+        GridMetrics.register(telemetry.registry(), ignite);
+        return ignite;
+    }
+
+    static void metrics(RoleRunner runner, FramegridConfig config, Telemetry telemetry) {
+        if (config.metrics().enabled()) {
+            MetricsServer server = new MetricsServer(telemetry, config.metrics().host(), config.metrics().port()).start();
+            runner.started(server);
+            org.slf4j.LoggerFactory.getLogger(Components.class).info("Prometheus metrics on port {} at /metrics", server.port());
+        }
+    }
+}
