@@ -4,6 +4,7 @@ import io.framegrid.sdk.identity.IdentityAsyncClient;
 import io.framegrid.sdk.identity.IdentityClient;
 import io.framegrid.sdk.jobs.JobsAsyncClient;
 import io.framegrid.sdk.jobs.JobsClient;
+import io.framegrid.sdk.jobs.NodesClient;
 import io.grpc.CallCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
@@ -62,6 +63,11 @@ public final class FramegridClient implements AutoCloseable {
 
     public JobsAsyncClient jobsAsync() {
         return new JobsAsyncClient(channel, credentials, deadline);
+    }
+
+    /** gpu-nodes and their load (admin credentials required). */
+    public NodesClient nodes() {
+        return new NodesClient(channel, credentials, deadline);
     }
 
     public ManagedChannel channel() {

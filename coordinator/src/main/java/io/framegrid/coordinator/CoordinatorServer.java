@@ -14,6 +14,8 @@ import io.framegrid.coordinator.jobs.JobLedger;
 import io.framegrid.coordinator.jobs.JobTypes;
 import io.framegrid.coordinator.jobs.JobsGrpcService;
 import io.framegrid.coordinator.jobs.LeaseReaper;
+import io.framegrid.coordinator.nodes.NodeDirectory;
+import io.framegrid.coordinator.nodes.NodeGrpcService;
 import io.framegrid.observability.Telemetry;
 import io.framegrid.proto.identity.v1.IdentityServiceGrpc;
 import io.grpc.BindableService;
@@ -46,6 +48,8 @@ public final class CoordinatorServer implements AutoCloseable {
     private final JobEventHub jobEvents;
     private final JobsGrpcService jobs;
     private final LeaseReaper leaseReaper;
+    private final NodeDirectory nodeDirectory;
+    private final NodeGrpcService nodes;
     private Server server;
 
     public CoordinatorServer(Ignite ignite, FramegridConfig config, Telemetry telemetry, Clock clock) {
@@ -64,6 +68,8 @@ public final class CoordinatorServer implements AutoCloseable {
         this.jobs = new JobsGrpcService(ignite, ledger, jobTypes, jobEvents,
                 userId -> directory.byId(userId).map(UserRecord::tier).orElse("free"));
         this.leaseReaper = new LeaseReaper(ignite, ledger, clock).start(config.jobs().heartbeatInterval());
+        this.nodeDirectory = new NodeDirectory(ignite);
+        this.nodes = new NodeGrpcService(nodeDirectory);
     }
 
     /** Job types this coordinator accepts; products register theirs before serving. */
@@ -75,6 +81,7 @@ public final class CoordinatorServer implements AutoCloseable {
     public void configure(ServerBuilder<?> sb) {
         sb.addService(ServerInterceptors.intercept(identity, authenticator));
         sb.addService(ServerInterceptors.intercept(jobs, authenticator));
+        sb.addService(ServerInterceptors.intercept(nodes, authenticator));
         sb.addService(health.getHealthService());
         sb.addService(ProtoReflectionServiceV1.newInstance());
         sb.intercept(telemetry.grpcServer().interceptor("coordinator"));
@@ -108,6 +115,7 @@ public final class CoordinatorServer implements AutoCloseable {
     @Override
     public void close() {
         leaseReaper.close();
+        nodeDirectory.close();
         jobEvents.close();
         if (server == null) {
             return;

@@ -1,0 +1,285 @@
+package io.framegrid.gpunode.tasks;
+
+import io.framegrid.config.FramegridConfig;
+import io.framegrid.config.grid.CacheNames;
+import io.framegrid.coordinator.jobs.JobLedger;
+import io.framegrid.coordinator.jobs.LeaseLostException;
+import io.framegrid.coordinator.jobs.Protos;
+import io.framegrid.coordinator.jobs.TaskCommit;
+import io.framegrid.proto.cluster.v1.NodeStatus;
+import io.framegrid.proto.cluster.v1.Requirements;
+import io.framegrid.proto.cluster.v1.TaskState;
+import io.framegrid.proto.cluster.v1.TaskStatus;
+import java.time.Clock;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import javax.cache.Cache;
+import javax.cache.event.CacheEntryEvent;
+import javax.cache.event.EventType;
+import org.apache.ignite.Ignite;
+import org.apache.ignite.IgniteCache;
+import org.apache.ignite.cache.query.ContinuousQuery;
+import org.apache.ignite.cache.query.QueryCursor;
+import org.apache.ignite.cache.query.ScanQuery;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Leases tasks from the grid and runs them. New and re-queued tasks are pushed to the node by a
+ * continuous query (no polling); the node keeps those it can run (capabilities, registered executor)
+ * in a per-owner fair queue, leases one per free slot, renews its leases every heartbeat, and stops a
+ * task at once when its job is cancelled (its grid entry disappears) or its lease is lost.
+ */
+public final class TaskWorker implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(TaskWorker.class);
+
+    private final JobLedger ledger;
+    private final TaskExecutors executors;
+    private final WorkerProfile profile;
+    private final FramegridConfig.Jobs config;
+    private final Clock clock;
+    private final IgniteCache<String, byte[]> tasks;
+    private final IgniteCache<String, byte[]> nodes;
+    private final String nodeId;
+    private final FairTaskQueue queue = new FairTaskQueue();
+    private final Map<String, Running> running = new ConcurrentHashMap<>();
+    private final Semaphore slots;
+    private final ExecutorService pool;
+    private final ScheduledExecutorService heartbeat;
+    private final AtomicLong completed = new AtomicLong();
+    private final long startedAt;
+    private QueryCursor<Cache.Entry<String, byte[]>> cursor;
+    private Thread dispatcher;
+    private volatile boolean stopped;
+
+    public TaskWorker(Ignite ignite, JobLedger ledger, TaskExecutors executors, WorkerProfile profile, Clock clock) {
+        this.ledger = ledger;
+        this.executors = executors;
+        this.profile = profile;
+        this.config = ledger.config();
+        this.clock = clock;
+        this.tasks = ignite.cache(CacheNames.TASKS);
+        this.nodes = ignite.cache(CacheNames.NODES);
+        this.nodeId = ignite.cluster().localNode().id().toString();
+        this.slots = new Semaphore(profile.slots());
+        this.pool = Executors.newFixedThreadPool(profile.slots(), daemon("framegrid-task"));
+        this.heartbeat = Executors.newSingleThreadScheduledExecutor(daemon("framegrid-task-heartbeat"));
+        this.startedAt = clock.millis();
+    }
+
+    public String nodeId() {
+        return nodeId;
+    }
+
+    public TaskWorker start() {
+        publishStatus();
+        ContinuousQuery<String, byte[]> query = new ContinuousQuery<>();
+        query.setInitialQuery(new ScanQuery<>());
+        query.setLocalListener(events -> {
+            for (CacheEntryEvent<? extends String, ? extends byte[]> e : events) {
+                if (e.getEventType() == EventType.REMOVED || e.getEventType() == EventType.EXPIRED) {
+                    onRemoved(e.getKey());
+                } else {
+                    onTask(Protos.parse(TaskState.parser(), e.getValue()));
+                }
+            }
+        });
+        cursor = tasks.query(query);
+        for (Cache.Entry<String, byte[]> e : cursor) {
+            onTask(Protos.parse(TaskState.parser(), e.getValue()));
+        }
+        dispatcher = daemon("framegrid-task-dispatch").newThread(this::dispatch);
+        dispatcher.start();
+        long interval = config.heartbeatInterval().toMillis();
+        heartbeat.scheduleWithFixedDelay(this::beat, interval, interval, TimeUnit.MILLISECONDS);
+        log.info("Task worker {} started: {} slots, gpu {}, models {}, task types {}", nodeId, profile.slots(),
+                profile.gpu(), profile.models(), executors.types());
+        return this;
+    }
+
+    public int runningTasks() {
+        return running.size();
+    }
+
+    public long completedTasks() {
+        return completed.get();
+    }
+
+    private boolean canRun(TaskState task) {
+        Requirements req = task.getRequirements();
+        return (!req.getGpu() || profile.gpu())
+                && profile.models().containsAll(req.getModelsList())
+                && executors.get(task.getTaskType()).isPresent();
+    }
+
+    private void onTask(TaskState task) {
+        if (task.getStatus() == TaskStatus.TASK_STATUS_PENDING) {
+            if (canRun(task)) {
+                queue.offer(task.getOwnerId(), task.getTaskId());
+            }
+            return;
+        }
+        queue.remove(task.getTaskId());
+        Running r = running.get(task.getTaskId());
+        if (r != null && (!task.getLeaseNode().equals(nodeId) || task.getFence() != r.fence)) {
+            r.cancel("lease taken over");
+        }
+    }
+
+    private void onRemoved(String taskId) {
+        queue.remove(taskId);
+        Running r = running.get(taskId);
+        if (r != null) {
+            r.cancel("task removed (job cancelled or ended)");
+        }
+    }
+
+    private void dispatch() {
+        while (!stopped) {
+            try {
+                slots.acquire();
+                String taskId = queue.poll(500);
+                if (taskId == null || stopped) {
+                    slots.release();
+                    continue;
+                }
+                Optional<TaskState> leased;
+                try {
+                    leased = ledger.lease(taskId, nodeId);
+                } catch (RuntimeException e) {
+                    log.debug("Lease of {} failed: {}", taskId, e.toString());
+                    leased = Optional.empty();
+                }
+                if (leased.isEmpty()) {
+                    slots.release();
+                    continue;
+                }
+                run(leased.get());
+            } catch (InterruptedException e) {
+                return;
+            } catch (RuntimeException e) {
+                log.warn("Dispatch failed: {}", e.toString());
+            }
+        }
+    }
+
+    private void run(TaskState task) {
+        TaskExecutor executor = executors.get(task.getTaskType()).orElseThrow();
+        TaskContext context = new TaskContext(task, ledger, nodeId);
+        Running r = new Running(context, task.getFence());
+        running.put(task.getTaskId(), r);
+        r.future = pool.submit(() -> execute(task, executor, context, r));
+        if (context.isCancelled()) {
+            r.future.cancel(true);
+        }
+    }
+
+    private void execute(TaskState task, TaskExecutor executor, TaskContext context, Running r) {
+        String id = task.getTaskId();
+        try {
+            TaskCommit result = executor.execute(context);
+            context.checkCancelled();
+            ledger.commit(id, nodeId, task.getFence(), result);
+            completed.incrementAndGet();
+        } catch (LeaseLostException | CancellationException | InterruptedException e) {
+            log.debug("Task {} stopped without committing: {}", id, e.toString());
+        } catch (Throwable e) {
+            if (!context.isCancelled()) {
+                log.warn("Task {} failed: {}", id, e.toString());
+                try {
+                    ledger.fail(id, nodeId, task.getFence(), e.toString());
+                } catch (RuntimeException ex) {
+                    log.warn("Cannot report failure of {}: {}", id, ex.toString());
+                }
+            }
+        } finally {
+            running.remove(id, r);
+            Thread.interrupted();
+            slots.release();
+        }
+    }
+
+    private void beat() {
+        for (Map.Entry<String, Running> e : running.entrySet()) {
+            Running r = e.getValue();
+            try {
+                if (!r.context.isCancelled() && !ledger.renew(e.getKey(), nodeId, r.fence)) {
+                    r.cancel("lease lost");
+                }
+            } catch (RuntimeException ex) {
+                log.debug("Renewal of {} failed: {}", e.getKey(), ex.toString());
+            }
+        }
+        try {
+            publishStatus();
+        } catch (RuntimeException ex) {
+            log.debug("Node status update failed: {}", ex.toString());
+        }
+    }
+
+    private void publishStatus() {
+        nodes.put(nodeId, NodeStatus.newBuilder().setNodeId(nodeId).setName(profile.name()).setGpu(profile.gpu())
+                .addAllModels(profile.models()).setSlots(profile.slots()).setRunningTasks(running.size())
+                .setTasksCompleted(completed.get()).setLastHeartbeatMs(clock.millis()).setStartedAtMs(startedAt)
+                .build().toByteArray());
+    }
+
+    @Override
+    public void close() {
+        stopped = true;
+        if (dispatcher != null) {
+            dispatcher.interrupt();
+        }
+        heartbeat.shutdownNow();
+        running.values().forEach(r -> r.cancel("node stopping"));
+        pool.shutdownNow();
+        if (cursor != null) {
+            cursor.close();
+        }
+        try {
+            nodes.remove(nodeId);
+        } catch (RuntimeException e) {
+            log.debug("Cannot remove node status: {}", e.toString());
+        }
+    }
+
+    private static java.util.concurrent.ThreadFactory daemon(String name) {
+        AtomicLong n = new AtomicLong();
+        return r -> {
+            Thread t = new Thread(r, name + "-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+    }
+
+    private static final class Running {
+        final TaskContext context;
+        final long fence;
+        volatile Future<?> future;
+
+        Running(TaskContext context, long fence) {
+            this.context = context;
+            this.fence = fence;
+        }
+
+        void cancel(String why) {
+            if (!context.isCancelled()) {
+                log.debug("Stopping task {}: {}", context.task().getTaskId(), why);
+            }
+            context.cancel();
+            Future<?> f = future;
+            if (f != null) {
+                f.cancel(true);
+            }
+        }
+    }
+}
