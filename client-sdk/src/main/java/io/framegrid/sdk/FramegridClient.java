@@ -5,6 +5,8 @@ import io.framegrid.sdk.identity.IdentityClient;
 import io.framegrid.sdk.jobs.JobsAsyncClient;
 import io.framegrid.sdk.jobs.JobsClient;
 import io.framegrid.sdk.jobs.NodesClient;
+import io.framegrid.sdk.media.MediaAsyncClient;
+import io.framegrid.sdk.media.MediaClient;
 import io.grpc.CallCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
@@ -63,6 +65,14 @@ public final class FramegridClient implements AutoCloseable {
 
     public JobsAsyncClient jobsAsync() {
         return new JobsAsyncClient(channel, credentials, deadline);
+    }
+
+    public MediaClient media() {
+        return new MediaClient(channel, credentials, deadline);
+    }
+
+    public MediaAsyncClient mediaAsync() {
+        return new MediaAsyncClient(channel, credentials, deadline);
     }
 
     /** gpu-nodes and their load (admin credentials required). */

@@ -14,6 +14,10 @@ import io.framegrid.coordinator.jobs.JobLedger;
 import io.framegrid.coordinator.jobs.JobTypes;
 import io.framegrid.coordinator.jobs.JobsGrpcService;
 import io.framegrid.coordinator.jobs.LeaseReaper;
+import io.framegrid.coordinator.media.BlobStore;
+import io.framegrid.coordinator.media.MediaGrpcService;
+import io.framegrid.coordinator.media.MediaLibrary;
+import io.framegrid.coordinator.media.UploadJanitor;
 import io.framegrid.coordinator.nodes.NodeDirectory;
 import io.framegrid.coordinator.nodes.NodeGrpcService;
 import io.framegrid.observability.Telemetry;
@@ -50,6 +54,10 @@ public final class CoordinatorServer implements AutoCloseable {
     private final LeaseReaper leaseReaper;
     private final NodeDirectory nodeDirectory;
     private final NodeGrpcService nodes;
+    private final BlobStore blobStore;
+    private final MediaLibrary mediaLibrary;
+    private final MediaGrpcService media;
+    private final UploadJanitor uploadJanitor;
     private Server server;
 
     public CoordinatorServer(Ignite ignite, FramegridConfig config, Telemetry telemetry, Clock clock) {
@@ -65,11 +73,23 @@ public final class CoordinatorServer implements AutoCloseable {
         AdminBootstrap.ensureAdmin(directory, hasher, id, config.dataDir());
         JobLedger ledger = new JobLedger(ignite, config.jobs(), clock);
         this.jobEvents = new JobEventHub(ignite);
-        this.jobs = new JobsGrpcService(ignite, ledger, jobTypes, jobEvents,
-                userId -> directory.byId(userId).map(UserRecord::tier).orElse("free"));
+        java.util.function.Function<String, String> tierOf =
+                userId -> directory.byId(userId).map(UserRecord::tier).orElse("free");
+        this.jobs = new JobsGrpcService(ignite, ledger, jobTypes, jobEvents, tierOf);
         this.leaseReaper = new LeaseReaper(ignite, ledger, clock).start(config.jobs().heartbeatInterval());
         this.nodeDirectory = new NodeDirectory(ignite);
         this.nodes = new NodeGrpcService(nodeDirectory);
+        this.blobStore = MediaLibrary.openStore(config.media(), config.dataDir());
+        this.mediaLibrary = new MediaLibrary(ignite, blobStore, config.media(), clock);
+        this.media = new MediaGrpcService(mediaLibrary, tierOf);
+        this.uploadJanitor = new UploadJanitor(mediaLibrary)
+                .start(java.time.Duration.ofMinutes(1).compareTo(config.media().uploadExpiry()) < 0
+                        ? java.time.Duration.ofMinutes(1) : config.media().uploadExpiry());
+    }
+
+    /** Media metadata and blobs (for services in this JVM that produce or read media). */
+    public MediaLibrary mediaLibrary() {
+        return mediaLibrary;
     }
 
     /** Job types this coordinator accepts; products register theirs before serving. */
@@ -82,6 +102,8 @@ public final class CoordinatorServer implements AutoCloseable {
         sb.addService(ServerInterceptors.intercept(identity, authenticator));
         sb.addService(ServerInterceptors.intercept(jobs, authenticator));
         sb.addService(ServerInterceptors.intercept(nodes, authenticator));
+        sb.addService(ServerInterceptors.intercept(media, authenticator));
+        sb.maxInboundMessageSize(MediaGrpcService.MAX_MESSAGE_BYTES);
         sb.addService(health.getHealthService());
         sb.addService(ProtoReflectionServiceV1.newInstance());
         sb.intercept(telemetry.grpcServer().interceptor("coordinator"));
@@ -116,6 +138,8 @@ public final class CoordinatorServer implements AutoCloseable {
     public void close() {
         leaseReaper.close();
         nodeDirectory.close();
+        uploadJanitor.close();
+        blobStore.close();
         jobEvents.close();
         if (server == null) {
             return;

@@ -1,0 +1,159 @@
+package io.framegrid.sdk.media;
+
+import com.google.common.util.concurrent.FutureCallback;
+import com.google.common.util.concurrent.Futures;
+import com.google.common.util.concurrent.ListenableFuture;
+import com.google.common.util.concurrent.MoreExecutors;
+import com.google.protobuf.ByteString;
+import io.framegrid.proto.media.v1.CompleteUploadRequest;
+import io.framegrid.proto.media.v1.GetMediaRequest;
+import io.framegrid.proto.media.v1.GetUploadRequest;
+import io.framegrid.proto.media.v1.InitUploadRequest;
+import io.framegrid.proto.media.v1.Media;
+import io.framegrid.proto.media.v1.MediaServiceGrpc;
+import io.framegrid.proto.media.v1.UploadChunkRequest;
+import io.framegrid.proto.media.v1.UploadHeader;
+import io.framegrid.proto.media.v1.UploadRequest;
+import io.framegrid.proto.media.v1.UploadSession;
+import io.framegrid.sdk.FramegridException;
+import io.grpc.CallCredentials;
+import io.grpc.Channel;
+import io.grpc.stub.ClientCallStreamObserver;
+import io.grpc.stub.ClientResponseObserver;
+import java.io.IOException;
+import java.io.InputStream;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+
+/** Non-blocking media calls; futures fail with {@link FramegridException}. */
+public final class MediaAsyncClient {
+    static final int UPLOAD_CHUNK = 1 << 20;
+
+    private final Channel channel;
+    private final CallCredentials credentials;
+    private final Duration deadline;
+
+    public MediaAsyncClient(Channel channel, CallCredentials credentials, Duration deadline) {
+        this.channel = channel;
+        this.credentials = credentials;
+        this.deadline = deadline;
+    }
+
+    /**
+     * Streams {@code in} to the store in 1 MiB messages, reading the next one only when the transport is
+     * ready for it, so memory stays bounded whatever the file size. The stream is closed when done.
+     */
+    public CompletableFuture<Media> upload(UploadHeader header, InputStream in) {
+        CompletableFuture<Media> result = new CompletableFuture<>();
+        MediaServiceGrpc.MediaServiceStub stub = MediaServiceGrpc.newStub(channel);
+        if (credentials != null) {
+            stub = stub.withCallCredentials(credentials);
+        }
+        stub.upload(new ClientResponseObserver<UploadRequest, Media>() {
+            private ClientCallStreamObserver<UploadRequest> requests;
+            private boolean headerSent;
+            private boolean finished;
+
+            @Override
+            public void beforeStart(ClientCallStreamObserver<UploadRequest> requestStream) {
+                this.requests = requestStream;
+                requestStream.setOnReadyHandler(this::pump);
+            }
+
+            private synchronized void pump() {
+                if (finished) {
+                    return;
+                }
+                try {
+                    while (requests.isReady()) {
+                        if (!headerSent) {
+                            requests.onNext(UploadRequest.newBuilder().setHeader(header).build());
+                            headerSent = true;
+                            continue;
+                        }
+                        byte[] buffer = in.readNBytes(UPLOAD_CHUNK);
+                        if (buffer.length == 0) {
+                            finished = true;
+                            in.close();
+                            requests.onCompleted();
+                            return;
+                        }
+                        requests.onNext(UploadRequest.newBuilder().setData(ByteString.copyFrom(buffer)).build());
+                    }
+                } catch (IOException e) {
+                    finished = true;
+                    requests.onError(e);
+                    result.completeExceptionally(e);
+                }
+            }
+
+            @Override
+            public void onNext(Media value) {
+                result.complete(value);
+            }
+
+            @Override
+            public void onError(Throwable t) {
+                synchronized (this) {
+                    finished = true;
+                }
+                try {
+                    in.close();
+                } catch (IOException ignored) {
+                    // Already failing.
+                }
+                result.completeExceptionally(FramegridException.from(t));
+            }
+
+            @Override
+            public void onCompleted() {
+                // The response came through onNext.
+            }
+        });
+        return result;
+    }
+
+    public CompletableFuture<Media> get(String mediaId) {
+        return call(s -> s.get(GetMediaRequest.newBuilder().setMediaId(mediaId).build()));
+    }
+
+    public CompletableFuture<UploadSession> initUpload(InitUploadRequest request) {
+        return call(s -> s.initUpload(request));
+    }
+
+    public CompletableFuture<UploadSession> uploadChunk(String uploadId, int index, ByteString data) {
+        return call(s -> s.uploadChunk(UploadChunkRequest.newBuilder().setUploadId(uploadId).setChunkIndex(index)
+                .setData(data).build()));
+    }
+
+    public CompletableFuture<UploadSession> getUpload(String uploadId) {
+        return call(s -> s.getUpload(GetUploadRequest.newBuilder().setUploadId(uploadId).build()));
+    }
+
+    public CompletableFuture<Media> completeUpload(String uploadId, String sha256) {
+        return call(s -> s.completeUpload(CompleteUploadRequest.newBuilder().setUploadId(uploadId).setSha256(sha256).build()));
+    }
+
+    private <T> CompletableFuture<T> call(Function<MediaServiceGrpc.MediaServiceFutureStub, ListenableFuture<T>> body) {
+        MediaServiceGrpc.MediaServiceFutureStub stub = MediaServiceGrpc.newFutureStub(channel)
+                .withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS);
+        if (credentials != null) {
+            stub = stub.withCallCredentials(credentials);
+        }
+        CompletableFuture<T> result = new CompletableFuture<>();
+        Futures.addCallback(body.apply(stub), new FutureCallback<T>() {
+            @Override
+            public void onSuccess(T value) {
+                result.complete(value);
+            }
+
+            @Override
+            public void onFailure(Throwable t) {
+                result.completeExceptionally(FramegridException.from(t));
+            }
+        }, MoreExecutors.directExecutor());
+        return result;
+    }
+}

@@ -1,0 +1,43 @@
+package io.framegrid.coordinator.media;
+
+import java.io.IOException;
+import java.io.InputStream;
+
+/**
+ * Where media bytes live, outside the grid: local disk by default, any S3-compatible store by configuration.
+ * Writes are all-or-nothing: a blob becomes visible only when its writer commits.
+ */
+public interface BlobStore extends AutoCloseable {
+
+    /** Starts writing {@code key}; nothing is visible under the key until {@link BlobWriter#commit()}. */
+    BlobWriter create(String key) throws IOException;
+
+    /** Reads {@code length} bytes (all remaining when negative) of {@code key} from {@code offset}. */
+    InputStream open(String key, long offset, long length) throws IOException;
+
+    /** Size of a committed blob, or -1 when absent. */
+    long size(String key) throws IOException;
+
+    void delete(String key) throws IOException;
+
+    /** Deletes every blob whose key starts with {@code prefix}. */
+    void deletePrefix(String prefix) throws IOException;
+
+    /** Short name for logs: local path or bucket URL. */
+    String describe();
+
+    @Override
+    default void close() {}
+
+    /** A blob being written. Not thread-safe. */
+    interface BlobWriter extends AutoCloseable {
+        void write(byte[] data, int offset, int length) throws IOException;
+
+        /** Makes the blob visible; returns its size. */
+        long commit() throws IOException;
+
+        /** Discards what was written; safe after commit (does nothing then). */
+        @Override
+        void close();
+    }
+}
