@@ -1,0 +1,140 @@
+package io.framegrid.gpunode.framecache;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.framegrid.config.FramegridConfig;
+import io.framegrid.config.grid.CacheCatalog;
+import io.framegrid.config.grid.GridBootstrap;
+import io.framegrid.config.local.IsolatedSettings;
+import io.framegrid.config.local.LocalPorts;
+import io.framegrid.coordinator.testing.CoordinatorExtension;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.prometheus.metrics.model.snapshots.CounterSnapshot;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+import java.util.UUID;
+import org.apache.ignite.Ignite;
+import org.bytedeco.opencv.global.opencv_core;
+import org.bytedeco.opencv.opencv_core.Mat;
+import org.bytedeco.opencv.opencv_core.Scalar;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** A private server node with the default 64 MiB cache region, and a client node using the frame cache. */
+class GridFrameCacheTest {
+    private static Path serverDir;
+    private static Path clientDir;
+    private static Ignite server;
+    private static Ignite client;
+
+    @BeforeAll
+    static void startGrid() throws Exception {
+        serverDir = Files.createTempDirectory("framegrid-frames-server");
+        clientDir = Files.createTempDirectory("framegrid-frames-client");
+        int port = LocalPorts.free();
+        FramegridConfig serverConfig = FramegridConfig.from(IsolatedSettings.forDiscovery(serverDir,
+                "frames-server-" + UUID.randomUUID(), port, "127.0.0.1:" + port)
+                .set("grid.cache-region.max-size-mb", 64).build());
+        server = new GridBootstrap(serverConfig.grid(), new CacheCatalog(0)).startServer("coordinator", Map.of());
+        FramegridConfig clientConfig = FramegridConfig.from(IsolatedSettings.forDiscovery(clientDir,
+                "frames-client-" + UUID.randomUUID(), LocalPorts.free(), "127.0.0.1:" + port).build());
+        client = new GridBootstrap(clientConfig.grid(), new CacheCatalog(0)).startClient("gpu-node", Map.of());
+    }
+
+    @AfterAll
+    static void stopGrid() throws Exception {
+        if (client != null) client.close();
+        if (server != null) server.close();
+        CoordinatorExtension.deleteRecursively(serverDir);
+        CoordinatorExtension.deleteRecursively(clientDir);
+    }
+
+    private static FramePixels frame(int seed, int bytes) {
+        byte[] data = new byte[bytes];
+        new Random(seed).nextBytes(data);
+        return new FramePixels(1, bytes, 0, data);
+    }
+
+    private static double counter(PrometheusRegistry registry, String name, String level, String result) {
+        for (var snapshot : registry.scrape().stream().toList()) {
+            if (snapshot instanceof CounterSnapshot c && c.getMetadata().getName().equals(name)) {
+                return c.getDataPoints().stream()
+                        .filter(d -> level == null || (d.getLabels().get("level").equals(level)
+                                && d.getLabels().get("result").equals(result)))
+                        .mapToDouble(CounterSnapshot.CounterDataPointSnapshot::getValue).sum();
+            }
+        }
+        return 0;
+    }
+
+    @Test
+    void framesAreSharedBetweenNodesAndDecodedOnce() {
+        PrometheusRegistry registryA = new PrometheusRegistry();
+        PrometheusRegistry registryB = new PrometheusRegistry();
+        GridFrameCache nodeA = new GridFrameCache(client, 16L << 20, registryA);
+        GridFrameCache nodeB = new GridFrameCache(server, 16L << 20, registryB);
+        FrameKey key = new FrameKey("media-" + UUID.randomUUID(), 7, "bgr");
+        FramePixels pixels = frame(1, 600_000);
+        assertThat(nodeA.get(key)).isEmpty();
+        nodeA.put(key, pixels);
+        assertThat(nodeA.get(key)).containsSame(pixels);
+        Optional<FramePixels> fromGrid = nodeB.get(key);
+        assertThat(fromGrid).isPresent();
+        assertThat(fromGrid.get().data()).isEqualTo(pixels.data());
+        assertThat(nodeB.get(key)).containsSame(fromGrid.get());
+        assertThat(counter(registryA, "framegrid_frame_cache_requests", "near", "hit")).isEqualTo(1);
+        assertThat(counter(registryA, "framegrid_frame_cache_requests", "grid", "miss")).isEqualTo(1);
+        assertThat(counter(registryB, "framegrid_frame_cache_requests", "grid", "hit")).isEqualTo(1);
+        assertThat(counter(registryB, "framegrid_frame_cache_requests", "near", "hit")).isEqualTo(1);
+
+        Mat bgr = new Mat(48, 64, opencv_core.CV_8UC3, new Scalar(10, 20, 30, 0));
+        nodeA.put("clip", 3, bgr);
+        Mat back = nodeB.get("clip", 3).orElseThrow();
+        assertThat(back.rows()).isEqualTo(48);
+        assertThat(back.cols()).isEqualTo(64);
+        assertThat(back.type()).isEqualTo(opencv_core.CV_8UC3);
+        byte[] px = new byte[3];
+        back.ptr(47, 63).get(px);
+        assertThat(px).containsExactly(10, 20, 30);
+    }
+
+    @Test
+    void theGridCacheStaysUnderItsCapByEvictingOldFrames() {
+        PrometheusRegistry registry = new PrometheusRegistry();
+        GridFrameCache cache = new GridFrameCache(client, 8L << 20, registry);
+        String media = "evict-" + UUID.randomUUID();
+        int frames = 640;
+        int frameBytes = 300_000;
+        // 640 x 300 KB = 192 MB through a 64 MB region.
+        for (int i = 0; i < frames; i++) {
+            cache.put(new FrameKey(media, i, "bgr"), frame(i, frameBytes));
+        }
+        // Each 300 KB frame is two grid entries (256 KB + 44 KB): what is left must fit the 64 MiB region.
+        long parts = cache.gridEntries();
+        assertThat(parts).isPositive().isLessThan(2L * frames);
+        assertThat(parts / 2 * frameBytes).isLessThanOrEqualTo(64L << 20);
+        assertThat(cache.nearWeight()).isLessThanOrEqualTo(8L << 20);
+        assertThat(cache.nearEvictions()).isPositive();
+        assertThat(counter(registry, "framegrid_frame_cache_evictions", null, null)).isPositive();
+
+        // The newest frame is still cached; the very first ones were evicted from both levels.
+        assertThat(cache.get(new FrameKey(media, frames - 1, "bgr"))).isPresent();
+        GridFrameCache fresh = new GridFrameCache(client, 8L << 20, new PrometheusRegistry());
+        long evicted = 0;
+        for (int i = 0; i < 20; i++) {
+            if (fresh.get(new FrameKey(media, i, "bgr")).isEmpty()) {
+                evicted++;
+            }
+        }
+        assertThat(evicted).isPositive();
+        // Whatever survives is intact.
+        for (int i = frames - 10; i < frames; i++) {
+            fresh.get(new FrameKey(media, i, "bgr"))
+                    .ifPresent(p -> assertThat(p.data()).hasSize(frameBytes));
+        }
+    }
+}
