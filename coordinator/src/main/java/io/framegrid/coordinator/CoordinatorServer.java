@@ -77,7 +77,8 @@ public final class CoordinatorServer implements AutoCloseable {
                 userId -> directory.byId(userId).map(UserRecord::tier).orElse("free");
         this.jobs = new JobsGrpcService(ignite, ledger, jobTypes, jobEvents, tierOf);
         this.leaseReaper = new LeaseReaper(ignite, ledger, clock).start(config.jobs().heartbeatInterval());
-        this.nodeDirectory = new NodeDirectory(ignite);
+        this.nodeDirectory = new NodeDirectory(ignite,
+                config.jobs().heartbeatInterval().multipliedBy(3).plusSeconds(2), clock);
         this.nodes = new NodeGrpcService(nodeDirectory);
         this.blobStore = MediaLibrary.openStore(config.media(), config.dataDir());
         this.mediaLibrary = new MediaLibrary(ignite, blobStore, config.media(), clock);

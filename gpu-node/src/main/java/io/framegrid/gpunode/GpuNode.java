@@ -35,6 +35,9 @@ public final class GpuNode implements AutoCloseable {
     private final NodeCapabilities capabilities;
     private final HealthStatusManager health = new HealthStatusManager();
     private final List<BindableService> services = new ArrayList<>();
+    private final io.framegrid.gpunode.tasks.TaskExecutors taskExecutors =
+            io.framegrid.gpunode.tasks.TaskExecutors.withBuiltIns();
+    private final io.framegrid.gpunode.tasks.TaskWorker taskWorker;
     private Server server;
 
     public GpuNode(FramegridConfig config, Telemetry telemetry, Ignite ignite, NodeCapabilities capabilities) {
@@ -54,6 +57,15 @@ public final class GpuNode implements AutoCloseable {
                 .help("CPU cores available to the gpu-node in this JVM")
                 .register(telemetry.registry());
         cores.set(capabilities.cpuCores());
+        this.taskWorker = new io.framegrid.gpunode.tasks.TaskWorker(ignite,
+                new io.framegrid.coordinator.jobs.JobLedger(ignite, config.jobs(), java.time.Clock.systemUTC()),
+                taskExecutors, io.framegrid.gpunode.tasks.WorkerProfile.from(config.jobs(), ignite.name(),
+                        capabilities.gpuPresent()), java.time.Clock.systemUTC());
+    }
+
+    /** Task types this node runs; products register their executors before {@link #start()}. */
+    public io.framegrid.gpunode.tasks.TaskExecutors taskExecutors() {
+        return taskExecutors;
     }
 
     /** Adds a node-local service (e.g. inference) before {@link #start()}. */
@@ -89,6 +101,7 @@ public final class GpuNode implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("gpu-node gRPC server cannot bind port " + config.gpuNode().port(), e);
         }
+        taskWorker.start();
         log.info("gpu-node {} up: {} CPU cores, {} MiB heap, GPU {}; gRPC on port {}",
                 ignite.cluster().localNode().id(), capabilities.cpuCores(), capabilities.maxHeapBytes() >> 20,
                 capabilities.gpuPresent() ? capabilities.gpuName() : "none", server.getPort());
@@ -101,6 +114,7 @@ public final class GpuNode implements AutoCloseable {
 
     @Override
     public void close() {
+        taskWorker.close();
         if (server == null) {
             return;
         }

@@ -18,8 +18,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The gpu-nodes of the cluster as they report themselves (capabilities, load) every heartbeat, limited
- * to nodes still in the grid topology: a node that leaves or dies is dropped as soon as discovery
- * notices it (seconds), and its status record is removed.
+ * to nodes in the grid topology that reported recently: a killed node disappears after a few missed
+ * heartbeats, and its status record is removed once discovery drops it.
  */
 public final class NodeDirectory implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(NodeDirectory.class);
@@ -27,9 +27,14 @@ public final class NodeDirectory implements AutoCloseable {
     private final Ignite ignite;
     private final IgniteCache<String, byte[]> nodes;
     private final IgnitePredicate<DiscoveryEvent> listener;
+    private final long staleAfterMs;
+    private final java.time.Clock clock;
 
-    public NodeDirectory(Ignite ignite) {
+    /** Nodes silent for {@code staleAfter} (a few heartbeats) count as gone even before discovery drops them. */
+    public NodeDirectory(Ignite ignite, java.time.Duration staleAfter, java.time.Clock clock) {
         this.ignite = ignite;
+        this.staleAfterMs = staleAfter.toMillis();
+        this.clock = clock;
         this.nodes = ignite.cache(CacheNames.NODES);
         this.listener = event -> {
             String id = event.eventNode().id().toString();
@@ -48,8 +53,10 @@ public final class NodeDirectory implements AutoCloseable {
     public List<NodeStatus> liveNodes() {
         List<NodeStatus> live = new ArrayList<>();
         for (Cache.Entry<String, byte[]> e : nodes) {
-            if (ignite.cluster().node(UUID.fromString(e.getKey())) != null) {
-                live.add(Protos.parse(NodeStatus.parser(), e.getValue()));
+            NodeStatus status = Protos.parse(NodeStatus.parser(), e.getValue());
+            if (ignite.cluster().node(UUID.fromString(e.getKey())) != null
+                    && clock.millis() - status.getLastHeartbeatMs() <= staleAfterMs) {
+                live.add(status);
             }
         }
         live.sort(Comparator.comparing(NodeStatus::getName).thenComparing(NodeStatus::getNodeId));

@@ -1,0 +1,168 @@
+package io.framegrid.launcher.fabric;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.framegrid.config.local.LocalPorts;
+import io.framegrid.coordinator.jobs.JobLedger;
+import io.framegrid.coordinator.jobs.JobTypes;
+import io.framegrid.coordinator.testing.CoordinatorExtension;
+import io.framegrid.launcher.FramegridProcess;
+import io.framegrid.proto.cluster.v1.NodeStatus;
+import io.framegrid.proto.identity.v1.RegisterRequest;
+import io.framegrid.proto.jobs.v1.Job;
+import io.framegrid.proto.jobs.v1.JobStatus;
+import io.framegrid.proto.jobs.v1.ListJobsRequest;
+import io.framegrid.proto.media.v1.Media;
+import io.framegrid.proto.media.v1.UploadHeader;
+import io.framegrid.sdk.FramegridClient;
+import io.framegrid.sdk.jobs.JobsClient;
+import java.io.ByteArrayInputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A real cluster on loopback: one coordinator JVM (grid server) and two gpu-node JVMs (grid clients),
+ * started through the launcher exactly as operators start them.
+ */
+class ClusterFabricProcessTest {
+    private static final Duration START = Duration.ofSeconds(120);
+    private final List<FramegridProcess> processes = new ArrayList<>();
+    private final List<Path> dirs = new ArrayList<>();
+    private final int discovery = LocalPorts.free();
+    private final int grpc = LocalPorts.free();
+
+    @AfterEach
+    void cleanUp() throws Exception {
+        for (FramegridProcess p : processes) {
+            p.close();
+        }
+        for (Path dir : dirs) {
+            CoordinatorExtension.deleteRecursively(dir);
+        }
+    }
+
+    private List<String> common(String role, Path dataDir, String name, int discoveryPort) {
+        List<String> args = new ArrayList<>(List.of(role, "--data-dir", dataDir.toString()));
+        Map<String, String> settings = new java.util.LinkedHashMap<>();
+        settings.put("grid.instance-name", name);
+        settings.put("grid.consistent-id", name);
+        settings.put("grid.discovery.port", String.valueOf(discoveryPort));
+        settings.put("grid.discovery.port-range", "0");
+        settings.put("grid.discovery.addresses", "127.0.0.1:" + discovery);
+        settings.put("grid.communication.port", String.valueOf(LocalPorts.free()));
+        settings.put("metrics.enabled", "false");
+        settings.put("jobs.lease-time", "2s");
+        settings.put("jobs.heartbeat-interval", "300ms");
+        settings.put("jobs.tier-limit.free", "100");
+        settings.forEach((k, v) -> {
+            args.add("--set");
+            args.add(k + "=" + v);
+        });
+        return args;
+    }
+
+    private FramegridProcess coordinator(Path dataDir) throws Exception {
+        List<String> args = common("coordinator", dataDir, "fabric-coord", discovery);
+        args.addAll(List.of("--set", "coordinator.grpc.port=" + grpc, "--set", "identity.admin.password=AdminPass123"));
+        FramegridProcess p = FramegridProcess.fromClasspath("coordinator", args);
+        processes.add(p);
+        return p;
+    }
+
+    private FramegridProcess gpuNode(String name, Path dataDir) throws Exception {
+        List<String> args = common("gpu-node", dataDir, name, LocalPorts.free());
+        args.addAll(List.of("--set", "gpu-node.grpc.port=0", "--set", "gpu-node.task-slots=4"));
+        FramegridProcess p = FramegridProcess.fromClasspath(name, args);
+        processes.add(p);
+        return p;
+    }
+
+    private Path dir(String prefix) throws Exception {
+        Path dir = Files.createTempDirectory(prefix);
+        dirs.add(dir);
+        return dir;
+    }
+
+    @Test
+    void fiftyJobsSurviveASigkilledGpuNodeAndEverythingSurvivesAFullRestart() throws Exception {
+        Path coordDir = dir("fabric-coord");
+        FramegridProcess coordinator = coordinator(coordDir);
+        coordinator.awaitOutput("Framegrid coordinator ready", START);
+        FramegridProcess nodeA = gpuNode("gpu-a", dir("fabric-gpu-a"));
+        FramegridProcess nodeB = gpuNode("gpu-b", dir("fabric-gpu-b"));
+        nodeA.awaitOutput("Framegrid gpu-node ready", START);
+        nodeB.awaitOutput("Framegrid gpu-node ready", START);
+
+        List<Job> submitted = new ArrayList<>();
+        Media media;
+        try (FramegridClient client = FramegridClient.builder("127.0.0.1:" + grpc).build()) {
+            FramegridClient admin = client.withBearerToken(
+                    client.identity().login("admin", "AdminPass123").getAccessToken());
+            await().atMost(Duration.ofSeconds(30)).until(() -> admin.nodes().list().size() == 2);
+            client.identity().register(RegisterRequest.newBuilder().setEmail("fabric@example.com")
+                    .setUsername("fabric").setPassword("Sup3rSecret").build());
+            FramegridClient user = client.withBearerToken(
+                    client.identity().login("fabric", "Sup3rSecret").getAccessToken());
+            JobsClient jobs = user.jobs();
+            media = user.media().upload(UploadHeader.newBuilder().setFilename("keep.bin").build(),
+                    new ByteArrayInputStream(new byte[123_456]));
+            for (int i = 0; i < 50; i++) {
+                submitted.add(jobs.submit(JobTypes.TEST_WRITE_OUTPUTS, Map.of("chunks", "2", "work_ms", "300")));
+            }
+
+            // Kill gpu-a with SIGKILL while it holds leases on running tasks.
+            await().atMost(Duration.ofSeconds(60)).until(() -> admin.nodes().list().stream()
+                    .anyMatch(n -> n.getName().equals("gpu-a") && n.getRunningTasks() > 0 && n.getTasksCompleted() > 2));
+            nodeA.close();
+            await().atMost(Duration.ofSeconds(15)).until(() ->
+                    admin.nodes().list().stream().map(NodeStatus::getName).toList().equals(List.of("gpu-b")));
+
+            await().atMost(Duration.ofSeconds(120)).until(() -> submitted.stream()
+                    .allMatch(j -> JobLedger.isTerminal(jobs.get(j.getJobId()).getStatus())));
+            int requeued = 0;
+            for (Job j : submitted) {
+                Job done = jobs.get(j.getJobId());
+                assertThat(done.getStatus()).as(done.getErrorMessage()).isEqualTo(JobStatus.JOB_STATUS_COMPLETED);
+                // 2 writes + 1 merge (which re-reads and checks each write's output); a second commit would count twice.
+                assertThat(done.getTasksDone()).isEqualTo(3);
+                assertThat(done.getResultRefsList()).hasSize(3).doesNotHaveDuplicates();
+                List<String> lines = new ArrayList<>();
+                jobs.logs(j.getJobId(), 0, false).forEachRemaining(l -> lines.add(l.getMessage()));
+                if (lines.stream().anyMatch(l -> l.contains("expired; task re-queued"))) {
+                    requeued++;
+                }
+            }
+            assertThat(requeued).as("jobs whose task ran again after gpu-a died").isPositive();
+        }
+
+        // Stop every process, start the cluster again on the same data directories.
+        nodeB.stop(Duration.ofSeconds(30));
+        coordinator.stop(Duration.ofSeconds(60));
+        FramegridProcess restarted = coordinator(coordDir);
+        restarted.awaitOutput("Framegrid coordinator ready", START);
+        try (FramegridClient client = FramegridClient.builder("127.0.0.1:" + grpc).build()) {
+            FramegridClient user = client.withBearerToken(
+                    client.identity().login("fabric", "Sup3rSecret").getAccessToken());
+            JobsClient jobs = user.jobs();
+            assertThat(jobs.list(ListJobsRequest.newBuilder().addStatuses(JobStatus.JOB_STATUS_COMPLETED)
+                    .setLimit(100).build()).getTotal()).isEqualTo(50);
+            Job first = jobs.get(submitted.get(0).getJobId());
+            assertThat(first.getTasksDone()).isEqualTo(3);
+            List<String> lines = new ArrayList<>();
+            jobs.logs(first.getJobId(), 0, false).forEachRemaining(l -> lines.add(l.getMessage()));
+            assertThat(lines).first().asString().startsWith("Job submitted");
+            assertThat(lines).contains("Job completed");
+            Media again = user.media().get(media.getMediaId());
+            assertThat(again).isEqualTo(media);
+            assertThat(Optional.of(again.getSize())).contains(123_456L);
+        }
+    }
+}
