@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
 @Command(name = "framegrid", mixinStandardHelpOptions = true, version = "framegrid 0.1.0",
         description = "gRPC-first compute cluster for video AI",
         subcommands = {StandaloneCommand.class, CoordinatorCommand.class, GpuNodeCommand.class, GatewayCommand.class,
-                ConfigCommand.class})
+                ConfigCommand.class, io.framegrid.launcher.bench.BenchCommand.class})
 public final class Framegrid implements Runnable {
     public static void main(String[] args) {
         // Must precede any networking or Ignite class initialisation.

@@ -1,0 +1,9 @@
+package io.framegrid.launcher.bench;
+
+import picocli.CommandLine.Command;
+
+/** {@code framegrid bench ...}: measurements of a private standalone cluster on this machine. */
+@Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks of a private standalone cluster",
+        subcommands = {JobsBench.class})
+public final class BenchCommand {
+}

@@ -1,0 +1,165 @@
+package io.framegrid.launcher.bench;
+
+import io.framegrid.config.FramegridConfig;
+import io.framegrid.config.grid.CacheCatalog;
+import io.framegrid.config.grid.GridBootstrap;
+import io.framegrid.config.local.IsolatedSettings;
+import io.framegrid.config.settings.Settings;
+import io.framegrid.coordinator.CoordinatorServer;
+import io.framegrid.coordinator.jobs.JobLedger;
+import io.framegrid.coordinator.jobs.JobTypes;
+import io.framegrid.gpunode.tasks.TaskExecutors;
+import io.framegrid.gpunode.tasks.TaskWorker;
+import io.framegrid.gpunode.tasks.WorkerProfile;
+import io.framegrid.observability.Telemetry;
+import io.framegrid.proto.identity.v1.RegisterRequest;
+import io.framegrid.proto.jobs.v1.SubmitJobRequest;
+import io.framegrid.proto.media.v1.Media;
+import io.framegrid.sdk.FramegridClient;
+import io.framegrid.sdk.jobs.JobsAsyncClient;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.Callable;
+import org.apache.ignite.Ignite;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code framegrid bench jobs}: a private standalone cluster (one grid node with persistence, the
+ * coordinator, one task worker) measured through the public gRPC API: no-op job submit-to-completed
+ * latency, sustained no-op jobs/s, and streamed upload throughput against {@code dd} on the same disk.
+ */
+@Command(name = "jobs", mixinStandardHelpOptions = true, description = "Job latency/throughput and upload speed")
+public final class JobsBench implements Callable<Integer> {
+    @Option(names = "--latency-jobs", defaultValue = "500") int latencyJobs;
+    @Option(names = "--throughput-jobs", defaultValue = "3000") int throughputJobs;
+    @Option(names = "--in-flight", defaultValue = "64") int inFlight;
+    @Option(names = "--upload-mb", defaultValue = "256") int uploadMb;
+    @Option(names = "--dir", description = "Scratch directory (default: a temp dir)") Path dir;
+
+    @Override
+    public Integer call() throws Exception {
+        Path root = dir != null ? Files.createDirectories(dir) : Files.createTempDirectory("framegrid-bench");
+        Settings settings = IsolatedSettings.builder(root.resolve("data"), "bench-" + UUID.randomUUID())
+                .set("grid.durable-region.max-size-mb", 512)
+                .set("jobs.tier-limit.free", 100_000)
+                .set("identity.admin.password", "BenchAdmin123")
+                .set("metrics.enabled", false)
+                .build();
+        FramegridConfig config = FramegridConfig.from(settings);
+        Telemetry telemetry = new Telemetry(new PrometheusRegistry());
+        Ignite ignite = new GridBootstrap(config.grid(), new CacheCatalog(config.grid().backups()))
+                .startServer("standalone", Map.of());
+        try (CoordinatorServer server = new CoordinatorServer(ignite, config, telemetry, Clock.systemUTC()).start();
+             TaskWorker worker = new TaskWorker(ignite, new JobLedger(ignite, config.jobs(), Clock.systemUTC()),
+                     TaskExecutors.withBuiltIns(), new WorkerProfile("bench", false, Set.of(), 4),
+                     Clock.systemUTC()).start();
+             FramegridClient client = FramegridClient.builder("127.0.0.1:" + server.port()).build()) {
+            client.identity().register(RegisterRequest.newBuilder().setEmail("bench@example.com").setUsername("bench")
+                    .setPassword("BenchPass123").build());
+            FramegridClient user = client.withBearerToken(client.identity().login("bench", "BenchPass123").getAccessToken());
+            JobsAsyncClient jobs = user.jobsAsync();
+            SubmitJobRequest noop = SubmitJobRequest.newBuilder().setType(JobTypes.NOOP).build();
+
+            // Warm-up (JIT, connections, grid pages).
+            runConcurrent(jobs, noop, 500, 16);
+            long[] latencies = new long[latencyJobs];
+            for (int i = 0; i < latencyJobs; i++) {
+                long start = System.nanoTime();
+                String id = jobs.submit(noop).join().getJobId();
+                jobs.terminal(id).join();
+                latencies[i] = System.nanoTime() - start;
+            }
+            Arrays.sort(latencies);
+            long t0 = System.nanoTime();
+            runConcurrent(jobs, noop, throughputJobs, inFlight);
+            double seconds = (System.nanoTime() - t0) / 1e9;
+
+            Path upload = root.resolve("upload.bin");
+            writeRandom(upload, uploadMb);
+            double ddMbps = dd(root.resolve("dd.bin"), uploadMb);
+            long u0 = System.nanoTime();
+            Media media = user.media().upload(upload, "application/octet-stream");
+            double uploadMbps = media.getSize() / 1048576.0 / ((System.nanoTime() - u0) / 1e9);
+
+            System.out.printf("no-op job submit->completed latency over %d sequential jobs: p50 %.2f ms, p99 %.2f ms%n",
+                    latencyJobs, latencies[latencyJobs / 2] / 1e6, latencies[(int) (latencyJobs * 0.99)] / 1e6);
+            System.out.printf("sustained no-op throughput: %d jobs in %.2f s = %.0f jobs/s (%d in flight)%n",
+                    throughputJobs, seconds, throughputJobs / seconds, inFlight);
+            System.out.printf("upload %d MiB over gRPC to the local store: %.0f MiB/s; dd (bs=1M, conv=fdatasync) %.0f MiB/s;"
+                    + " ratio %.2f%n", uploadMb, uploadMbps, ddMbps, uploadMbps / ddMbps);
+        } finally {
+            ignite.close();
+            deleteQuietly(root);
+        }
+        return 0;
+    }
+
+    private static void runConcurrent(JobsAsyncClient jobs, SubmitJobRequest request, int count, int inFlight)
+            throws InterruptedException {
+        Semaphore permits = new Semaphore(inFlight);
+        AtomicLong failures = new AtomicLong();
+        List<CompletableFuture<?>> all = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            permits.acquire();
+            CompletableFuture<?> f = jobs.submit(request)
+                    .thenCompose(job -> jobs.terminal(job.getJobId()))
+                    .whenComplete((job, error) -> {
+                        if (error != null) failures.incrementAndGet();
+                        permits.release();
+                    });
+            all.add(f);
+        }
+        CompletableFuture.allOf(all.toArray(new CompletableFuture[0])).exceptionally(e -> null).join();
+        if (failures.get() > 0) {
+            throw new IllegalStateException(failures.get() + " jobs failed");
+        }
+    }
+
+    private static void writeRandom(Path file, int mb) throws Exception {
+        byte[] block = new byte[1 << 20];
+        Random random = new Random(1);
+        try (OutputStream out = Files.newOutputStream(file)) {
+            for (int i = 0; i < mb; i++) {
+                random.nextBytes(block);
+                out.write(block);
+            }
+        }
+    }
+
+    /** Raw sequential write speed of the same disk, measured by dd in this run. */
+    private static double dd(Path file, int mb) throws Exception {
+        long t0 = System.nanoTime();
+        Process p = new ProcessBuilder("dd", "if=/dev/zero", "of=" + file, "bs=1M", "count=" + mb, "conv=fdatasync")
+                .redirectErrorStream(true).start();
+        p.getInputStream().readAllBytes();
+        if (!p.waitFor(300, TimeUnit.SECONDS) || p.exitValue() != 0) {
+            throw new IllegalStateException("dd failed");
+        }
+        double mbps = mb / ((System.nanoTime() - t0) / 1e9);
+        Files.deleteIfExists(file);
+        return mbps;
+    }
+
+    private static void deleteQuietly(Path root) {
+        try (var paths = Files.walk(root)) {
+            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (Exception ignored) {
+            // Best effort.
+        }
+    }
+}
