@@ -42,6 +42,7 @@ public final class CacheCatalog {
         all.add(durableTransactional(CacheNames.REFRESH_TOKENS));
         all.add(durableTransactional(CacheNames.REFRESH_FAMILIES));
         all.add(durableTransactional(CacheNames.CLUSTER_SECRETS));
+        all.add(durableTransactional(CacheNames.COUNTERS));
         // Jobs, their open tasks, outputs, admission state and logs change together in one transaction.
         all.add(durableTransactional(CacheNames.JOBS));
         all.add(durableTransactional(CacheNames.TASKS));

@@ -21,8 +21,8 @@ public final class CacheNames {
     /** Decoded frames; lives in {@link CacheCatalog#CACHE_REGION} and is evicted under its cap. */
     public static final String FRAMES = "fg_frames";
 
-    /** Name of the atomic sequence handing out numeric user ids. */
-    public static final String USER_ID_SEQUENCE = "fg_user_id_seq";
+    /** Named counters advanced inside transactions (e.g. numeric user ids). */
+    public static final String COUNTERS = "fg_counters";
 
     private CacheNames() {}
 }

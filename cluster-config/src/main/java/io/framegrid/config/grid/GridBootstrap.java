@@ -42,13 +42,33 @@ public final class GridBootstrap {
     /** Starts a server node, activating the cluster when this is the first node of a fresh or restarted cluster. */
     public Ignite startServer(String role, Map<String, ?> attributes) {
         Ignite ignite = start(false, role, attributes);
-        // Nodes joining or leaving change the baseline at once; with backups, data stays available.
-        ignite.cluster().baselineAutoAdjustEnabled(true);
-        ignite.cluster().baselineAutoAdjustTimeout(0);
-        if (ignite.cluster().state() != ClusterState.ACTIVE) {
-            ignite.cluster().state(ClusterState.ACTIVE);
+        // Only the oldest server activates: concurrent activations from nodes starting together can stall.
+        if (ignite.cluster().forServers().forOldest().node().isLocal()) {
+            // Nodes joining or leaving change the baseline at once; with backups, data stays available.
+            ignite.cluster().baselineAutoAdjustEnabled(true);
+            ignite.cluster().baselineAutoAdjustTimeout(0);
+            if (ignite.cluster().state() != ClusterState.ACTIVE) {
+                ignite.cluster().state(ClusterState.ACTIVE);
+            }
         }
+        awaitActive(ignite);
         return ignite;
+    }
+
+    /** Waits (bounded by the join timeout) until whichever node activates the cluster has done so. */
+    private void awaitActive(Ignite ignite) {
+        long deadline = System.nanoTime() + Math.max(grid.joinTimeout().toNanos(), java.time.Duration.ofSeconds(60).toNanos());
+        while (!ignite.cluster().state().active()) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("Grid was not activated by its oldest server node in time");
+            }
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("Interrupted while waiting for grid activation", e);
+            }
+        }
     }
 
     /** Starts a client node that holds no data and whose death costs the grid nothing. */

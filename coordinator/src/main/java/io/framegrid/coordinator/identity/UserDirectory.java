@@ -9,7 +9,6 @@ import java.util.concurrent.TimeUnit;
 import javax.cache.expiry.CreatedExpiryPolicy;
 import javax.cache.expiry.Duration;
 import org.apache.ignite.Ignite;
-import org.apache.ignite.IgniteAtomicSequence;
 import org.apache.ignite.IgniteCache;
 import org.apache.ignite.transactions.Transaction;
 import org.apache.ignite.transactions.TransactionConcurrency;
@@ -20,6 +19,7 @@ import org.apache.ignite.transactions.TransactionIsolation;
  * transactions over index caches, so two coordinators registering the same email at once cannot both win.
  */
 public final class UserDirectory {
+    private static final String USER_ID_COUNTER = "user-numeric-id";
     private final Ignite ignite;
     private final IgniteCache<String, UserRecord> users;
     private final IgniteCache<String, String> emails;
@@ -28,7 +28,7 @@ public final class UserDirectory {
     private final IgniteCache<String, String> apiKeys;
     private final IgniteCache<String, RefreshTokenRecord> refreshTokens;
     private final IgniteCache<String, Boolean> revokedFamilies;
-    private final IgniteAtomicSequence numericSequence;
+    private final IgniteCache<String, Long> counters;
     private final Clock clock;
 
     public UserDirectory(Ignite ignite, Clock clock) {
@@ -40,7 +40,9 @@ public final class UserDirectory {
         this.apiKeys = ignite.cache(CacheNames.API_KEYS);
         this.refreshTokens = ignite.cache(CacheNames.REFRESH_TOKENS);
         this.revokedFamilies = ignite.cache(CacheNames.REFRESH_FAMILIES);
-        this.numericSequence = ignite.atomicSequence(CacheNames.USER_ID_SEQUENCE, 0, true);
+        // A transactional counter rather than an IgniteAtomicSequence: ids then commit or roll back with the
+        // user, and nothing waits on Ignite's data-structures processor, which can stall while a cluster activates.
+        this.counters = ignite.cache(CacheNames.COUNTERS);
         this.clock = clock;
     }
 
@@ -67,8 +69,9 @@ public final class UserDirectory {
             if (!nameKey.isEmpty() && usernames.get(nameKey) != null) {
                 throw Errors.conflict("USERNAME_TAKEN", "Username already taken");
             }
-            // Gaps after a rolled-back transaction are harmless; ids only need to be unique.
-            user.numericId = numericSequence.incrementAndGet();
+            Long last = counters.get(USER_ID_COUNTER);
+            user.numericId = last == null ? 1 : last + 1;
+            counters.put(USER_ID_COUNTER, user.numericId);
             users.put(user.id, user);
             emails.put(emailKey, user.id);
             if (!nameKey.isEmpty()) {
