@@ -68,25 +68,30 @@ public final class GatewayServer implements AutoCloseable {
         return new RateLimiter(config.authRateLimitPerMinute(), Duration.ofMinutes(1), clock);
     }
 
-    /** Adds one surface's routes, error format, limits and metrics to {@code sb}; tests reuse this. */
-    public void configure(ServerBuilder sb, SurfaceRoutes routes) {
-        Endpoints endpoints = new Endpoints(routes.surface());
+    /** Adds one surface's route sets, error format, limits and metrics to {@code sb}; tests reuse this. */
+    public void configure(ServerBuilder sb, List<SurfaceRoutes> routeSets) {
+        Endpoints endpoints = new Endpoints(routeSets.get(0).surface());
+        // The default cap suits JSON bodies; upload routes raise it per route.
         sb.maxRequestLength(config.maxJsonBodyBytes())
                 .errorHandler(endpoints.serverErrorHandler())
                 .decorator(endpoints.requestIdDecorator())
-                .decorator(telemetry.httpRoutes().decorator(routes.surface().name()));
-        routes.configure(sb, endpoints);
+                .decorator(telemetry.httpRoutes().decorator(endpoints.surface().name()));
+        routeSets.forEach(routes -> routes.configure(sb, endpoints));
     }
 
     public GatewayServer start() {
+        // Several route sets may share a surface (e.g. studio auth and studio uploads): one server each surface.
+        Map<String, List<SurfaceRoutes>> bySurface = new LinkedHashMap<>();
         for (SurfaceRoutes routes : surfaces) {
-            String name = routes.surface().name();
+            bySurface.computeIfAbsent(routes.surface().name(), k -> new ArrayList<>()).add(routes);
+        }
+        bySurface.forEach((name, routeSets) -> {
             ServerBuilder sb = Server.builder().http(new InetSocketAddress(config.host(), ports.get(name)))
                     // Armeria's own Micrometer meters are per server; our Prometheus metrics are the ones served.
                     .meterRegistry(new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
-            configure(sb, routes);
+            configure(sb, routeSets);
             servers.put(name, sb.build());
-        }
+        });
         ServerBuilder admin = Server.builder().http(new InetSocketAddress(config.host(), config.adminPort()))
                 .meterRegistry(new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
         admin.service("/internal/health", HealthCheckService.of());
