@@ -3,6 +3,13 @@ package io.framegrid.gateway;
 import com.linecorp.armeria.server.Server;
 import com.linecorp.armeria.server.ServerBuilder;
 import com.linecorp.armeria.server.docs.DocService;
+import com.linecorp.armeria.server.grpc.GrpcService;
+import io.framegrid.gateway.admin.GrpcForwarder;
+import io.framegrid.proto.cluster.v1.NodeServiceGrpc;
+import io.framegrid.proto.identity.v1.IdentityServiceGrpc;
+import io.framegrid.proto.inference.v1.InferenceServiceGrpc;
+import io.framegrid.proto.jobs.v1.JobServiceGrpc;
+import io.framegrid.proto.media.v1.MediaServiceGrpc;
 import com.linecorp.armeria.server.healthcheck.HealthCheckService;
 import io.framegrid.config.FramegridConfig;
 import io.framegrid.gateway.annotation.AnnotationAuthRoutes;
@@ -53,6 +60,7 @@ public final class GatewayServer implements AutoCloseable {
         this.ownsClient = ownsClient;
         Clock clock = Clock.systemUTC();
         surfaces.add(new StudioAuthRoutes(client, authLimiter(clock)));
+        surfaces.add(new io.framegrid.gateway.studio.upload.StudioUploadRoutes(client));
         surfaces.add(new AnnotationAuthRoutes(client, authLimiter(clock)));
         surfaces.add(new ReframerAuthRoutes(client, authLimiter(clock), List::of));
         surfaces.add(new ReconstructionAuthRoutes(client, authLimiter(clock)));
@@ -95,6 +103,14 @@ public final class GatewayServer implements AutoCloseable {
         ServerBuilder admin = Server.builder().http(new InetSocketAddress(config.host(), config.adminPort()))
                 .meterRegistry(new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
         admin.service("/internal/health", HealthCheckService.of());
+        // Operators get the coordinator's gRPC API on the admin port too: relayed, and documented by DocService.
+        admin.service(GrpcService.builder()
+                .addService(GrpcForwarder.forward(IdentityServiceGrpc.getServiceDescriptor(), client.channel()))
+                .addService(GrpcForwarder.forward(JobServiceGrpc.getServiceDescriptor(), client.channel()))
+                .addService(GrpcForwarder.forward(MediaServiceGrpc.getServiceDescriptor(), client.channel()))
+                .addService(GrpcForwarder.forward(NodeServiceGrpc.getServiceDescriptor(), client.channel()))
+                .addService(GrpcForwarder.forward(InferenceServiceGrpc.getServiceDescriptor(), client.channel()))
+                .build());
         admin.serviceUnder("/docs", DocService.builder().build());
         servers.put("admin", admin.build());
         CompletableFuture.allOf(servers.values().stream().map(Server::start).toArray(CompletableFuture[]::new)).join();
