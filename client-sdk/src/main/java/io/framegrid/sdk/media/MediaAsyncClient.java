@@ -6,6 +6,8 @@ import com.google.common.util.concurrent.ListenableFuture;
 import com.google.common.util.concurrent.MoreExecutors;
 import com.google.protobuf.ByteString;
 import io.framegrid.proto.media.v1.CompleteUploadRequest;
+import io.framegrid.proto.media.v1.DownloadChunk;
+import io.framegrid.proto.media.v1.DownloadRequest;
 import io.framegrid.proto.media.v1.GetMediaRequest;
 import io.framegrid.proto.media.v1.GetUploadRequest;
 import io.framegrid.proto.media.v1.InitUploadRequest;
@@ -113,6 +115,64 @@ public final class MediaAsyncClient {
             }
         });
         return result;
+    }
+
+    /** Receives a streamed download; the SDK asks for the next message only once {@link #onData}'s stage completes. */
+    public interface DownloadSink {
+        /** One piece of the blob; the returned stage completes when the sink can take the next one. */
+        java.util.concurrent.CompletionStage<?> onData(ByteString data);
+
+        void onComplete();
+
+        void onError(FramegridException error);
+    }
+
+    /**
+     * Streams {@code length} bytes (0 = to the end) of the media from {@code offset} into {@code sink}, one
+     * message in flight at a time, so a slow consumer (an HTTP client) holds back the coordinator instead of
+     * filling memory. No deadline: a large download may take long. Returns a handle that cancels the call.
+     */
+    public Runnable download(String mediaId, long offset, long length, DownloadSink sink) {
+        MediaServiceGrpc.MediaServiceStub stub = MediaServiceGrpc.newStub(channel);
+        if (credentials != null) {
+            stub = stub.withCallCredentials(credentials);
+        }
+        java.util.concurrent.atomic.AtomicReference<ClientCallStreamObserver<DownloadRequest>> call =
+                new java.util.concurrent.atomic.AtomicReference<>();
+        stub.download(DownloadRequest.newBuilder().setMediaId(mediaId).setOffset(offset).setLength(length).build(),
+                new ClientResponseObserver<DownloadRequest, DownloadChunk>() {
+                    @Override
+                    public void beforeStart(ClientCallStreamObserver<DownloadRequest> requestStream) {
+                        call.set(requestStream);
+                        requestStream.disableAutoRequestWithInitial(1);
+                    }
+
+                    @Override
+                    public void onNext(DownloadChunk chunk) {
+                        if (chunk.getData().isEmpty()) {
+                            call.get().request(1);
+                            return;
+                        }
+                        sink.onData(chunk.getData()).whenComplete((ignored, t) -> {
+                            if (t == null) {
+                                call.get().request(1);
+                            } else {
+                                call.get().cancel("Download consumer failed", t);
+                            }
+                        });
+                    }
+
+                    @Override
+                    public void onError(Throwable t) {
+                        sink.onError(FramegridException.from(t));
+                    }
+
+                    @Override
+                    public void onCompleted() {
+                        sink.onComplete();
+                    }
+                });
+        return () -> call.get().cancel("Download abandoned by the caller", null);
     }
 
     public CompletableFuture<Media> get(String mediaId) {
