@@ -61,7 +61,6 @@ public final class GatewayServer implements AutoCloseable {
         Clock clock = Clock.systemUTC();
         surfaces.add(new StudioAuthRoutes(client, authLimiter(clock)));
         surfaces.add(new io.framegrid.gateway.studio.upload.StudioUploadRoutes(client));
-        surfaces.add(new io.framegrid.gateway.studio.upload.StudioUploadRoutes(client));
         surfaces.add(new AnnotationAuthRoutes(client, authLimiter(clock)));
         surfaces.add(new ReframerAuthRoutes(client, authLimiter(clock), List::of));
         surfaces.add(new ReconstructionAuthRoutes(client, authLimiter(clock)));
