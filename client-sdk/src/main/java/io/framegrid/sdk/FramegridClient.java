@@ -80,6 +80,15 @@ public final class FramegridClient implements AutoCloseable {
         return new NodesClient(channel, credentials, deadline);
     }
 
+    /** Object detection, routed by the coordinator to a gpu-node holding the model. */
+    public io.framegrid.sdk.inference.InferenceClient inference() {
+        return new io.framegrid.sdk.inference.InferenceClient(channel, credentials, deadline);
+    }
+
+    public io.framegrid.sdk.inference.InferenceAsyncClient inferenceAsync() {
+        return new io.framegrid.sdk.inference.InferenceAsyncClient(channel, credentials, deadline);
+    }
+
     public ManagedChannel channel() {
         return channel;
     }

@@ -37,7 +37,13 @@ public record FramegridConfig(
                         s.getInt("grid.backups"),
                         dataDir.resolve("ignite")),
                 new Coordinator(s.getString("coordinator.grpc.host"), s.getPort("coordinator.grpc.port")),
-                new GpuNode(s.getString("gpu-node.grpc.host"), s.getPort("gpu-node.grpc.port")),
+                new GpuNode(s.getString("gpu-node.grpc.host"), s.getPort("gpu-node.grpc.port"),
+                        s.getString("gpu-node.models.dir").isEmpty()
+                                ? null : Path.of(s.getString("gpu-node.models.dir")).toAbsolutePath().normalize(),
+                        positive(s, "gpu-node.inference.max-batch-size"),
+                        s.getDuration("gpu-node.inference.max-queue-delay"),
+                        positive(s, "gpu-node.inference.max-queue-size"),
+                        s.getBoolean("gpu-node.kernels.cuda")),
                 new Gateway(
                         s.getString("gateway.coordinator-target"),
                         s.getString("gateway.host"),
@@ -113,7 +119,19 @@ public record FramegridConfig(
 
     public record Coordinator(String host, int port) {}
 
-    public record GpuNode(String host, int port) {}
+    /**
+     * The gpu-node's gRPC server and vision engine.
+     *
+     * @param modelsDir folder of model files and manifests; null serves the built-in models only
+     */
+    public record GpuNode(
+            String host,
+            int port,
+            Path modelsDir,
+            int maxBatchSize,
+            Duration maxQueueDelay,
+            int maxQueueSize,
+            boolean cudaKernels) {}
 
     public record Gateway(
             String coordinatorTarget,

@@ -58,6 +58,7 @@ public final class CoordinatorServer implements AutoCloseable {
     private final MediaLibrary mediaLibrary;
     private final MediaGrpcService media;
     private final UploadJanitor uploadJanitor;
+    private final io.framegrid.coordinator.inference.InferenceRoutingService inference;
     private Server server;
 
     public CoordinatorServer(Ignite ignite, FramegridConfig config, Telemetry telemetry, Clock clock) {
@@ -80,6 +81,10 @@ public final class CoordinatorServer implements AutoCloseable {
         this.nodeDirectory = new NodeDirectory(ignite,
                 config.jobs().heartbeatInterval().multipliedBy(3).plusSeconds(2), clock);
         this.nodes = new NodeGrpcService(nodeDirectory);
+        // Node list re-read at most every 250 ms: new gpu-nodes become routable within one heartbeat anyway.
+        this.inference = new io.framegrid.coordinator.inference.InferenceRoutingService(
+                new io.framegrid.coordinator.inference.ModelRouter(nodeDirectory, java.time.Duration.ofMillis(250)),
+                new io.framegrid.coordinator.inference.NodeChannels());
         this.blobStore = MediaLibrary.openStore(config.media(), config.dataDir());
         this.mediaLibrary = new MediaLibrary(ignite, blobStore, config.media(), clock);
         this.media = new MediaGrpcService(mediaLibrary, tierOf);
@@ -104,6 +109,7 @@ public final class CoordinatorServer implements AutoCloseable {
         sb.addService(ServerInterceptors.intercept(jobs, authenticator));
         sb.addService(ServerInterceptors.intercept(nodes, authenticator));
         sb.addService(ServerInterceptors.intercept(media, authenticator));
+        sb.addService(ServerInterceptors.intercept(inference, authenticator));
         sb.maxInboundMessageSize(MediaGrpcService.MAX_MESSAGE_BYTES);
         sb.addService(health.getHealthService());
         sb.addService(ProtoReflectionServiceV1.newInstance());
@@ -139,6 +145,7 @@ public final class CoordinatorServer implements AutoCloseable {
     public void close() {
         leaseReaper.close();
         nodeDirectory.close();
+        inference.close();
         uploadJanitor.close();
         blobStore.close();
         jobEvents.close();

@@ -38,6 +38,7 @@ public final class GpuNode implements AutoCloseable {
     private final io.framegrid.gpunode.tasks.TaskExecutors taskExecutors =
             io.framegrid.gpunode.tasks.TaskExecutors.withBuiltIns();
     private final io.framegrid.gpunode.tasks.TaskWorker taskWorker;
+    private final io.framegrid.gpunode.inference.InferenceEngine inference;
     private Server server;
 
     public GpuNode(FramegridConfig config, Telemetry telemetry, Ignite ignite, NodeCapabilities capabilities) {
@@ -61,6 +62,30 @@ public final class GpuNode implements AutoCloseable {
                 new io.framegrid.coordinator.jobs.JobLedger(ignite, config.jobs(), java.time.Clock.systemUTC()),
                 taskExecutors, io.framegrid.gpunode.tasks.WorkerProfile.from(config.jobs(), ignite.name(),
                         capabilities.gpuPresent()), java.time.Clock.systemUTC());
+        this.inference = newInferenceEngine(config.gpuNode(), telemetry);
+        services.add(new io.framegrid.gpunode.inference.InferenceGrpcService(inference,
+                ignite.cluster().localNode().id().toString()));
+    }
+
+    // Models load lazily on their first request, so building the engine here costs no start-up time.
+    private static io.framegrid.gpunode.inference.InferenceEngine newInferenceEngine(FramegridConfig.GpuNode cfg,
+            Telemetry telemetry) {
+        io.framegrid.gpunode.kernels.ComputeDevice device = io.framegrid.gpunode.kernels.ComputeDevice.detect(
+                cfg.cudaKernels());
+        io.framegrid.gpunode.models.ModelRegistry registry = new io.framegrid.gpunode.models.ModelRegistry(
+                cfg.modelsDir());
+        io.framegrid.gpunode.inference.BatchSettings batching = new io.framegrid.gpunode.inference.BatchSettings(
+                cfg.maxBatchSize(), cfg.maxQueueDelay(), cfg.maxQueueSize());
+        log.info("Vision engine: kernels {}, models {}", device.description(),
+                registry.list().stream().map(io.framegrid.gpunode.models.ModelManifest::id).toList());
+        return new io.framegrid.gpunode.inference.InferenceEngine(registry,
+                new io.framegrid.gpunode.inference.DetectorFactory(registry, device.kernels()), batching,
+                new io.framegrid.gpunode.inference.BatchingMetrics(telemetry.registry()));
+    }
+
+    /** The node's vision engine (registry, detectors, batchers), served by its InferenceService. */
+    public io.framegrid.gpunode.inference.InferenceEngine inference() {
+        return inference;
     }
 
     /** Task types this node runs; products register their executors before {@link #start()}. */
@@ -101,11 +126,31 @@ public final class GpuNode implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("gpu-node gRPC server cannot bind port " + config.gpuNode().port(), e);
         }
+        taskWorker.advertiseInference(advertisedHost() + ":" + server.getPort(), () -> inference.registry().list()
+                .stream().map(io.framegrid.gpunode.models.ModelManifest::id)
+                .filter(inference.registry()::isActive).toList());
         taskWorker.start();
         log.info("gpu-node {} up: {} CPU cores, {} MiB heap, GPU {}; gRPC on port {}",
                 ignite.cluster().localNode().id(), capabilities.cpuCores(), capabilities.maxHeapBytes() >> 20,
                 capabilities.gpuPresent() ? capabilities.gpuName() : "none", server.getPort());
         return this;
+    }
+
+    // A wildcard bind is not an address others can dial: advertise the grid's local address instead.
+    private String advertisedHost() {
+        String host = config.gpuNode().host();
+        if (!host.isEmpty() && !host.equals("0.0.0.0") && !host.equals("::")) {
+            return host;
+        }
+        String grid = config.grid().localAddress();
+        if (grid != null && !grid.isEmpty() && !grid.equals("0.0.0.0")) {
+            return grid;
+        }
+        try {
+            return java.net.InetAddress.getLocalHost().getHostAddress();
+        } catch (java.net.UnknownHostException e) {
+            return "127.0.0.1";
+        }
     }
 
     public int port() {
@@ -115,18 +160,19 @@ public final class GpuNode implements AutoCloseable {
     @Override
     public void close() {
         taskWorker.close();
-        if (server == null) {
-            return;
-        }
-        health.enterTerminalState();
-        server.shutdown();
-        try {
-            if (!server.awaitTermination(5, TimeUnit.SECONDS)) {
+        if (server != null) {
+            health.enterTerminalState();
+            server.shutdown();
+            try {
+                if (!server.awaitTermination(5, TimeUnit.SECONDS)) {
+                    server.shutdownNow();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
                 server.shutdownNow();
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            server.shutdownNow();
         }
+        // After the server: no request can reach a closed batcher or a released ONNX session.
+        inference.close();
     }
 }

@@ -13,6 +13,7 @@ import io.framegrid.proto.cluster.v1.TaskStatus;
 import java.time.Clock;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -60,6 +61,8 @@ public final class TaskWorker implements AutoCloseable {
     private QueryCursor<Cache.Entry<String, byte[]>> cursor;
     private Thread dispatcher;
     private volatile boolean stopped;
+    private volatile String inferenceTarget = "";
+    private volatile java.util.function.Supplier<? extends java.util.Collection<String>> inferenceModels = Set::of;
 
     public TaskWorker(Ignite ignite, JobLedger ledger, TaskExecutors executors, WorkerProfile profile, Clock clock) {
         this.ledger = ledger;
@@ -103,6 +106,17 @@ public final class TaskWorker implements AutoCloseable {
         heartbeat.scheduleWithFixedDelay(this::beat, interval, interval, TimeUnit.MILLISECONDS);
         log.info("Task worker {} started: {} slots, gpu {}, models {}, task types {}", nodeId, profile.slots(),
                 profile.gpu(), profile.models(), executors.types());
+        return this;
+    }
+
+    /**
+     * Also advertises the node's inference endpoint and its active models in every heartbeat, so coordinators
+     * route detection requests here; call before {@link #start()}. Models are read at each beat, so
+     * activating or deactivating one is visible within a heartbeat.
+     */
+    public TaskWorker advertiseInference(String target, java.util.function.Supplier<? extends java.util.Collection<String>> models) {
+        this.inferenceTarget = target;
+        this.inferenceModels = models;
         return this;
     }
 
@@ -230,6 +244,7 @@ public final class TaskWorker implements AutoCloseable {
         nodes.put(nodeId, NodeStatus.newBuilder().setNodeId(nodeId).setName(profile.name()).setGpu(profile.gpu())
                 .addAllModels(profile.models()).setSlots(profile.slots()).setRunningTasks(running.size())
                 .setTasksCompleted(completed.get()).setLastHeartbeatMs(clock.millis()).setStartedAtMs(startedAt)
+                .setInferenceTarget(inferenceTarget).addAllInferenceModels(inferenceModels.get())
                 .build().toByteArray());
     }
 
