@@ -110,6 +110,8 @@ public final class GatewayServer implements AutoCloseable {
                 .addService(GrpcForwarder.forward(MediaServiceGrpc.getServiceDescriptor(), client.channel()))
                 .addService(GrpcForwarder.forward(NodeServiceGrpc.getServiceDescriptor(), client.channel()))
                 .addService(GrpcForwarder.forward(InferenceServiceGrpc.getServiceDescriptor(), client.channel()))
+                .addService(io.grpc.protobuf.services.ProtoReflectionServiceV1.newInstance())
+                .enableHealthCheckService(true)
                 .build());
         admin.serviceUnder("/docs", DocService.builder().build());
         servers.put("admin", admin.build());

@@ -33,6 +33,9 @@ class AdminPortTest {
                     .setPassword("Relay12345").build());
             String token = viaAdmin.identity().login("relay@example.com", "Relay12345").getAccessToken();
             assertThat(viaAdmin.withBearerToken(token).identity().currentUser().getEmail()).isEqualTo("relay@example.com");
+            assertThat(io.grpc.health.v1.HealthGrpc.newBlockingStub(viaAdmin.channel())
+                    .check(io.grpc.health.v1.HealthCheckRequest.getDefaultInstance()).getStatus())
+                    .isEqualTo(io.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING);
             try {
                 viaAdmin.identity().currentUser();
                 throw new AssertionError("anonymous call succeeded");
