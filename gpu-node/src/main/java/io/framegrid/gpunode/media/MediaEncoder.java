@@ -25,13 +25,23 @@ public final class MediaEncoder {
 
     /** Re-encodes {@code source} into {@code out}, applying {@code transform} to every BGR frame; keeps audio. */
     public MediaInfo transcode(Path source, Path out, VideoEncodeSettings settings, UnaryOperator<Mat> transform) {
+        return transcode(source, out, settings, 0, 0, transform);
+    }
+
+    /**
+     * As {@link #transcode(Path, Path, VideoEncodeSettings, UnaryOperator)}, writing {@code width × height} frames
+     * (0 = the source's size), e.g. when {@code transform} crops; frames of another size would be scaled.
+     */
+    public MediaInfo transcode(Path source, Path out, VideoEncodeSettings settings, int width, int height,
+            UnaryOperator<Mat> transform) {
         try (FFmpegFrameGrabber grabber = MediaDecoder.open(source);
                 OpenCVFrameConverter.ToMat converter = new OpenCVFrameConverter.ToMat()) {
             MediaInfo in = MediaDecoder.describe(grabber);
             if (!in.hasVideo()) {
                 throw new MediaException(source + " has no video stream");
             }
-            try (FFmpegFrameRecorder recorder = recorder(out, settings, in.width(), in.height(), in.fps(),
+            try (FFmpegFrameRecorder recorder = recorder(out, settings, width > 0 ? width : in.width(),
+                    height > 0 ? height : in.height(), in.fps(),
                     in.hasAudio() ? in.audioChannels() : 0, in.audioSampleRate())) {
                 recorder.start();
                 Frame frame;
