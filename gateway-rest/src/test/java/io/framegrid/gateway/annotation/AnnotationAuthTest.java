@@ -103,5 +103,14 @@ class AnnotationAuthTest {
         assertAnnotationError(gw.get("annotation", "/api/users/whatever"), 401);
         assertAnnotationError(gw.get("annotation", "/api/users/whatever", "Authorization", "Bearer not.a.jwt"), 401);
         assertAnnotationError(gw.get("annotation", "/api/nowhere"), 404);
+        assertAnnotationError(gw.postJson("annotation", "/api/auth/refresh_token", "{\"refresh_token\":\"nope\"}"), 401);
+        assertAnnotationError(gw.postJson("annotation", "/api/auth/refresh_token", "{}"), 400);
+        String[] tokens = login(name + "@example.com");
+        assertAnnotationError(gw.postJson("annotation", "/api/auth/refresh_token",
+                "{\"refresh_token\":\"" + tokens[0] + "\"}"), 401);
+        assertAnnotationError(gw.putJson("annotation", "/api/users/" + tokens[2], "{}",
+                "Authorization", "Bearer " + tokens[0]), 400);
+        assertAnnotationError(gw.putJson("annotation", "/api/users/" + tokens[2], "{\"email\":\"bad\"}",
+                "Authorization", "Bearer " + tokens[0]), 400);
     }
 }

@@ -60,5 +60,8 @@ class DetectionAuthTest {
         assertDetectionError(gw.postJson("detection", base + "/auth/login",
                 "{\"username\":\"" + name + "\",\"password\":\"Wrong1234\"}"), 401, "INVALID_CREDENTIALS");
         assertDetectionError(gw.get("detection", base + "/auth/me"), 401, "UNAUTHORIZED");
+        assertDetectionError(gw.postJson("detection", base + "/auth/refresh", "{\"refresh_token\":\"zzz\"}"),
+                401, "INVALID_TOKEN");
+        assertDetectionError(gw.postJson("detection", base + "/auth/refresh", "{}"), 400, "MISSING_FIELD");
     }
 }

@@ -64,5 +64,7 @@ class ReconstructionAuthTest {
         assertDetail(gw.postJson("reconstruction", "/api/v1/auth/token", "{\"username\":\"a\"}"), 422);
         assertDetail(gw.get("reconstruction", "/api/v1/auth/me"), 401);
         assertDetail(gw.get("reconstruction", "/api/v1/auth/me", "Authorization", "Bearer x.y.z"), 401);
+        assertDetail(gw.postJson("reconstruction", "/api/v1/auth/refresh", "{\"refresh_token\":\"x.y.z\"}"), 401);
+        assertDetail(gw.postJson("reconstruction", "/api/v1/auth/refresh", "{}"), 422);
     }
 }
