@@ -73,6 +73,7 @@ public final class CoordinatorServer implements AutoCloseable {
         this.authenticator = new CallAuthenticator(tokens, directory);
         AdminBootstrap.ensureAdmin(directory, hasher, id, config.dataDir());
         JobLedger ledger = new JobLedger(ignite, config.jobs(), clock);
+        io.framegrid.coordinator.reframer.ReframerJobs.register(jobTypes);
         this.jobEvents = new JobEventHub(ignite);
         java.util.function.Function<String, String> tierOf =
                 userId -> directory.byId(userId).map(UserRecord::tier).orElse("free");

@@ -63,6 +63,7 @@ public final class GpuNode implements AutoCloseable {
                 taskExecutors, io.framegrid.gpunode.tasks.WorkerProfile.from(config.jobs(), ignite.name(),
                         capabilities.gpuPresent()), java.time.Clock.systemUTC());
         this.inference = newInferenceEngine(config.gpuNode(), telemetry);
+        io.framegrid.gpunode.reframer.ReframerTasks.register(taskExecutors, ignite, config, inference);
         services.add(new io.framegrid.gpunode.inference.InferenceGrpcService(inference,
                 ignite.cluster().localNode().id().toString()));
     }
