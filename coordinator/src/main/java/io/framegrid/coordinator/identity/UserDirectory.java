@@ -187,7 +187,10 @@ public final class UserDirectory {
                 throw Errors.unauthenticated("TOKEN_REVOKED", "Refresh token has been revoked; log in again");
             }
             if (record.rotated) {
-                revokedFamilies.put(record.familyId, Boolean.TRUE);
+                // Every token of the family expires by the record's own expiry, so the mark need not outlive it.
+                long ttlMillis = Math.max(1, record.expiresAtMillis - clock.millis());
+                revokedFamilies.withExpiryPolicy(new CreatedExpiryPolicy(new Duration(TimeUnit.MILLISECONDS, ttlMillis)))
+                        .put(record.familyId, Boolean.TRUE);
                 tx.commit();
                 throw Errors.unauthenticated("TOKEN_REUSED",
                         "Refresh token was already used; every session of this login has been revoked");
