@@ -82,7 +82,9 @@ public final class MediaAsyncClient {
                             requests.onCompleted();
                             return;
                         }
-                        requests.onNext(UploadRequest.newBuilder().setData(ByteString.copyFrom(buffer)).build());
+                        // readNBytes returns a fresh array that nothing else touches: wrap it rather than copy it.
+                        requests.onNext(UploadRequest.newBuilder()
+                                .setData(com.google.protobuf.UnsafeByteOperations.unsafeWrap(buffer)).build());
                     }
                 } catch (IOException e) {
                     finished = true;

@@ -29,7 +29,8 @@ import org.apache.ignite.transactions.TransactionIsolation;
 
 /**
  * The durable state machine of jobs and their leased tasks, shared by coordinators (submit, cancel,
- * lease reclaim) and gpu-nodes (lease, renew, commit). Every change is one pessimistic transaction.
+ * lease reclaim) and gpu-nodes (lease, renew, commit). Every change is one pessimistic transaction
+ * (changes that lock an owner's admission record may share one, see {@link #withOwner}).
  *
  * <p>Lock order, to stay deadlock-free: the owner's admission record, then jobs, then tasks and outputs.
  * A task's output is committed only by the holder of the task's current lease, presenting the lease's
@@ -46,6 +47,7 @@ public final class JobLedger {
     private final IgniteCache<String, byte[]> logs;
     private final FramegridConfig.Jobs config;
     private final Clock clock;
+    private final Map<String, OwnerBatch> ownerBatches = new java.util.concurrent.ConcurrentHashMap<>();
 
     public JobLedger(Ignite ignite, FramegridConfig.Jobs config, Clock clock) {
         this.ignite = ignite;
@@ -127,25 +129,23 @@ public final class JobLedger {
         String jobId = UUID.randomUUID().toString();
         long now = clock.millis();
         int total = stages.stream().mapToInt(StagePlan::getChunks).sum();
-        return inTx(() -> {
-            UserJobs uj = userJobs(ownerId);
+        // Group commit: concurrent submits of one owner share one transaction and one lock of the owner's record.
+        return withOwner(ownerId, ujb -> {
             JobState.Builder js = JobState.newBuilder()
                     .setJob(Job.newBuilder().setJobId(jobId).setOwnerId(ownerId).setType(type)
                             .setDisplayName(displayName).setStatus(JobStatus.JOB_STATUS_QUEUED)
                             .setCreatedAt(Protos.timestamp(now)).putAllMetadata(metadata).setTasksTotal(total)
                             .setCurrentStep("queued"))
                     .addAllStages(stages).setTier(tier).setCreatedMs(now).setEventSequence(1);
-            UserJobs.Builder ujb = uj.toBuilder();
             log(js, "INFO", "Job submitted (type " + type + ", " + total + " tasks)");
-            if (uj.getActiveCount() < config.concurrentJobs(tier)) {
+            if (ujb.getActiveCount() < config.concurrentJobs(tier)) {
                 admit(js, ujb, now);
             } else {
                 ujb.addQueued(jobId);
-                log(js, "INFO", "Queued: " + uj.getActiveCount() + " jobs already processing (tier " + tier + ")");
+                log(js, "INFO", "Queued: " + ujb.getActiveCount() + " jobs already processing (tier " + tier + ")");
             }
             JobState built = js.build();
             jobs.put(jobId, built.toByteArray());
-            userJobs.put(ownerId, ujb.build().toByteArray());
             return built;
         });
     }
@@ -283,19 +283,20 @@ public final class JobLedger {
         String jobId = jobIdOf(taskId);
         JobState peek = state(jobId).orElseThrow(() -> new LeaseLostException("Job " + jobId + " is gone"));
         String owner = peek.getJob().getOwnerId();
-        boolean[] withOwner = {lastOpenTask(peek)};
-        while (true) {
+        if (!lastOpenTask(peek)) {
             try {
-                return inTx(() -> commitOnce(taskId, jobId, owner, nodeId, fence, result, withOwner[0]));
+                return inTx(() -> commitOnce(taskId, jobId, nodeId, fence, result, null));
             } catch (NeedsOwnerLock e) {
-                withOwner[0] = true;
+                // Another task of the job committed meanwhile: this one now ends the stage or the job.
             }
         }
+        // Ends the job: batched with the owner's other submits and job-ending commits (one owner lock per batch).
+        return withOwner(owner, ujb -> commitOnce(taskId, jobId, nodeId, fence, result, ujb));
     }
 
-    private JobState commitOnce(String taskId, String jobId, String owner, String nodeId, long fence,
-                                TaskCommit result, boolean withOwner) {
-        UserJobs.Builder ujb = withOwner ? userJobs(owner).toBuilder() : null;
+    /** Checks everything before writing anything, so a refused commit leaves a shared batch untouched. */
+    private JobState commitOnce(String taskId, String jobId, String nodeId, long fence, TaskCommit result,
+                                UserJobs.Builder ujb) {
         JobState.Builder js = lockedJob(jobId).toBuilder();
         if (isTerminal(js.getJob().getStatus())) {
             throw new LeaseLostException("Job " + jobId + " already ended");
@@ -338,9 +339,6 @@ public final class JobLedger {
         js.setEventSequence(js.getEventSequence() + 1);
         JobState built = js.build();
         jobs.put(jobId, built.toByteArray());
-        if (ujb != null) {
-            userJobs.put(owner, ujb.build().toByteArray());
-        }
         return built;
     }
 
@@ -505,6 +503,95 @@ public final class JobLedger {
                 if (attempt >= 5 || !Retries.transient_(e)) {
                     throw e;
                 }
+            }
+        }
+    }
+
+    /** Work done under the lock of one owner's admission record; it may change the record through the builder. */
+    @FunctionalInterface
+    private interface OwnerOp<T> {
+        T apply(UserJobs.Builder owner);
+    }
+
+    /** One caller's op waiting in an owner's batch. */
+    private static final class Pending<T> {
+        final OwnerOp<T> op;
+        T result;
+        RuntimeException error;
+        boolean done;
+
+        Pending(OwnerOp<T> op) {
+            this.op = op;
+        }
+
+        void run(UserJobs.Builder owner) {
+            result = null;
+            error = null;
+            try {
+                result = op.apply(owner);
+            } catch (io.grpc.StatusRuntimeException | LeaseLostException e) {
+                // A refusal of this op alone (thrown before it wrote anything): the rest of the batch goes on.
+                error = e;
+            }
+        }
+    }
+
+    /** Ops queued for one owner; whoever holds {@code leader} runs everything queued in one transaction. */
+    private static final class OwnerBatch {
+        final java.util.ArrayDeque<Pending<?>> queue = new java.util.ArrayDeque<>();
+        final java.util.concurrent.locks.ReentrantLock leader = new java.util.concurrent.locks.ReentrantLock();
+    }
+
+    /**
+     * Group commit on the owner's admission record. Every submit and every job-ending commit must lock that
+     * record, so under load one owner's jobs queue on a single key lock; here the callers that arrive while a
+     * transaction runs are carried by the next one together: one lock, one WAL commit for the whole batch.
+     * A lone caller still runs at once (a batch of one). Entries live per owner for this JVM's lifetime.
+     */
+    private <T> T withOwner(String ownerId, OwnerOp<T> op) {
+        OwnerBatch batch = ownerBatches.computeIfAbsent(ownerId, k -> new OwnerBatch());
+        Pending<T> mine = new Pending<>(op);
+        synchronized (batch) {
+            batch.queue.add(mine);
+        }
+        batch.leader.lock();
+        try {
+            if (!mine.done) {
+                List<Pending<?>> drained;
+                synchronized (batch) {
+                    drained = new ArrayList<>(batch.queue);
+                    batch.queue.clear();
+                }
+                runBatch(ownerId, drained);
+            }
+        } finally {
+            batch.leader.unlock();
+        }
+        if (mine.error != null) {
+            throw mine.error;
+        }
+        return mine.result;
+    }
+
+    private void runBatch(String ownerId, List<Pending<?>> drained) {
+        try {
+            inTx(() -> {
+                UserJobs.Builder ujb = userJobs(ownerId).toBuilder();
+                for (Pending<?> p : drained) {
+                    p.run(ujb);
+                }
+                userJobs.put(ownerId, ujb.build().toByteArray());
+                return null;
+            });
+        } catch (RuntimeException e) {
+            // The transaction rolled back as a whole: every op of the batch failed with it.
+            for (Pending<?> p : drained) {
+                p.result = null;
+                p.error = e;
+            }
+        } finally {
+            for (Pending<?> p : drained) {
+                p.done = true;
             }
         }
     }

@@ -33,6 +33,21 @@ public interface BlobStore extends AutoCloseable {
     interface BlobWriter extends AutoCloseable {
         void write(byte[] data, int offset, int length) throws IOException;
 
+        /**
+         * Writes the buffer's remaining bytes (consuming them). Stores that can write a buffer directly
+         * (local files) override this, so uploads skip a copy; the default copies into an array.
+         */
+        default void write(java.nio.ByteBuffer buffer) throws IOException {
+            if (buffer.hasArray()) {
+                write(buffer.array(), buffer.arrayOffset() + buffer.position(), buffer.remaining());
+                buffer.position(buffer.limit());
+                return;
+            }
+            byte[] copy = new byte[buffer.remaining()];
+            buffer.get(copy);
+            write(copy, 0, copy.length);
+        }
+
         /** Makes the blob visible; returns its size. */
         long commit() throws IOException;
 

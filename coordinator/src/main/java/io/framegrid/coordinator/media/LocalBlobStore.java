@@ -2,7 +2,6 @@ package io.framegrid.coordinator.media;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
@@ -42,19 +41,29 @@ public final class LocalBlobStore implements BlobStore {
     public BlobWriter create(String key) throws IOException {
         Path target = path(key);
         Path temp = staging.resolve(UUID.randomUUID() + ".part");
-        OutputStream out = Files.newOutputStream(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        FileChannel out = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
         return new BlobWriter() {
             private long size;
             private boolean done;
 
             @Override
             public void write(byte[] data, int offset, int length) throws IOException {
-                out.write(data, offset, length);
-                size += length;
+                write(java.nio.ByteBuffer.wrap(data, offset, length));
+            }
+
+            @Override
+            public void write(java.nio.ByteBuffer buffer) throws IOException {
+                // Straight from the caller's buffer (a gRPC message's own bytes) to the file: no intermediate copy.
+                while (buffer.hasRemaining()) {
+                    size += out.write(buffer);
+                }
             }
 
             @Override
             public long commit() throws IOException {
+                // The blob must be on disk before its metadata names it (and before the caller hears "done"),
+                // or a power loss could leave metadata pointing at a truncated file.
+                out.force(false);
                 out.close();
                 Files.createDirectories(target.getParent());
                 Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);

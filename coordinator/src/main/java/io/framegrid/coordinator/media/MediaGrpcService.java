@@ -94,9 +94,11 @@ public final class MediaGrpcService extends MediaServiceGrpc.MediaServiceImplBas
                     if (size > max) {
                         throw MediaLibrary.tooLarge(max);
                     }
-                    byte[] bytes = data.toByteArray();
-                    writer.write(bytes, 0, bytes.length);
-                    digest.update(bytes);
+                    // One pass over the message's own buffers: hash and write without copying them out.
+                    for (java.nio.ByteBuffer buffer : data.asReadOnlyByteBufferList()) {
+                        digest.update(buffer.duplicate());
+                        writer.write(buffer);
+                    }
                 } catch (StatusRuntimeException e) {
                     fail(e);
                 } catch (IOException | RuntimeException e) {

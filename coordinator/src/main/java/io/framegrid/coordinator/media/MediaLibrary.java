@@ -218,8 +218,9 @@ public final class MediaLibrary {
         }
         // Re-sending a chunk rewrites the same key: idempotent.
         try (BlobStore.BlobWriter w = store.create(chunkKey(state.getUploadId(), index))) {
-            byte[] bytes = data.toByteArray();
-            w.write(bytes, 0, bytes.length);
+            for (java.nio.ByteBuffer buffer : data.asReadOnlyByteBufferList()) {
+                w.write(buffer);
+            }
             w.commit();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
