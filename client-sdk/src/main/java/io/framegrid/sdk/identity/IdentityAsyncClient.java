@@ -1,9 +1,6 @@
 package io.framegrid.sdk.identity;
 
-import com.google.common.util.concurrent.FutureCallback;
-import com.google.common.util.concurrent.Futures;
 import com.google.common.util.concurrent.ListenableFuture;
-import com.google.common.util.concurrent.MoreExecutors;
 import io.framegrid.proto.identity.v1.ApiKeyRegistration;
 import io.framegrid.proto.identity.v1.GetCurrentUserRequest;
 import io.framegrid.proto.identity.v1.GetUserRequest;
@@ -15,12 +12,11 @@ import io.framegrid.proto.identity.v1.RegisterRequest;
 import io.framegrid.proto.identity.v1.TokenPair;
 import io.framegrid.proto.identity.v1.UpdateUserRequest;
 import io.framegrid.proto.identity.v1.User;
-import io.framegrid.sdk.FramegridException;
+import io.framegrid.sdk.CallSupport;
 import io.grpc.CallCredentials;
 import io.grpc.Channel;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
 /** Non-blocking identity calls; futures fail with {@link FramegridException}. Safe to call from event loops. */
@@ -65,23 +61,7 @@ public final class IdentityAsyncClient {
 
     private <T> CompletableFuture<T> call(
             Function<IdentityServiceGrpc.IdentityServiceFutureStub, ListenableFuture<T>> body) {
-        IdentityServiceGrpc.IdentityServiceFutureStub stub = IdentityServiceGrpc.newFutureStub(channel)
-                .withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS);
-        if (credentials != null) {
-            stub = stub.withCallCredentials(credentials);
-        }
-        CompletableFuture<T> result = new CompletableFuture<>();
-        Futures.addCallback(body.apply(stub), new FutureCallback<T>() {
-            @Override
-            public void onSuccess(T value) {
-                result.complete(value);
-            }
-
-            @Override
-            public void onFailure(Throwable t) {
-                result.completeExceptionally(FramegridException.from(t));
-            }
-        }, MoreExecutors.directExecutor());
-        return result;
+        return CallSupport.toCompletable(body.apply(
+                CallSupport.prepare(IdentityServiceGrpc.newFutureStub(channel), credentials, deadline)));
     }
 }

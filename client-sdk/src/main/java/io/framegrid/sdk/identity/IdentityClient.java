@@ -11,12 +11,12 @@ import io.framegrid.proto.identity.v1.RegisterRequest;
 import io.framegrid.proto.identity.v1.TokenPair;
 import io.framegrid.proto.identity.v1.UpdateUserRequest;
 import io.framegrid.proto.identity.v1.User;
+import io.framegrid.sdk.CallSupport;
 import io.framegrid.sdk.FramegridException;
 import io.grpc.CallCredentials;
 import io.grpc.Channel;
 import io.grpc.StatusRuntimeException;
 import java.time.Duration;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
 /** Blocking identity calls; failures throw {@link FramegridException}. */
@@ -60,11 +60,8 @@ public final class IdentityClient {
     }
 
     private <T> T call(Function<IdentityServiceGrpc.IdentityServiceBlockingStub, T> body) {
-        IdentityServiceGrpc.IdentityServiceBlockingStub stub = IdentityServiceGrpc.newBlockingStub(channel)
-                .withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS);
-        if (credentials != null) {
-            stub = stub.withCallCredentials(credentials);
-        }
+        IdentityServiceGrpc.IdentityServiceBlockingStub stub =
+                CallSupport.prepare(IdentityServiceGrpc.newBlockingStub(channel), credentials, deadline);
         try {
             return body.apply(stub);
         } catch (StatusRuntimeException e) {

@@ -1,9 +1,6 @@
 package io.framegrid.sdk.jobs;
 
-import com.google.common.util.concurrent.FutureCallback;
-import com.google.common.util.concurrent.Futures;
 import com.google.common.util.concurrent.ListenableFuture;
-import com.google.common.util.concurrent.MoreExecutors;
 import io.framegrid.proto.jobs.v1.CancelJobRequest;
 import io.framegrid.proto.jobs.v1.GetJobRequest;
 import io.framegrid.proto.jobs.v1.Job;
@@ -15,13 +12,13 @@ import io.framegrid.proto.jobs.v1.ListJobsRequest;
 import io.framegrid.proto.jobs.v1.ListJobsResponse;
 import io.framegrid.proto.jobs.v1.SubmitJobRequest;
 import io.framegrid.proto.jobs.v1.WatchJobRequest;
+import io.framegrid.sdk.CallSupport;
 import io.framegrid.sdk.FramegridException;
 import io.grpc.CallCredentials;
 import io.grpc.Channel;
 import io.grpc.stub.StreamObserver;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
 /** Non-blocking job calls; futures fail with {@link FramegridException}. Safe to call from event loops. */
@@ -91,23 +88,7 @@ public final class JobsAsyncClient {
     }
 
     private <T> CompletableFuture<T> call(Function<JobServiceGrpc.JobServiceFutureStub, ListenableFuture<T>> body) {
-        JobServiceGrpc.JobServiceFutureStub stub = JobServiceGrpc.newFutureStub(channel)
-                .withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS);
-        if (credentials != null) {
-            stub = stub.withCallCredentials(credentials);
-        }
-        CompletableFuture<T> result = new CompletableFuture<>();
-        Futures.addCallback(body.apply(stub), new FutureCallback<T>() {
-            @Override
-            public void onSuccess(T value) {
-                result.complete(value);
-            }
-
-            @Override
-            public void onFailure(Throwable t) {
-                result.completeExceptionally(FramegridException.from(t));
-            }
-        }, MoreExecutors.directExecutor());
-        return result;
+        return CallSupport.toCompletable(body.apply(
+                CallSupport.prepare(JobServiceGrpc.newFutureStub(channel), credentials, deadline)));
     }
 }
