@@ -188,27 +188,34 @@ public final class EngineBenchmark {
             // Bare ONNX Runtime over exactly the tensors our preprocessing makes.
             TensorBatch tensors = yolox.preprocess(images);
             OrtEnvironment env = OrtEnvironment.getEnvironment();
-            double bare;
-            try (OrtSession session = env.createSession(
-                    registry.localFile(registry.find("yolox-nano").orElseThrow()).orElseThrow().toString(),
-                    new OrtSession.SessionOptions())) {
-                runBare(env, session, tensors, Math.min(5, tensors.n())); // warm-up
-                long t0 = System.nanoTime();
-                runBare(env, session, tensors, tensors.n());
-                bare = tensors.n() / ((System.nanoTime() - t0) / 1e9);
-            }
-            out.printf(Locale.ROOT, "  bare ONNX Runtime (preprocessed)   %8.1f frames/s%n", bare);
-
-            for (int i = 0; i < 5; i++) {
-                yolox.detect(List.of(images.get(i)), 0.3f);
-            }
-            long t0 = System.nanoTime();
+            double bare = 0;
+            double e2e = 0;
             long found = 0;
-            for (Mat image : images) {
-                found += yolox.detect(List.of(image), 0.3f).get(0).size();
+            // The engine's own session options (threads, optimisation level), so only the engine's work differs.
+            try (OrtSession.SessionOptions options = io.framegrid.gpunode.inference.OnnxSessionOptions.create();
+                    OrtSession session = env.createSession(
+                    registry.localFile(registry.find("yolox-nano").orElseThrow()).orElseThrow().toString(), options)) {
+                runBare(env, session, tensors, Math.min(5, tensors.n())); // warm-up
+                for (int i = 0; i < 5; i++) {
+                    yolox.detect(List.of(images.get(i)), 0.3f);
+                }
+                // Alternating rounds, best of each side: load from other processes on a shared machine then
+                // hits both sides alike instead of whichever ran during a burst.
+                for (int round = 0; round < 3; round++) {
+                    long t0 = System.nanoTime();
+                    runBare(env, session, tensors, tensors.n());
+                    bare = Math.max(bare, tensors.n() / ((System.nanoTime() - t0) / 1e9));
+                    t0 = System.nanoTime();
+                    found = 0;
+                    for (Mat image : images) {
+                        found += yolox.detect(List.of(image), 0.3f).get(0).size();
+                    }
+                    e2e = Math.max(e2e, images.size() / ((System.nanoTime() - t0) / 1e9));
+                }
             }
-            double e2e = images.size() / ((System.nanoTime() - t0) / 1e9);
-            out.printf(Locale.ROOT, "  end-to-end detect (pre+model+NMS)  %8.1f frames/s (%d detections)%n", e2e, found);
+            out.printf(Locale.ROOT, "  bare ONNX Runtime (preprocessed)   %8.1f frames/s (best of 3 rounds)%n", bare);
+            out.printf(Locale.ROOT, "  end-to-end detect (pre+model+NMS)  %8.1f frames/s (%d detections, best of 3)%n",
+                    e2e, found);
             out.printf(Locale.ROOT, "  ratio vs bare runtime              %8.2fx (target >= 0.85)%n", e2e / bare);
         }
 
@@ -267,8 +274,14 @@ public final class EngineBenchmark {
     private static void runBare(OrtEnvironment env, OrtSession session, TensorBatch tensors, int n)
             throws OrtException {
         String input = session.getInputNames().iterator().next();
+        int size = tensors.channels() * tensors.height() * tensors.width();
+        // A reused direct buffer is the cheapest way to feed ONNX Runtime (it wraps it without a copy).
+        FloatBuffer buffer = java.nio.ByteBuffer.allocateDirect(size * Float.BYTES)
+                .order(java.nio.ByteOrder.nativeOrder()).asFloatBuffer();
         for (int i = 0; i < n; i++) {
-            try (OnnxTensor t = OnnxTensor.createTensor(env, FloatBuffer.wrap(tensors.slice(i)),
+            buffer.clear();
+            buffer.put(tensors.data(), i * size, size).flip();
+            try (OnnxTensor t = OnnxTensor.createTensor(env, buffer,
                     new long[] {1, 3, tensors.height(), tensors.width()});
                     OrtSession.Result r = session.run(Map.of(input, t))) {
                 r.get(0);

@@ -11,6 +11,8 @@ import ai.djl.repository.zoo.ModelNotFoundException;
 import ai.djl.repository.zoo.ZooModel;
 import ai.djl.translate.TranslateException;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.nio.file.Path;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -19,52 +21,93 @@ import java.util.concurrent.BlockingQueue;
 /**
  * An ONNX model on DJL's ONNX Runtime engine, with a small pool of predictors (a DJL predictor is not
  * thread-safe; ONNX Runtime sessions are, and the pool lets concurrent callers share one session).
+ *
+ * <p>Each pooled predictor owns a reusable direct input buffer: ONNX Runtime wraps a direct native-order buffer
+ * without copying, whereas a heap array costs a fresh 2 MB direct allocation plus a copy on every call.
  */
 final class OnnxModel implements AutoCloseable {
 
+    private static final class Slot {
+        final Predictor<NDList, NDList> predictor;
+        FloatBuffer input = FloatBuffer.allocate(0);
+
+        Slot(Predictor<NDList, NDList> predictor) {
+            this.predictor = predictor;
+        }
+
+        FloatBuffer input(int length) {
+            if (input.capacity() < length || !input.isDirect()) {
+                input = ByteBuffer.allocateDirect(length * Float.BYTES).order(ByteOrder.nativeOrder()).asFloatBuffer();
+            }
+            input.clear();
+            return input;
+        }
+    }
+
     private final ZooModel<NDList, NDList> model;
-    private final BlockingQueue<Predictor<NDList, NDList>> predictors;
+    private final BlockingQueue<Slot> slots;
+    private final int poolSize;
 
     OnnxModel(Path file, int poolSize) {
         try {
-            Criteria<NDList, NDList> criteria = Criteria.builder()
+            Criteria.Builder<NDList, NDList> criteria = Criteria.builder()
                     .setTypes(NDList.class, NDList.class)
                     .optModelPath(file)
-                    .optEngine("OnnxRuntime")
-                    .build();
-            this.model = criteria.loadModel();
+                    .optEngine("OnnxRuntime");
+            OnnxSessionOptions.djlOptions().forEach(criteria::optOption);
+            this.model = criteria.build().loadModel();
         } catch (IOException | ModelNotFoundException | MalformedModelException e) {
             throw new IllegalStateException("cannot load ONNX model " + file + ": " + e.getMessage(), e);
         }
-        this.predictors = new ArrayBlockingQueue<>(poolSize);
+        this.poolSize = poolSize;
+        this.slots = new ArrayBlockingQueue<>(poolSize);
         for (int i = 0; i < poolSize; i++) {
-            predictors.add(model.newPredictor());
+            slots.add(new Slot(model.newPredictor()));
         }
+    }
+
+    /** Predictors in the pool: how many model calls may run at once. */
+    int poolSize() {
+        return poolSize;
     }
 
     /** Runs the model on one float tensor and returns its first output as a flat array. */
     float[] run(float[] data, long[] shape) {
-        Predictor<NDList, NDList> predictor;
+        FloatBuffer out = run(data, 0, data.length, shape);
+        float[] array = new float[out.remaining()];
+        out.get(array);
+        return array;
+    }
+
+    /**
+     * Runs the model on {@code length} floats of {@code data} from {@code offset} (one tensor of {@code shape})
+     * and returns its first output, which stays valid after the call.
+     */
+    FloatBuffer run(float[] data, int offset, int length, long[] shape) {
+        Slot slot;
         try {
-            predictor = predictors.take();
+            slot = slots.take();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted waiting for a predictor", e);
         }
         try (NDManager manager = model.getNDManager().newSubManager()) {
-            NDArray input = manager.create(FloatBuffer.wrap(data), new Shape(shape));
-            NDList output = predictor.predict(new NDList(input));
-            return output.get(0).toFloatArray();
+            FloatBuffer input = slot.input(length);
+            input.put(data, offset, length).flip();
+            NDArray tensor = manager.create(input, new Shape(shape));
+            NDList output = slot.predictor.predict(new NDList(tensor));
+            // toByteBuffer copies the result out of the native tensor, so it outlives the manager.
+            return output.get(0).toByteBuffer().asFloatBuffer();
         } catch (TranslateException e) {
             throw new IllegalStateException("inference failed: " + e.getMessage(), e);
         } finally {
-            predictors.add(predictor);
+            slots.add(slot);
         }
     }
 
     @Override
     public void close() {
-        predictors.forEach(Predictor::close);
+        slots.forEach(s -> s.predictor.close());
         model.close();
     }
 }

@@ -5,7 +5,13 @@ import io.framegrid.gpunode.kernels.Letterbox;
 import io.framegrid.gpunode.kernels.PreprocessSpec;
 import io.framegrid.gpunode.kernels.TensorBatch;
 import io.framegrid.gpunode.models.ModelManifest;
+import java.nio.FloatBuffer;
 import java.nio.file.Path;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.function.IntFunction;
 import java.util.ArrayList;
 import java.util.List;
 import org.bytedeco.opencv.opencv_core.Mat;
@@ -21,11 +27,19 @@ public final class YoloxDetector implements Detector {
     private final FrameKernels kernels;
     private final OnnxModel model;
     private final PreprocessSpec spec = PreprocessSpec.yolox(INPUT, INPUT);
+    private final ExecutorService workers;
 
     YoloxDetector(ModelManifest manifest, Path file, FrameKernels kernels) {
         this.manifest = manifest;
         this.kernels = kernels;
-        this.model = new OnnxModel(file, 2);
+        // One predictor per core: the images of a batch then run side by side, as direct concurrent callers would.
+        int parallel = Math.max(1, Runtime.getRuntime().availableProcessors());
+        this.model = new OnnxModel(file, parallel);
+        this.workers = Executors.newFixedThreadPool(parallel, r -> {
+            Thread t = new Thread(r, "framegrid-yolox-" + manifest.id());
+            t.setDaemon(true);
+            return t;
+        });
     }
 
     @Override
@@ -35,13 +49,51 @@ public final class YoloxDetector implements Detector {
 
     @Override
     public List<List<Detection>> detect(List<Mat> images, float threshold) {
-        // One batched preprocessing call; the model then runs once per image because its export fixes batch=1.
+        if (images.size() == 1) {
+            return List.of(detectOne(images.get(0), threshold));
+        }
+        if (!"cuda".equals(kernels.backend())) {
+            // On the CPU the twin costs the same per image batched or not, so each image is preprocessed in its
+            // own task: preprocessing of one overlaps the model run of another instead of all of it running
+            // single-threaded before the first model call.
+            return runAll(images.size(), i -> detectOne(images.get(i), threshold));
+        }
+        // On the GPU one batched kernel call amortises launches and transfers; the model then runs once per image
+        // because its export fixes batch = 1.
         TensorBatch batch = kernels.preprocess(images, spec);
-        // Two images of a batch run at once over the predictor pool, as two direct callers would.
-        return java.util.stream.IntStream.range(0, batch.n()).parallel()
-                .mapToObj(i -> decode(model.run(batch.slice(i), new long[] {1, 3, INPUT, INPUT}),
-                        batch.letterboxes().get(i), threshold))
-                .toList();
+        return runAll(batch.n(), i -> decode(runModel(batch, i), batch.letterboxes().get(i), threshold));
+    }
+
+    private List<Detection> detectOne(Mat image, float threshold) {
+        TensorBatch one = kernels.preprocess(List.of(image), spec);
+        return decode(runModel(one, 0), one.letterboxes().get(0), threshold);
+    }
+
+    private FloatBuffer runModel(TensorBatch batch, int i) {
+        int size = 3 * INPUT * INPUT;
+        return model.run(batch.data(), i * size, size, new long[] {1, 3, INPUT, INPUT});
+    }
+
+    private List<List<Detection>> runAll(int n, IntFunction<List<Detection>> task) {
+        List<Future<List<Detection>>> futures = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            int index = i;
+            futures.add(workers.submit(() -> task.apply(index)));
+        }
+        List<List<Detection>> out = new ArrayList<>(n);
+        try {
+            for (Future<List<Detection>> f : futures) {
+                out.add(f.get());
+            }
+        } catch (InterruptedException e) {
+            futures.forEach(f -> f.cancel(true));
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted during detection", e);
+        } catch (ExecutionException e) {
+            futures.forEach(f -> f.cancel(true));
+            throw e.getCause() instanceof RuntimeException re ? re : new IllegalStateException(e.getCause());
+        }
+        return out;
     }
 
     /** Exposed for the benchmark's bare-runtime baseline, which must see the same tensors. */
@@ -49,7 +101,7 @@ public final class YoloxDetector implements Detector {
         return kernels.preprocess(images, spec);
     }
 
-    List<Detection> decode(float[] raw, Letterbox box, float threshold) {
+    List<Detection> decode(FloatBuffer raw, Letterbox box, float threshold) {
         int classes = manifest.classNames().size();
         int stride = 5 + classes;
         List<Detection> candidates = new ArrayList<>();
@@ -59,14 +111,14 @@ public final class YoloxDetector implements Detector {
             for (int gy = 0; gy < grid; gy++) {
                 for (int gx = 0; gx < grid; gx++, anchor++) {
                     int base = anchor * stride;
-                    float objectness = raw[base + 4];
+                    float objectness = raw.get(base + 4);
                     if (objectness < threshold) {
                         continue; // score = obj × cls ≤ obj
                     }
                     int best = 0;
                     float bestScore = 0;
                     for (int c = 0; c < classes; c++) {
-                        float v = raw[base + 5 + c];
+                        float v = raw.get(base + 5 + c);
                         if (v > bestScore) {
                             bestScore = v;
                             best = c;
@@ -76,10 +128,10 @@ public final class YoloxDetector implements Detector {
                     if (score < threshold) {
                         continue;
                     }
-                    float cx = (raw[base] + gx) * s;
-                    float cy = (raw[base + 1] + gy) * s;
-                    float w = (float) Math.exp(raw[base + 2]) * s;
-                    float h = (float) Math.exp(raw[base + 3]) * s;
+                    float cx = (raw.get(base) + gx) * s;
+                    float cy = (raw.get(base + 1) + gy) * s;
+                    float w = (float) Math.exp(raw.get(base + 2)) * s;
+                    float h = (float) Math.exp(raw.get(base + 3)) * s;
                     double x0 = clamp(box.toSourceX(cx - w / 2), box.srcWidth());
                     double y0 = clamp(box.toSourceY(cy - h / 2), box.srcHeight());
                     double x1 = clamp(box.toSourceX(cx + w / 2), box.srcWidth());
@@ -98,6 +150,7 @@ public final class YoloxDetector implements Detector {
 
     @Override
     public void close() {
+        workers.shutdownNow();
         model.close();
     }
 }
