@@ -54,7 +54,12 @@ public record FramegridConfig(
                         s.getPort("gateway.detection.port"),
                         s.getPort("gateway.admin.port"),
                         positive(s, "gateway.max-json-body-bytes"),
-                        positive(s, "gateway.auth-rate-limit.per-minute")),
+                        positive(s, "gateway.auth-rate-limit.per-minute"),
+                        new Gateway.Reframer(
+                                positive(s, "gateway.reframer.requests-per-hour"),
+                                positive(s, "gateway.reframer.concurrent-uploads"),
+                                positive(s, "gateway.reframer.max-upload-mb"),
+                                s.getDuration("gateway.reframer.probe-timeout"))),
                 new Metrics(s.getBoolean("metrics.enabled"), s.getString("metrics.host"), s.getPort("metrics.port")),
                 new Identity(
                         s.getString("identity.jwt.secret"),
@@ -143,7 +148,12 @@ public record FramegridConfig(
             int detectionPort,
             int adminPort,
             int maxJsonBodyBytes,
-            int authRateLimitPerMinute) {}
+            int authRateLimitPerMinute,
+            Reframer reframer) {
+
+        /** Surface C's per-API-key limits (the spec's 100 requests/hour, 10 concurrent uploads, 500 MB files). */
+        public record Reframer(int requestsPerHour, int concurrentUploads, int maxUploadMb, Duration probeTimeout) {}
+    }
 
     public record Metrics(boolean enabled, String host, int port) {}
 

@@ -63,6 +63,7 @@ public final class GatewayServer implements AutoCloseable {
         surfaces.add(new io.framegrid.gateway.studio.upload.StudioUploadRoutes(client));
         surfaces.add(new AnnotationAuthRoutes(client, authLimiter(clock)));
         surfaces.add(new ReframerAuthRoutes(client, authLimiter(clock), List::of));
+        surfaces.add(new io.framegrid.gateway.reframer.ReframerJobRoutes(client, config.reframer(), clock));
         surfaces.add(new ReconstructionAuthRoutes(client, authLimiter(clock)));
         surfaces.add(new DetectionAuthRoutes(client, authLimiter(clock)));
         ports.put("studio", config.studioPort());

@@ -38,7 +38,7 @@ final class StandaloneCommand implements Callable<Integer> {
             // The gateway reaches the coordinator over real gRPC, exactly as in a multi-host deployment.
             FramegridConfig.Gateway local = new FramegridConfig.Gateway("127.0.0.1:" + coordinator.port(), gw.host(),
                     gw.studioPort(), gw.annotationPort(), gw.reframerPort(), gw.reconstructionPort(), gw.detectionPort(),
-                    gw.adminPort(), gw.maxJsonBodyBytes(), gw.authRateLimitPerMinute());
+                    gw.adminPort(), gw.maxJsonBodyBytes(), gw.authRateLimitPerMinute(), gw.reframer());
             GatewayServer gateway = runner.started(new GatewayServer(local, telemetry).start());
             Components.metrics(runner, config, telemetry);
             log.info("Framegrid standalone ready: gRPC {} | studio {} | annotation {} | reframer {} | reconstruction {}"
