@@ -1,0 +1,412 @@
+package io.framegrid.gateway.reframer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.framegrid.config.FramegridConfig;
+import io.framegrid.config.grid.CacheCatalog;
+import io.framegrid.config.grid.GridBootstrap;
+import io.framegrid.config.local.IsolatedSettings;
+import io.framegrid.config.local.LocalPorts;
+import io.framegrid.config.settings.Settings;
+import io.framegrid.coordinator.testing.CoordinatorExtension;
+import io.framegrid.gateway.GatewayExtension;
+import io.framegrid.gateway.GatewayExtension.Reply;
+import io.framegrid.gpunode.GpuNode;
+import io.framegrid.gpunode.bench.SharedFiles;
+import io.framegrid.gpunode.capabilities.NodeCapabilities;
+import io.framegrid.gpunode.media.FrameSampling;
+import io.framegrid.gpunode.media.MediaDecoder;
+import io.framegrid.gpunode.media.MediaEncoder;
+import io.framegrid.gpunode.media.MediaInfo;
+import io.framegrid.gpunode.media.VideoEncodeSettings;
+import io.framegrid.observability.Telemetry;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.apache.ignite.Ignite;
+import org.bytedeco.opencv.global.opencv_imgproc;
+import org.bytedeco.opencv.opencv_core.Mat;
+import org.bytedeco.opencv.opencv_core.Scalar;
+import org.bytedeco.opencv.opencv_core.Size;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Surface C end to end over HTTP: a real coordinator, a real gpu-node (task worker, YOLOX from the shared models)
+ * in the same private grid, and the gateway. Uploads real media, polls as the spec says, checks the results.
+ */
+class ReframerJobsTest {
+    private static final int HOURLY = 150;
+
+    @RegisterExtension
+    static final GatewayExtension gateway = new GatewayExtension(Map.of(
+            "gateway.reframer.requests-per-hour", HOURLY,
+            "gateway.reframer.concurrent-uploads", 1,
+            "gateway.reframer.max-upload-mb", 10));
+
+    @TempDir
+    static Path dir;
+
+    private static Ignite nodeGrid;
+    private static GpuNode node;
+    private static Path nodeDir;
+    private static Path joined;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    @BeforeAll
+    static void startGpuNode() throws Exception {
+        CoordinatorExtension cluster = gateway.coordinator();
+        nodeDir = Files.createTempDirectory("framegrid-reframer-node");
+        Settings.Builder settings = IsolatedSettings.forDiscovery(nodeDir, "reframer-" + UUID.randomUUID(),
+                LocalPorts.free(), "127.0.0.1:" + cluster.config().grid().discoveryPort());
+        settings.set("gpu-node.models.dir", SharedFiles.models().toString());
+        settings.set("gpu-node.kernels.cuda", false);
+        settings.set("gpu-node.grpc.port", 0);
+        // The local media store is shared with the coordinator, as in standalone.
+        settings.set("media.local.dir", cluster.config().media().localDir().toString());
+        FramegridConfig config = FramegridConfig.from(settings.build());
+        NodeCapabilities capabilities = NodeCapabilities.probe();
+        nodeGrid = new GridBootstrap(config.grid(), new CacheCatalog(0)).startClient("gpu-node", capabilities.asAttributes());
+        node = new GpuNode(config, new Telemetry(new PrometheusRegistry()), nodeGrid, capabilities).start();
+        joined = joinedClips(dir.resolve("joined.mp4"));
+    }
+
+    @AfterAll
+    static void stopGpuNode() throws Exception {
+        if (node != null) node.close();
+        if (nodeGrid != null) nodeGrid.close();
+        if (nodeDir != null) CoordinatorExtension.deleteRecursively(nodeDir);
+    }
+
+    /** 3 × 40 frames of three different clips at 480×270, 25 fps, with 4.8 s of speech as audio. */
+    private static Path joinedClips(Path out) {
+        List<Mat> frames = new ArrayList<>();
+        for (String clip : List.of("vtest.avi", "speedway.mj2", "counter-text.mp4")) {
+            new MediaDecoder().decode(SharedFiles.media(clip), FrameSampling.range(0, 40), f -> {
+                Mat resized = new Mat();
+                opencv_imgproc.resize(f.image(), resized, new Size(480, 270));
+                frames.add(resized);
+                return true;
+            });
+        }
+        new MediaEncoder().encode(out, VideoEncodeSettings.mp4(), 25, frames, List.of(SharedFiles.media("speech.wav")));
+        return out;
+    }
+
+    private static Path synthetic(String name, int width, int height, int frames) {
+        List<Mat> list = new ArrayList<>();
+        for (int i = 0; i < frames; i++) {
+            list.add(new Mat(height, width, org.bytedeco.opencv.global.opencv_core.CV_8UC3, new Scalar(i * 5, 80, 160, 0)));
+        }
+        Path out = dir.resolve(name);
+        new MediaEncoder().encode(out, VideoEncodeSettings.mp4(), 25, list, List.of());
+        return out;
+    }
+
+    private static String register() {
+        String email = "rf" + UUID.randomUUID().toString().substring(0, 8) + "@example.com";
+        Reply r = gateway.postJson("reframer", "/register", "{\"email\":\"" + email + "\"}");
+        assertThat(r.status()).isEqualTo(200);
+        return r.json().get("api_key").asText();
+    }
+
+    private static final String BOUNDARY = "----framegridtest";
+
+    private static byte[] head(String filename) {
+        return ("--" + BOUNDARY + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"" + filename
+                + "\"\r\nContent-Type: application/octet-stream\r\n\r\n").getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static byte[] tail() {
+        return ("\r\n--" + BOUNDARY + "--\r\n").getBytes(StandardCharsets.UTF_8);
+    }
+
+    private Reply upload(String key, String query, String filename, byte[] content) {
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
+        body.writeBytes(head(filename));
+        body.writeBytes(content);
+        body.writeBytes(tail());
+        HttpRequest.Builder b = HttpRequest.newBuilder(gateway.uri("reframer", "/process" + query))
+                .header("Content-Type", "multipart/form-data; boundary=" + BOUNDARY)
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray()));
+        if (key != null) {
+            b.header("X-API-Key", key);
+        }
+        return gateway.send(b);
+    }
+
+    private Reply upload(String key, String query, Path file) throws IOException {
+        return upload(key, query, file.getFileName().toString(), Files.readAllBytes(file));
+    }
+
+    private static JsonNode awaitDone(String key, String jobId) {
+        JsonNode[] last = new JsonNode[1];
+        await().atMost(Duration.ofSeconds(150)).pollInterval(Duration.ofMillis(500)).until(() -> {
+            Reply r = gateway.get("reframer", "/job/" + jobId, "X-API-Key", key);
+            assertThat(r.status()).isEqualTo(200);
+            last[0] = r.json();
+            String s = last[0].get("status").asText();
+            assertThat(s).isIn("queued", "processing", "completed", "failed");
+            return s.equals("completed") || s.equals("failed");
+        });
+        return last[0];
+    }
+
+    @Test
+    void uploadErrorsAreRefusedInTheSpecsWords() throws Exception {
+        String key = register();
+        Reply noKey = upload(null, "", "a.mp4", new byte[10]);
+        assertThat(noKey.status()).isEqualTo(401);
+        assertThat(noKey.json().get("detail").asText()).isEqualTo("Missing API key");
+        assertThat(upload("vr_" + "x".repeat(32), "", "a.mp4", new byte[10]).status()).isEqualTo(401);
+
+        Reply format = upload(key, "", "notes.txt", "hello".getBytes(StandardCharsets.UTF_8));
+        assertThat(format.status()).isEqualTo(400);
+        assertThat(format.json().get("detail").asText()).isEqualTo("Invalid file format. Supported formats: MP4, MOV, AVI, MKV");
+
+        Reply notMultipart = gateway.postJson("reframer", "/process", "{}", "X-API-Key", key);
+        assertThat(notMultipart.status()).isEqualTo(400);
+        assertThat(notMultipart.json().has("detail")).isTrue();
+
+        Reply garbage = upload(key, "", "garbage.mp4", "definitely not a video".repeat(100).getBytes(StandardCharsets.UTF_8));
+        assertThat(garbage.status()).isEqualTo(400);
+        assertThat(garbage.json().get("detail").asText()).startsWith("Invalid file format");
+
+        Reply shortVideo = upload(key, "", synthetic("short.mp4", 320, 240, 12));
+        assertThat(shortVideo.status()).isEqualTo(400);
+        assertThat(shortVideo.json().get("detail").asText()).startsWith("Video too short");
+
+        Reply tiny = upload(key, "", synthetic("tiny.mp4", 160, 120, 50));
+        assertThat(tiny.status()).isEqualTo(400);
+        assertThat(tiny.json().get("detail").asText()).isEqualTo("Resolution too low: 160x120 (minimum 320x240)");
+
+        Reply badAspect = upload(key, "?aspect=sideways", joined);
+        assertThat(badAspect.status()).isEqualTo(400);
+
+        // Declared larger than the limit: refused before the body is read.
+        try (RawUpload big = new RawUpload(key, "big.mp4", 11L << 20)) {
+            String response = big.readResponse();
+            assertThat(response).startsWith("HTTP/1.1 413").contains("{\"detail\":\"File size exceeds 10MB limit\"}");
+        }
+
+        // Nothing was queued by any of these.
+        Reply videos = gateway.get("reframer", "/videos", "X-API-Key", key);
+        assertThat(videos.json().get("total").asInt()).isZero();
+    }
+
+    @Test
+    void joinedClipsAreAnalysedIntoScenesAndReframedWithAudio() throws Exception {
+        String key = register();
+        Reply queued = upload(key, "?aspect=9:16", joined);
+        assertThat(queued.status()).withFailMessage(queued.toString()).isEqualTo(200);
+        assertThat(queued.json().get("status").asText()).isEqualTo("queued");
+        assertThat(queued.json().get("message").asText()).isEqualTo("Video queued for processing");
+        assertThat(queued.header("X-RateLimit-Limit")).isEqualTo(String.valueOf(HOURLY));
+        String jobId = queued.json().get("job_id").asText();
+
+        JsonNode done = awaitDone(key, jobId);
+        assertThat(done.get("status").asText()).as(done.toString()).isEqualTo("completed");
+        assertThat(done.get("progress_percent").asInt()).isEqualTo(100);
+        assertThat(done.get("current_step").asText()).isEqualTo("Processing complete");
+        String videoId = done.get("video_id").asText();
+        assertThat(videoId).isNotEmpty();
+
+        Reply results = gateway.get("reframer", "/results/" + jobId, "X-API-Key", key);
+        assertThat(results.status()).isEqualTo(200);
+        JsonNode r = results.json();
+        assertThat(r.get("job_id").asText()).isEqualTo(jobId);
+        assertThat(r.get("status").asText()).isEqualTo("success");
+        assertThat(iterable(r.fieldNames())).containsExactly("job_id", "status", "metadata", "detections",
+                "segmentation_masks", "tracking", "scenes");
+        assertThat(r.get("metadata").get("width").asInt()).isEqualTo(480);
+        assertThat(r.get("metadata").get("codec").asText()).isEqualTo("h264");
+        JsonNode scenes = r.get("scenes");
+        assertThat(scenes).hasSize(3);
+        assertThat(scenes.get(0).get("start_frame").asInt()).isZero();
+        assertThat(scenes.get(1).get("start_frame").asInt()).isBetween(39, 41);
+        assertThat(scenes.get(2).get("start_frame").asInt()).isBetween(79, 81);
+        for (JsonNode s : scenes) {
+            assertThat(iterable(s.fieldNames())).containsExactly("scene_number", "start_frame", "end_frame",
+                    "description", "importance", "replaceable_elements");
+            assertThat(s.get("importance").asInt()).isBetween(1, 10);
+        }
+
+        HttpResponse<byte[]> video = http.send(HttpRequest.newBuilder(
+                gateway.uri("reframer", "/results/" + jobId + "/video")).header("X-API-Key", key).build(),
+                HttpResponse.BodyHandlers.ofByteArray());
+        assertThat(video.statusCode()).isEqualTo(200);
+        Path reframed = dir.resolve("reframed.mp4");
+        Files.write(reframed, video.body());
+        MediaInfo out = new MediaDecoder().probe(reframed);
+        MediaInfo source = new MediaDecoder().probe(joined);
+        assertThat((double) out.width() / out.height()).isCloseTo(9.0 / 16, org.assertj.core.data.Offset.offset(0.02));
+        assertThat(out.height()).isEqualTo(270);
+        assertThat(out.hasAudio()).isTrue();
+        assertThat(out.durationSeconds()).isCloseTo(source.durationSeconds(), org.assertj.core.data.Offset.offset(0.15));
+
+        // Another user sees none of it.
+        String other = register();
+        for (String path : List.of("/job/" + jobId, "/results/" + jobId, "/results/" + jobId + "/video")) {
+            Reply foreign = gateway.get("reframer", path, "X-API-Key", other);
+            assertThat(foreign.status()).as(path).isEqualTo(404);
+            assertThat(foreign.json().get("detail").asText()).isEqualTo("Job not found");
+        }
+        assertThat(gateway.get("reframer", "/videos", "X-API-Key", other).json().get("total").asInt()).isZero();
+        assertThat(gateway.get("reframer", "/job/" + UUID.randomUUID(), "X-API-Key", key).status()).isEqualTo(404);
+
+        JsonNode list = gateway.get("reframer", "/videos?status=completed&limit=10", "X-API-Key", key).json();
+        assertThat(list.get("total").asInt()).isEqualTo(1);
+        JsonNode v = list.get("videos").get(0);
+        assertThat(v.get("id").asText()).isEqualTo(videoId);
+        assertThat(v.get("filename").asText()).isEqualTo("joined.mp4");
+        assertThat(v.get("status").asText()).isEqualTo("completed");
+        assertThat(v.get("duration_seconds").asDouble()).isGreaterThan(4);
+        assertThat(v.get("processed_at").asText()).endsWith("Z");
+        assertThat(gateway.get("reframer", "/videos?status=failed", "X-API-Key", key).json().get("total").asInt()).isZero();
+        assertThat(gateway.get("reframer", "/videos?limit=101", "X-API-Key", key).status()).isEqualTo(400);
+        assertThat(gateway.get("reframer", "/videos?status=bogus", "X-API-Key", key).status()).isEqualTo(400);
+    }
+
+    @Test
+    void vtestPeopleAreTrackedWithMasksThatDecodeToTheirArea() throws Exception {
+        String key = register();
+        Reply queued = upload(key, "?max_frames=150&sample_every=5", SharedFiles.media("vtest.avi"));
+        assertThat(queued.status()).withFailMessage(queued.toString()).isEqualTo(200);
+        String jobId = queued.json().get("job_id").asText();
+        // Right after queueing the analysis is not done: 202.
+        Reply early = gateway.get("reframer", "/results/" + jobId, "X-API-Key", key);
+        assertThat(early.status()).isEqualTo(202);
+
+        assertThat(awaitDone(key, jobId).get("status").asText()).isEqualTo("completed");
+        JsonNode r = gateway.get("reframer", "/results/" + jobId, "X-API-Key", key).json();
+        assertThat(r.get("metadata").get("width").asInt()).isEqualTo(768);
+        JsonNode detections = r.get("detections");
+        assertThat(iterable(detections.fieldNames())).allMatch(f -> Integer.parseInt(f) % 5 == 0);
+        JsonNode first = detections.elements().next().get(0);
+        assertThat(iterable(first.fieldNames())).containsExactly("class", "confidence", "bbox", "label");
+        assertThat(first.get("bbox").get("x").isInt()).isTrue();
+        JsonNode tracking = r.get("tracking");
+        int stable = 0;
+        for (JsonNode t : iterable(tracking.elements())) {
+            if (t.get("class").asText().equals("person") && t.get("frames").size() >= 10) {
+                stable++;
+            }
+            assertThat(t.get("duration_frames").asInt())
+                    .isEqualTo(t.get("end_frame").asInt() - t.get("start_frame").asInt());
+        }
+        assertThat(stable).isGreaterThanOrEqualTo(2);
+        int checked = 0;
+        for (JsonNode frame : iterable(r.get("segmentation_masks").elements())) {
+            for (JsonNode m : frame) {
+                assertThat(tracking.has(m.get("track_id").asText())).isTrue();
+                assertThat(decodedArea(m.get("mask_rle").asText(), 768 * 576)).isEqualTo(m.get("mask_area_pixels").asLong());
+                checked++;
+            }
+        }
+        assertThat(checked).isGreaterThan(20);
+    }
+
+    /** The spec's decode_rle, counting ones; the runs must cover the frame exactly. */
+    private static long decodedArea(String rle, int pixels) {
+        long total = 0;
+        long ones = 0;
+        boolean zero = true;
+        for (String part : rle.split(",")) {
+            long count = Long.parseLong(part);
+            total += count;
+            if (!zero) {
+                ones += count;
+            }
+            zero = !zero;
+        }
+        assertThat(total).isEqualTo(pixels);
+        return ones;
+    }
+
+    @Test
+    void concurrentUploadsAndHourlyRequestsAreCappedPerKey() throws Exception {
+        String key = register();
+        // An upload whose body stalls (headers and part header sent, file bytes not) holds the key's only slot.
+        RawUpload slow = new RawUpload(key, "slow.mp4", 1L << 20);
+        await().atMost(Duration.ofSeconds(20)).until(() -> upload(key, "", "x.txt", new byte[1]).status() == 429);
+        Reply busy = upload(key, "", "x.txt", new byte[1]);
+        assertThat(busy.status()).isEqualTo(429);
+        assertThat(busy.json().get("detail").asText()).startsWith("Too many concurrent uploads");
+        slow.close();
+        await().atMost(Duration.ofSeconds(20)).until(() -> upload(key, "", "x.txt", new byte[1]).status() == 400);
+
+        // The hourly budget: every job route counts; past it, 429 with the X-RateLimit headers.
+        Reply last = null;
+        for (int i = 0; i < HOURLY + 1; i++) {
+            last = gateway.get("reframer", "/videos", "X-API-Key", key);
+            if (last.status() == 429) {
+                break;
+            }
+            assertThat(Long.parseLong(last.header("X-RateLimit-Remaining"))).isLessThan(HOURLY);
+        }
+        assertThat(last.status()).isEqualTo(429);
+        assertThat(last.header("X-RateLimit-Limit")).isEqualTo(String.valueOf(HOURLY));
+        assertThat(last.header("X-RateLimit-Remaining")).isEqualTo("0");
+        assertThat(Long.parseLong(last.header("X-RateLimit-Reset"))).isGreaterThan(System.currentTimeMillis() / 1000);
+        assertThat(last.json().get("detail").asText()).contains("Rate limit exceeded");
+        // Another key is unaffected.
+        assertThat(gateway.get("reframer", "/videos", "X-API-Key", register()).status()).isEqualTo(200);
+    }
+
+    /** A raw HTTP/1.1 upload that sends its headers and the part header, then only what the test writes. */
+    private static final class RawUpload implements AutoCloseable {
+        private final java.net.Socket socket = new java.net.Socket();
+
+        RawUpload(String key, String filename, long fileBytes) throws IOException {
+            socket.connect(new java.net.InetSocketAddress("127.0.0.1", gateway.uri("reframer", "/").getPort()), 5000);
+            socket.setSoTimeout(20_000);
+            long length = head(filename).length + fileBytes + tail().length;
+            String headers = "POST /process HTTP/1.1\r\nHost: 127.0.0.1\r\nX-API-Key: " + key
+                    + "\r\nContent-Type: multipart/form-data; boundary=" + BOUNDARY + "\r\nContent-Length: " + length
+                    + "\r\n\r\n";
+            socket.getOutputStream().write(headers.getBytes(StandardCharsets.UTF_8));
+            socket.getOutputStream().write(head(filename));
+            socket.getOutputStream().flush();
+        }
+
+        String readResponse() throws IOException {
+            byte[] buffer = new byte[4096];
+            StringBuilder sb = new StringBuilder();
+            InputStream in = socket.getInputStream();
+            int n;
+            while (!sb.toString().contains("}") && (n = in.read(buffer)) > 0) {
+                sb.append(new String(buffer, 0, n, StandardCharsets.UTF_8));
+            }
+            return sb.toString();
+        }
+
+        @Override
+        public void close() throws IOException {
+            socket.close();
+        }
+    }
+
+    private static <T> Iterable<T> iterable(Iterator<T> it) {
+        List<T> list = new ArrayList<>();
+        it.forEachRemaining(list::add);
+        return list;
+    }
+}
