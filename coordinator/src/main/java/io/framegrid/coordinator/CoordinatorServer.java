@@ -122,6 +122,7 @@ public final class CoordinatorServer implements AutoCloseable {
     public CoordinatorServer start() {
         NettyServerBuilder sb = NettyServerBuilder.forAddress(
                 new InetSocketAddress(config.coordinator().host(), config.coordinator().port()));
+        sb.flowControlWindow(MediaGrpcService.FLOW_CONTROL_WINDOW);
         configure(sb);
         try {
             server = sb.build().start();

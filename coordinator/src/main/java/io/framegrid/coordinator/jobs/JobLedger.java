@@ -223,6 +223,36 @@ public final class JobLedger {
         });
     }
 
+    /**
+     * Takes several pending tasks for {@code nodeId} in one transaction; returns those it got (the others were
+     * taken by someone else or are gone). Keys are locked in sorted order, like every multi-task lock here.
+     */
+    public List<TaskState> leaseAll(java.util.Collection<String> taskIds, String nodeId) {
+        if (taskIds.size() == 1) {
+            return lease(taskIds.iterator().next(), nodeId).map(List::of).orElse(List.of());
+        }
+        java.util.SortedSet<String> keys = new java.util.TreeSet<>(taskIds);
+        return inTx(() -> {
+            Map<String, byte[]> found = tasks.getAll(keys);
+            long expires = clock.millis() + config.leaseTime().toMillis();
+            List<TaskState> leased = new ArrayList<>();
+            Map<String, byte[]> updates = new java.util.TreeMap<>();
+            for (String key : keys) {
+                TaskState task = Protos.parse(TaskState.parser(), found.get(key));
+                if (task == null || task.getStatus() != TaskStatus.TASK_STATUS_PENDING) {
+                    continue;
+                }
+                TaskState next = task.toBuilder().setStatus(TaskStatus.TASK_STATUS_LEASED).setLeaseNode(nodeId)
+                        .setLeaseExpiresMs(expires).setFence(task.getFence() + 1).setAttempts(task.getAttempts() + 1)
+                        .build();
+                updates.put(key, next.toByteArray());
+                leased.add(next);
+            }
+            tasks.putAll(updates);
+            return leased;
+        });
+    }
+
     /** Extends a lease; false when the caller no longer holds it (the task must stop). */
     public boolean renew(String taskId, String nodeId, long fence) {
         return inTx(() -> {

@@ -16,8 +16,21 @@ import java.util.stream.Stream;
 
 /** Blobs as files under a root directory; writes go to a temporary file moved into place atomically. */
 public final class LocalBlobStore implements BlobStore {
+    /** Written bytes after which a writer starts flushing them to disk in the background. */
+    static final long FLUSH_EVERY_BYTES = 16L << 20;
+
     private final Path root;
     private final Path staging;
+    /**
+     * Flushes written blob data while the upload goes on. The page cache would otherwise hold a whole upload
+     * dirty until the final fsync, so the disk would idle during the transfer and then the caller would wait
+     * for all of it at once; flushing as we go overlaps network and disk.
+     */
+    private final java.util.concurrent.ExecutorService flusher = java.util.concurrent.Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "framegrid-blob-flush");
+        t.setDaemon(true);
+        return t;
+    });
 
     public LocalBlobStore(Path root) {
         this.root = root.toAbsolutePath().normalize();
@@ -51,16 +64,29 @@ public final class LocalBlobStore implements BlobStore {
                 write(java.nio.ByteBuffer.wrap(data, offset, length));
             }
 
+            private long unflushed;
+            private java.util.concurrent.Future<?> flushing;
+
             @Override
             public void write(java.nio.ByteBuffer buffer) throws IOException {
                 // Straight from the caller's buffer (a gRPC message's own bytes) to the file: no intermediate copy.
                 while (buffer.hasRemaining()) {
-                    size += out.write(buffer);
+                    int n = out.write(buffer);
+                    size += n;
+                    unflushed += n;
+                }
+                if (unflushed >= FLUSH_EVERY_BYTES && (flushing == null || flushing.isDone())) {
+                    unflushed = 0;
+                    flushing = flusher.submit(() -> {
+                        out.force(false);
+                        return null;
+                    });
                 }
             }
 
             @Override
             public long commit() throws IOException {
+                awaitFlush();
                 // The blob must be on disk before its metadata names it (and before the caller hears "done"),
                 // or a power loss could leave metadata pointing at a truncated file.
                 out.force(false);
@@ -71,10 +97,27 @@ public final class LocalBlobStore implements BlobStore {
                 return size;
             }
 
+            private void awaitFlush() throws IOException {
+                if (flushing == null) {
+                    return;
+                }
+                try {
+                    flushing.get();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new java.io.InterruptedIOException("Interrupted while flushing " + key);
+                } catch (java.util.concurrent.ExecutionException e) {
+                    throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
+                }
+            }
+
             @Override
             public void close() {
                 if (done) {
                     return;
+                }
+                if (flushing != null) {
+                    flushing.cancel(false);
                 }
                 try {
                     out.close();
@@ -121,6 +164,11 @@ public final class LocalBlobStore implements BlobStore {
                 Files.deleteIfExists(p);
             }
         }
+    }
+
+    @Override
+    public void close() {
+        flusher.shutdown();
     }
 
     @Override

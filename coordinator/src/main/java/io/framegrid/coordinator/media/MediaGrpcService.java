@@ -39,6 +39,12 @@ public final class MediaGrpcService extends MediaServiceGrpc.MediaServiceImplBas
     /** Largest inbound message the coordinator must accept: a full chunk plus framing. */
     public static final int MAX_MESSAGE_BYTES = (int) MediaLibrary.MAX_CHUNK_BYTES + (1 << 20);
     private static final int DOWNLOAD_CHUNK = 1 << 20;
+    /**
+     * HTTP/2 receive window per stream. gRPC's default (1 MiB) equals one upload message, so a client could
+     * send one message and then wait a round trip for the window update while the server writes it: uploads
+     * ran in lock-step. 8 MiB keeps several messages in flight; memory per upload stays bounded by it.
+     */
+    public static final int FLOW_CONTROL_WINDOW = 8 << 20;
 
     private final MediaLibrary library;
     private final Function<String, String> tierOf;

@@ -161,23 +161,33 @@ public final class TaskWorker implements AutoCloseable {
         while (!stopped) {
             try {
                 slots.acquire();
-                String taskId = queue.poll(500);
-                if (taskId == null || stopped) {
+                String first = queue.poll(500);
+                if (first == null || stopped) {
                     slots.release();
                     continue;
                 }
-                Optional<TaskState> leased;
+                // Every other free slot with a task waiting joins this lease: one transaction for the lot.
+                java.util.List<String> wanted = new java.util.ArrayList<>();
+                wanted.add(first);
+                while (slots.tryAcquire()) {
+                    String next = queue.poll(0);
+                    if (next == null) {
+                        slots.release();
+                        break;
+                    }
+                    wanted.add(next);
+                }
+                java.util.List<TaskState> leased;
                 try {
-                    leased = ledger.lease(taskId, nodeId);
+                    leased = ledger.leaseAll(wanted, nodeId);
                 } catch (RuntimeException e) {
-                    log.debug("Lease of {} failed: {}", taskId, e.toString());
-                    leased = Optional.empty();
+                    log.debug("Lease of {} failed: {}", wanted, e.toString());
+                    leased = java.util.List.of();
                 }
-                if (leased.isEmpty()) {
-                    slots.release();
-                    continue;
+                slots.release(wanted.size() - leased.size());
+                for (TaskState task : leased) {
+                    run(task);
                 }
-                run(leased.get());
             } catch (InterruptedException e) {
                 return;
             } catch (RuntimeException e) {
