@@ -324,6 +324,77 @@ class ReframerJobsTest {
         assertThat(checked).isGreaterThan(20);
     }
 
+    /** The spec's "Example Polling Loop", verbatim but for the base URL, run by the system Python with requests. */
+    @Test
+    void theSpecsPythonPollingLoopWorksAsWritten() throws Exception {
+        Path python = Path.of("/usr/bin/python3");
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isExecutable(python), "no /usr/bin/python3");
+        Process check = new ProcessBuilder(python.toString(), "-c", "import requests").start();
+        org.junit.jupiter.api.Assumptions.assumeTrue(check.waitFor() == 0, "python3-requests is not installed");
+        String key = register();
+        Reply queued = upload(key, "?sample_every=10", joined);
+        assertThat(queued.status()).withFailMessage(queued.toString()).isEqualTo(200);
+        String base = "http://127.0.0.1:" + gateway.uri("reframer", "/").getPort();
+        String script = String.join("\n",
+                "import requests",
+                "import time",
+                "",
+                "job_id = \"" + queued.json().get("job_id").asText() + "\"",
+                "api_key = \"" + key + "\"",
+                "",
+                "while True:",
+                "    response = requests.get(",
+                "        f\"" + base + "/job/{job_id}\",",
+                "        headers={\"X-API-Key\": api_key}",
+                "    )",
+                "    data = response.json()",
+                "",
+                "    if data[\"status\"] == \"completed\":",
+                "        results = requests.get(",
+                "            f\"" + base + "/results/{job_id}\",",
+                "            headers={\"X-API-Key\": api_key}",
+                "        ).json()",
+                "        print(\"Results:\", results)",
+                "        break",
+                "    elif data[\"status\"] == \"failed\":",
+                "        print(\"Error:\", data[\"error_message\"])",
+                "        break",
+                "    else:",
+                "        print(f\"Progress: {data['progress_percent']}%\")",
+                "        time.sleep(2)",
+                "");
+        Path file = dir.resolve("poll.py");
+        Files.writeString(file, script);
+        Process p = new ProcessBuilder(python.toString(), file.toString()).redirectErrorStream(true).start();
+        assertThat(p.waitFor(150, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.exitValue()).withFailMessage(output).isZero();
+        assertThat(output).contains("Progress: ").contains("Results: {'job_id': '" + queued.json().get("job_id").asText()
+                + "', 'status': 'success', 'metadata': {");
+    }
+
+    /** The Java SDK: process → await with progress → results JSON and the reframed video, over gRPC. */
+    @Test
+    void theJavaSdkProcessesAndAwaitsWithProgress() throws Exception {
+        String key = register();
+        io.framegrid.sdk.reframer.ReframerClient sdk =
+                new io.framegrid.sdk.reframer.ReframerClient(gateway.coordinator().client().withApiKey(key));
+        io.framegrid.sdk.reframer.ReframerClient.ReframerJob job = sdk.process(joined, Map.of("sample_every", "10"));
+        List<Integer> progress = new java.util.concurrent.CopyOnWriteArrayList<>();
+        io.framegrid.proto.jobs.v1.Job done = job.await(Duration.ofSeconds(150), j -> progress.add(j.getProgress()));
+        assertThat(done.getStatus()).isEqualTo(io.framegrid.proto.jobs.v1.JobStatus.JOB_STATUS_COMPLETED);
+        assertThat(progress).isNotEmpty().endsWith(100);
+        JsonNode results = io.framegrid.gateway.http.Json.MAPPER.readTree(job.resultsJson());
+        assertThat(results.get("job_id").asText()).isEqualTo(job.jobId());
+        assertThat(results.get("scenes")).hasSize(3);
+        ByteArrayOutputStream video = new ByteArrayOutputStream();
+        job.downloadVideoAsync(video).get(30, java.util.concurrent.TimeUnit.SECONDS);
+        assertThat(video.size()).isPositive();
+        // A refused video fails process() with the probe's reason.
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> sdk.process(synthetic("sdk-short.mp4", 320, 240, 12)))
+                .isInstanceOf(io.framegrid.sdk.FramegridException.class).hasMessageStartingWith("Video too short");
+    }
+
     /** The spec's decode_rle, counting ones; the runs must cover the frame exactly. */
     private static long decodedArea(String rle, int pixels) {
         long total = 0;
