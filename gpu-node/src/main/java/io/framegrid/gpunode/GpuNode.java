@@ -111,6 +111,8 @@ public final class GpuNode implements AutoCloseable {
     /** Adds every node-local service to {@code sb}; tests reuse this. */
     public void configure(ServerBuilder<?> sb) {
         services.forEach(sb::addService);
+        // Raw BGR frames exceed gRPC's 4 MiB default from 1080p up (1920×1080×3 ≈ 6 MiB); room for 4K.
+        sb.maxInboundMessageSize(64 << 20);
         sb.addService(health.getHealthService());
         sb.addService(ProtoReflectionServiceV1.newInstance());
         sb.intercept(telemetry.grpcServer().interceptor("gpu-node"));
