@@ -154,6 +154,27 @@ class StandaloneProcessIT {
     }
 
     @Test
+    @Order(2)
+    void builtInDetectorsAreServedThroughTheCoordinatorWithoutAModelsDir() throws Exception {
+        try (FramegridClient anonymous = FramegridClient.builder("127.0.0.1:" + ports.get("grpc")).build()) {
+            anonymous.identity().register(io.framegrid.proto.identity.v1.RegisterRequest.newBuilder()
+                    .setEmail("inference@example.com").setUsername("inference").setPassword("Sup3rSecret").build());
+            FramegridClient user = anonymous.withBearerToken(
+                    anonymous.identity().login("inference", "Sup3rSecret").getAccessToken());
+            // The gpu-node advertises its models with its first heartbeat after start.
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30))
+                    .ignoreExceptionsInstanceOf(io.framegrid.sdk.FramegridException.class)
+                    .until(() -> user.inference().listModels().stream()
+                            .map(io.framegrid.proto.inference.v1.ModelInfo::getId).toList()
+                            .containsAll(List.of("hog-people", "haar-face", "paddleocr-db-text")));
+            byte[] jpeg = Files.readAllBytes(io.framegrid.gpunode.bench.SharedFiles.media("images/person.jpg"));
+            io.framegrid.proto.inference.v1.DetectResponse hog = user.inference().detect("hog-people", jpeg);
+            assertThat(hog.getModelId()).isEqualTo("hog-people");
+            assertThat(hog.getImageWidth()).isEqualTo(640);
+        }
+    }
+
+    @Test
     @Order(3)
     void metricsPassPromtoolAndCoverRpcsRoutesJvmAndGrid() throws Exception {
         send(post("studio", "/api/v1/auth/login", "{\"email\":\"b@example.com\",\"password\":\"WrongPass123\"}"), 401);
