@@ -17,7 +17,7 @@ final class Components {
                              Map<String, ?> attributes) {
         Ignite ignite = new GridBootstrap(config.grid(), new CacheCatalog(config.grid().backups()))
                 .startServer(role, attributes);
-        runner.started(ignite::close);
+        runner.started(() -> GridBootstrap.stop(ignite));
         GridMetrics.register(telemetry.registry(), ignite);
         return ignite;
     }

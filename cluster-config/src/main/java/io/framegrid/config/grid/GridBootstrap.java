@@ -7,6 +7,7 @@ import java.util.Map;
 import org.apache.ignite.Ignite;
 import org.apache.ignite.IgniteException;
 import org.apache.ignite.Ignition;
+import org.apache.ignite.ShutdownPolicy;
 import org.apache.ignite.cluster.ClusterState;
 import org.apache.ignite.configuration.DataPageEvictionMode;
 import org.apache.ignite.configuration.DataRegionConfiguration;
@@ -53,6 +54,24 @@ public final class GridBootstrap {
         }
         awaitActive(ignite);
         return ignite;
+    }
+
+    /**
+     * Stops a node without losing data still being rebalanced. While other server nodes remain, the stop is
+     * GRACEFUL: Ignite waits until every partition this node holds has a copy elsewhere. The last server stops
+     * at once, since waiting for a copy that can never exist would hang forever.
+     */
+    public static void stop(Ignite ignite) {
+        boolean othersHoldData = !ignite.cluster().localNode().isClient()
+                && !ignite.cluster().forServers().forOthers(ignite.cluster().localNode()).nodes().isEmpty();
+        try {
+            if (ignite.cluster().state().active()) {
+                ignite.cluster().shutdownPolicy(othersHoldData ? ShutdownPolicy.GRACEFUL : ShutdownPolicy.IMMEDIATE);
+            }
+        } catch (RuntimeException e) {
+            log.warn("Could not set the shutdown policy; stopping immediately: {}", e.getMessage());
+        }
+        ignite.close();
     }
 
     /** Waits (bounded by the join timeout) until whichever node activates the cluster has done so. */
