@@ -38,4 +38,10 @@ final class Components {
             org.slf4j.LoggerFactory.getLogger(Components.class).info("Prometheus metrics on port {} at /metrics", server.port());
         }
     }
+
+    static String surfacePorts(io.framegrid.gateway.GatewayServer gateway) {
+        return "studio " + gateway.port("studio") + " | annotation " + gateway.port("annotation") + " | reframer "
+                + gateway.port("reframer") + " | reconstruction " + gateway.port("reconstruction") + " | detection "
+                + gateway.port("detection") + " | admin " + gateway.port("admin");
+    }
 }
