@@ -151,9 +151,17 @@ class ClusterInferenceTest {
     void detectStreamThroughTheCoordinatorAnswersEveryFrameInOrder() {
         List<DetectResponse> answers = new CopyOnWriteArrayList<>();
         DetectionStream stream = user.inferenceAsync().openStream(answers::add);
-        frames.forEach(f -> stream.send(frame("yolox-nano", f)));
+        // 12 raw 1.3 MB frames: far beyond a gRPC flow-control window, so the coordinator's relay must pace them.
+        List<Long> ids = new java.util.ArrayList<>();
+        for (int round = 0; round < 3; round++) {
+            for (DecodedFrame f : frames) {
+                long id = round * 1000L + f.index();
+                ids.add(id);
+                stream.send(frame("yolox-nano", f).toBuilder().setFrameId(id).build());
+            }
+        }
         stream.complete().join();
-        assertThat(answers).extracting(DetectResponse::getFrameId).containsExactly(100L, 101L, 102L, 103L);
+        assertThat(answers).extracting(DetectResponse::getFrameId).containsExactlyElementsOf(ids);
         assertThat(answers).allSatisfy(a -> assertThat(a.getDetectionsList())
                 .extracting(d -> d.getClassName()).contains("person"));
     }
