@@ -160,7 +160,7 @@ class ClusterInferenceTest {
                 stream.send(frame("yolox-nano", f).toBuilder().setFrameId(id).build());
             }
         }
-        stream.complete().join();
+        stream.complete().orTimeout(60, java.util.concurrent.TimeUnit.SECONDS).join();
         assertThat(answers).extracting(DetectResponse::getFrameId).containsExactlyElementsOf(ids);
         assertThat(answers).allSatisfy(a -> assertThat(a.getDetectionsList())
                 .extracting(d -> d.getClassName()).contains("person"));
@@ -192,7 +192,8 @@ class ClusterInferenceTest {
             });
             DetectionStream stream = user.inferenceAsync().openStream(r -> { });
             stream.send(frame("yolox-nano", frames.get(0)));
-            assertThatThrownBy(() -> stream.complete().join()).hasCauseInstanceOf(FramegridException.class)
+            assertThatThrownBy(() -> stream.complete().orTimeout(60, java.util.concurrent.TimeUnit.SECONDS).join())
+                    .hasCauseInstanceOf(FramegridException.class)
                     .cause().satisfies(c -> assertThat(((FramegridException) c).code())
                             .isEqualTo(Status.Code.UNAVAILABLE));
         } finally {

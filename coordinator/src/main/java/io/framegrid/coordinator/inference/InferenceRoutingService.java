@@ -99,7 +99,9 @@ public final class InferenceRoutingService extends InferenceServiceGrpc.Inferenc
 
     /**
      * Detect objects in a stream of frames; one response per frame, in order. The stream is pinned to the node
-     * chosen for its first frame's model, so later frames must use a model that node holds.
+     * chosen for its first frame's model, so later frames must use a model that node holds. Flow control is end
+     * to end: the next frame is read from the caller only when the node's stream can take it, and the next
+     * answer only when the caller's can, so a fast producer or a slow consumer holds no unbounded buffer here.
      */
     @Override
     public StreamObserver<DetectRequest> detectStream(StreamObserver<DetectResponse> responses) {
@@ -111,110 +113,152 @@ public final class InferenceRoutingService extends InferenceServiceGrpc.Inferenc
             };
         }
         ServerCallStreamObserver<DetectResponse> out = (ServerCallStreamObserver<DetectResponse>) responses;
-        var in = new StreamObserver<DetectRequest>() {
-            private volatile ClientCallStreamObserver<DetectRequest> upstream;
-            private volatile ModelRouter.Route route;
-            private volatile boolean done;
+        StreamForwarder forwarder = new StreamForwarder(out);
+        // Both must be set before this method returns (gRPC rejects them later).
+        out.disableAutoRequest();
+        out.setOnReadyHandler(forwarder::callerReady);
+        out.setOnCancelHandler(forwarder::callerCancelled);
+        out.request(1);
+        return forwarder;
+    }
 
-            // A caller that goes away cancels the node's stream too, so its frames stop being processed.
-            void cancelled() {
-                done = true;
-                ClientCallStreamObserver<DetectRequest> up = upstream;
-                if (up != null) {
-                    up.cancel("caller cancelled", null);
-                }
-                ModelRouter.Route r = route;
-                if (r != null) {
-                    r.release();
-                }
+    /** One forwarded DetectStream; every state change happens under its monitor. */
+    private final class StreamForwarder implements StreamObserver<DetectRequest> {
+        private final ServerCallStreamObserver<DetectResponse> out;
+        private ClientCallStreamObserver<DetectRequest> upstream;
+        private ModelRouter.Route route;
+        private boolean done;
+        private boolean frameWanted;
+        private boolean answerWanted;
+
+        StreamForwarder(ServerCallStreamObserver<DetectResponse> out) {
+            this.out = out;
+        }
+
+        @Override
+        public synchronized void onNext(DetectRequest request) {
+            if (done) {
+                return;
             }
-
-            @Override
-            public synchronized void onNext(DetectRequest request) {
-                if (done) {
-                    return;
-                }
-                if (upstream == null && !open(request.getModelId())) {
-                    return;
-                }
-                upstream.onNext(request);
+            if (upstream == null && !open(request.getModelId())) {
+                return;
             }
-
-            private boolean open(String modelId) {
-                try {
-                    route = router.pick(modelId, Set.of());
-                } catch (StatusRuntimeException e) {
-                    finish(e);
-                    return false;
-                }
-                ModelRouter.Route chosen = route;
-                InferenceServiceGrpc.newStub(channels.get(chosen.target())).detectStream(
-                        new ClientResponseObserver<DetectRequest, DetectResponse>() {
-                            @Override
-                            public void beforeStart(ClientCallStreamObserver<DetectRequest> requests) {
-                                upstream = requests;
-                            }
-
-                            @Override
-                            public void onNext(DetectResponse value) {
-                                synchronized (out) {
-                                    if (!out.isCancelled()) {
-                                        out.onNext(value);
-                                    }
-                                }
-                            }
-
-                            @Override
-                            public void onError(Throwable t) {
-                                chosen.release();
-                                finish(nodeError(Status.fromThrowable(t), chosen));
-                            }
-
-                            @Override
-                            public void onCompleted() {
-                                chosen.release();
-                                synchronized (out) {
-                                    out.onCompleted();
-                                }
-                            }
-                        });
-                return true;
+            upstream.onNext(request);
+            if (upstream.isReady()) {
+                out.request(1);
+            } else {
+                frameWanted = true;
             }
+        }
 
-            private void finish(StatusRuntimeException error) {
-                synchronized (out) {
-                    if (!out.isCancelled()) {
-                        out.onError(error);
-                    }
-                }
-                done = true;
+        private boolean open(String modelId) {
+            try {
+                route = router.pick(modelId, Set.of());
+            } catch (StatusRuntimeException e) {
+                fail(e);
+                return false;
             }
+            ModelRouter.Route chosen = route;
+            InferenceServiceGrpc.newStub(channels.get(chosen.target())).detectStream(
+                    new ClientResponseObserver<DetectRequest, DetectResponse>() {
+                        @Override
+                        public void beforeStart(ClientCallStreamObserver<DetectRequest> requests) {
+                            upstream = requests;
+                            requests.disableAutoRequestWithInitial(1);
+                            requests.setOnReadyHandler(StreamForwarder.this::nodeReady);
+                        }
 
-            @Override
-            public synchronized void onError(Throwable t) {
-                done = true;
-                if (upstream != null) {
-                    upstream.cancel("caller failed", t);
-                }
-            }
+                        @Override
+                        public void onNext(DetectResponse value) {
+                            answer(value);
+                        }
 
-            @Override
-            public synchronized void onCompleted() {
-                if (done) {
-                    return;
-                }
-                done = true;
-                if (upstream != null) {
-                    upstream.onCompleted();
-                } else {
-                    synchronized (out) {
-                        out.onCompleted();
-                    }
-                }
+                        @Override
+                        public void onError(Throwable t) {
+                            chosen.release();
+                            fail(nodeError(Status.fromThrowable(t), chosen));
+                        }
+
+                        @Override
+                        public void onCompleted() {
+                            chosen.release();
+                            complete();
+                        }
+                    });
+            return true;
+        }
+
+        private synchronized void answer(DetectResponse value) {
+            if (out.isCancelled()) {
+                return;
             }
-        };
-        out.setOnCancelHandler(in::cancelled);
-        return in;
+            out.onNext(value);
+            if (out.isReady()) {
+                upstream.request(1);
+            } else {
+                answerWanted = true;
+            }
+        }
+
+        private synchronized void nodeReady() {
+            if (frameWanted && !done && upstream.isReady()) {
+                frameWanted = false;
+                out.request(1);
+            }
+        }
+
+        synchronized void callerReady() {
+            if (answerWanted && upstream != null && out.isReady()) {
+                answerWanted = false;
+                upstream.request(1);
+            }
+        }
+
+        // A caller that goes away cancels the node's stream too, so its frames stop being processed.
+        synchronized void callerCancelled() {
+            done = true;
+            if (upstream != null) {
+                upstream.cancel("caller cancelled", null);
+            }
+            if (route != null) {
+                route.release();
+            }
+        }
+
+        private synchronized void fail(StatusRuntimeException error) {
+            done = true;
+            if (!out.isCancelled()) {
+                out.onError(error);
+            }
+        }
+
+        private synchronized void complete() {
+            done = true;
+            if (!out.isCancelled()) {
+                out.onCompleted();
+            }
+        }
+
+        @Override
+        public synchronized void onError(Throwable t) {
+            done = true;
+            if (upstream != null) {
+                upstream.cancel("caller failed", t);
+            }
+        }
+
+        @Override
+        public synchronized void onCompleted() {
+            if (done) {
+                return;
+            }
+            if (upstream != null) {
+                // Stay open for the node's remaining answers; the node completes the stream after the last.
+                upstream.onCompleted();
+            } else {
+                complete();
+            }
+        }
     }
 
     /**
