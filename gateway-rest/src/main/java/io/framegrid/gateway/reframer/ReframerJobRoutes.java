@@ -18,6 +18,7 @@ import io.framegrid.config.FramegridConfig;
 import io.framegrid.gateway.http.ApiException;
 import io.framegrid.gateway.http.Endpoints;
 import io.framegrid.gateway.http.Json;
+import io.framegrid.gateway.http.MediaDownloads;
 import io.framegrid.gateway.http.RateLimiter;
 import io.framegrid.gateway.http.Request;
 import io.framegrid.gateway.http.Surface;
@@ -449,30 +450,7 @@ public final class ReframerJobRoutes implements SurfaceRoutes {
         out.write(ResponseHeaders.builder(HttpStatus.OK).set(HttpHeaderNames.CONTENT_TYPE, "video/mp4")
                 .set(HttpHeaderNames.CONTENT_DISPOSITION, "attachment; filename*=UTF-8''"
                         + URLEncoder.encode(filename, StandardCharsets.UTF_8).replace("+", "%20")).build());
-        Runnable cancel = client.withApiKey(key).mediaAsync().download(videoId, 0, 0, new MediaAsyncClient.DownloadSink() {
-            @Override
-            public CompletionStage<?> onData(ByteString data) {
-                if (!out.tryWrite(HttpData.wrap(data.toByteArray()))) {
-                    return CompletableFuture.failedFuture(new IllegalStateException("HTTP response closed"));
-                }
-                return out.whenConsumed();
-            }
-
-            @Override
-            public void onComplete() {
-                out.close();
-            }
-
-            @Override
-            public void onError(FramegridException error) {
-                out.abort(error);
-            }
-        });
-        out.whenComplete().exceptionally(t -> {
-            cancel.run();
-            return null;
-        });
-        return out;
+        return MediaDownloads.stream(out, sink -> client.withApiKey(key).mediaAsync().download(videoId, 0, 0, sink));
     }
 
     private CompletableFuture<HttpResponse> videos(String key, Request req) {

@@ -21,6 +21,7 @@ import com.linecorp.armeria.server.ServiceRequestContext;
 import io.framegrid.gateway.http.ApiException;
 import io.framegrid.gateway.http.Endpoints;
 import io.framegrid.gateway.http.Json;
+import io.framegrid.gateway.http.MediaDownloads;
 import io.framegrid.gateway.http.Request;
 import io.framegrid.gateway.http.Surface;
 import io.framegrid.gateway.http.SurfaceRoutes;
@@ -37,7 +38,6 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.CompletionStage;
 
 /**
  * Surface B (studio) chunked uploads and file downloads:
@@ -265,31 +265,7 @@ public final class StudioUploadRoutes implements SurfaceRoutes {
             }
             HttpResponseWriter out = HttpResponse.streaming();
             out.write(headers.build());
-            Runnable cancel = media.download(fileId, offset, length, new MediaAsyncClient.DownloadSink() {
-                @Override
-                public CompletionStage<?> onData(ByteString data) {
-                    if (!out.tryWrite(HttpData.wrap(data.toByteArray()))) {
-                        return CompletableFuture.failedFuture(new IllegalStateException("HTTP response closed"));
-                    }
-                    return out.whenConsumed();
-                }
-
-                @Override
-                public void onComplete() {
-                    out.close();
-                }
-
-                @Override
-                public void onError(FramegridException error) {
-                    // Headers are gone already: all that is left is to cut the response short.
-                    out.abort(error);
-                }
-            });
-            out.whenComplete().exceptionally(t -> {
-                cancel.run();
-                return null;
-            });
-            return out;
+            return MediaDownloads.stream(out, sink -> media.download(fileId, offset, length, sink));
         });
     }
 
