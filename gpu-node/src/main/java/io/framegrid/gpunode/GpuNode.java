@@ -39,6 +39,7 @@ public final class GpuNode implements AutoCloseable {
             io.framegrid.gpunode.tasks.TaskExecutors.withBuiltIns();
     private final io.framegrid.gpunode.tasks.TaskWorker taskWorker;
     private final io.framegrid.gpunode.inference.InferenceEngine inference;
+    private final io.framegrid.gpunode.kernels.ComputeDevice device;
     private Server server;
 
     public GpuNode(FramegridConfig config, Telemetry telemetry, Ignite ignite, NodeCapabilities capabilities) {
@@ -62,17 +63,17 @@ public final class GpuNode implements AutoCloseable {
                 new io.framegrid.coordinator.jobs.JobLedger(ignite, config.jobs(), java.time.Clock.systemUTC()),
                 taskExecutors, io.framegrid.gpunode.tasks.WorkerProfile.from(config.jobs(), ignite.name(),
                         capabilities.gpuPresent()), java.time.Clock.systemUTC());
-        this.inference = newInferenceEngine(config.gpuNode(), telemetry);
-        io.framegrid.gpunode.reframer.ReframerTasks.register(taskExecutors, ignite, config, inference);
+        // One device probe per node: inference and the reframer's scene kernels share it (GPU or CPU twins).
+        this.device = io.framegrid.gpunode.kernels.ComputeDevice.detect(config.gpuNode().cudaKernels());
+        this.inference = newInferenceEngine(config.gpuNode(), telemetry, device);
+        io.framegrid.gpunode.reframer.ReframerTasks.register(taskExecutors, ignite, config, inference, device.kernels());
         services.add(new io.framegrid.gpunode.inference.InferenceGrpcService(inference,
                 ignite.cluster().localNode().id().toString()));
     }
 
     // Models load lazily on their first request, so building the engine here costs no start-up time.
     private static io.framegrid.gpunode.inference.InferenceEngine newInferenceEngine(FramegridConfig.GpuNode cfg,
-            Telemetry telemetry) {
-        io.framegrid.gpunode.kernels.ComputeDevice device = io.framegrid.gpunode.kernels.ComputeDevice.detect(
-                cfg.cudaKernels());
+            Telemetry telemetry, io.framegrid.gpunode.kernels.ComputeDevice device) {
         io.framegrid.gpunode.models.ModelRegistry registry = new io.framegrid.gpunode.models.ModelRegistry(
                 cfg.modelsDir());
         io.framegrid.gpunode.inference.BatchSettings batching = new io.framegrid.gpunode.inference.BatchSettings(

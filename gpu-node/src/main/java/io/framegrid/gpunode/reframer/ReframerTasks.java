@@ -7,7 +7,7 @@ import io.framegrid.coordinator.media.BlobStore;
 import io.framegrid.coordinator.media.MediaLibrary;
 import io.framegrid.coordinator.reframer.ReframerJobs;
 import io.framegrid.gpunode.inference.InferenceEngine;
-import io.framegrid.gpunode.kernels.CpuFrameKernels;
+import io.framegrid.gpunode.kernels.FrameKernels;
 import io.framegrid.gpunode.media.MediaDecoder;
 import io.framegrid.gpunode.media.MediaException;
 import io.framegrid.gpunode.media.MediaInfo;
@@ -54,11 +54,11 @@ public final class ReframerTasks {
 
     /** Registers both executors, reading media through the store {@code config} names. */
     public static void register(TaskExecutors executors, org.apache.ignite.Ignite ignite, FramegridConfig config,
-            InferenceEngine engine) {
+            InferenceEngine engine, FrameKernels kernels) {
         MediaLibrary library = new MediaLibrary(ignite, MediaLibrary.openStore(config.media(), config.dataDir()),
                 config.media(), Clock.systemUTC());
         ReframerTasks tasks = new ReframerTasks(library, engine,
-                new ReframerAnalyzer(new MediaDecoder(), new CpuFrameKernels(), SceneDescriber.TEMPLATE));
+                new ReframerAnalyzer(new MediaDecoder(), kernels, SceneDescriber.TEMPLATE));
         executors.register(ReframerJobs.PROBE, tasks::probe);
         executors.register(ReframerJobs.ANALYZE, tasks::analyze);
     }
