@@ -66,7 +66,12 @@ public final class GpuNode implements AutoCloseable {
         // One device probe per node: inference and the reframer's scene kernels share it (GPU or CPU twins).
         this.device = io.framegrid.gpunode.kernels.ComputeDevice.detect(config.gpuNode().cudaKernels());
         this.inference = newInferenceEngine(config.gpuNode(), telemetry, device);
-        io.framegrid.gpunode.reframer.ReframerTasks.register(taskExecutors, ignite, config, inference, device.kernels());
+        // Frames decoded here land in the grid's frame cache (and its near cache), so later stages and other
+        // nodes reuse them instead of decoding again.
+        io.framegrid.gpunode.framecache.GridFrameCache frames = new io.framegrid.gpunode.framecache.GridFrameCache(
+                ignite, (long) config.jobs().nearFrameCacheMb() << 20, telemetry.registry());
+        io.framegrid.gpunode.reframer.ReframerTasks.register(taskExecutors, ignite, config, inference, device.kernels(),
+                new io.framegrid.gpunode.media.MediaDecoder(frames));
         services.add(new io.framegrid.gpunode.inference.InferenceGrpcService(inference,
                 ignite.cluster().localNode().id().toString()));
     }

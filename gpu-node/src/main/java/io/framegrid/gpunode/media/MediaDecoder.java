@@ -84,6 +84,27 @@ public final class MediaDecoder {
             MediaInfo info, int n, String key, FrameConsumer consumer) throws FrameGrabber.Exception {
         long index = 0;
         long delivered = 0;
+        // Frames another stage already decoded come from the cache; decoding starts at the first miss. Only a
+        // declared frame count tells where the video ends, so without one everything is decoded.
+        if (info.frameCountDeclared()) {
+            while (index < info.frameCount()) {
+                java.util.Optional<Mat> hit = cache.get(key, index);
+                if (hit.isEmpty()) {
+                    break;
+                }
+                delivered++;
+                if (!consumer.accept(new DecodedFrame(index, timestampMicros(index, info), hit.get()))) {
+                    return delivered;
+                }
+                index += n;
+            }
+            if (index >= info.frameCount()) {
+                return delivered;
+            }
+            if (index > 0) {
+                grabber.setVideoFrameNumber((int) index);
+            }
+        }
         boolean stopped = false;
         while (true) {
             boolean wanted = index % n == 0;
@@ -115,11 +136,26 @@ public final class MediaDecoder {
     private long decodeRange(FFmpegFrameGrabber grabber, OpenCVFrameConverter.ToMat converter, MediaInfo info,
             FrameSampling.Range range, String key, FrameConsumer consumer) throws FrameGrabber.Exception {
         long index = range.from();
+        long delivered = 0;
+        // Cached frames first; the grabber seeks only to the first frame nobody has decoded yet.
+        while (index < range.toExclusive()) {
+            java.util.Optional<Mat> hit = cache.get(key, index);
+            if (hit.isEmpty()) {
+                break;
+            }
+            delivered++;
+            if (!consumer.accept(new DecodedFrame(index, timestampMicros(index, info), hit.get()))) {
+                return delivered;
+            }
+            index++;
+        }
+        if (index >= range.toExclusive()) {
+            return delivered;
+        }
         if (index > 0) {
             // JavaCV seeks to the preceding key frame and decodes forward to the exact frame.
             grabber.setVideoFrameNumber((int) index);
         }
-        long delivered = 0;
         while (index < range.toExclusive()) {
             Frame frame = grabber.grabImage();
             if (frame == null) {
@@ -233,12 +269,30 @@ public final class MediaDecoder {
                 audio ? grabber.getAudioChannels() : 0);
     }
 
-    private static String cacheKey(Path file) {
-        try {
-            return file.toAbsolutePath() + "@" + Files.size(file) + ":" + Files.getLastModifiedTime(file).toMillis();
-        } catch (IOException e) {
+    /**
+     * Identifies the content, not the path: stages on different nodes fetch the same media to different local
+     * files, and must still share its frames. Size plus a SHA-256 of the first and last MiB tells videos apart
+     * without reading whole files.
+     */
+    static String cacheKey(Path file) {
+        try (java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(file)) {
+            long size = channel.size();
+            java.security.MessageDigest sha = java.security.MessageDigest.getInstance("SHA-256");
+            java.nio.ByteBuffer buffer = java.nio.ByteBuffer.allocate(1 << 20);
+            for (long start : new long[] {0, Math.max(0, size - buffer.capacity())}) {
+                buffer.clear();
+                channel.read(buffer, start);
+                buffer.flip();
+                sha.update(buffer);
+            }
+            return size + "-" + java.util.HexFormat.of().formatHex(sha.digest(), 0, 16);
+        } catch (IOException | java.security.NoSuchAlgorithmException e) {
             return file.toAbsolutePath().toString();
         }
+    }
+
+    private static long timestampMicros(long index, MediaInfo info) {
+        return info.fps() > 0 ? Math.round(index * 1_000_000.0 / info.fps()) : 0;
     }
 
     private static String nullToEmpty(String s) {

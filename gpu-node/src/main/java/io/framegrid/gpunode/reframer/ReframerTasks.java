@@ -54,11 +54,11 @@ public final class ReframerTasks {
 
     /** Registers both executors, reading media through the store {@code config} names. */
     public static void register(TaskExecutors executors, org.apache.ignite.Ignite ignite, FramegridConfig config,
-            InferenceEngine engine, FrameKernels kernels) {
+            InferenceEngine engine, FrameKernels kernels, MediaDecoder decoder) {
         MediaLibrary library = new MediaLibrary(ignite, MediaLibrary.openStore(config.media(), config.dataDir()),
                 config.media(), Clock.systemUTC());
         ReframerTasks tasks = new ReframerTasks(library, engine,
-                new ReframerAnalyzer(new MediaDecoder(), kernels, SceneDescriber.TEMPLATE));
+                new ReframerAnalyzer(decoder, kernels, SceneDescriber.TEMPLATE));
         executors.register(ReframerJobs.PROBE, tasks::probe);
         executors.register(ReframerJobs.ANALYZE, tasks::analyze);
     }
