@@ -5,6 +5,7 @@ import io.framegrid.proto.inference.v1.DetectResponse;
 import io.framegrid.proto.inference.v1.InferenceServiceGrpc;
 import io.framegrid.proto.inference.v1.ListModelsRequest;
 import io.framegrid.proto.inference.v1.ModelInfo;
+import io.framegrid.sdk.CallSupport;
 import io.framegrid.sdk.FramegridException;
 import io.grpc.CallCredentials;
 import io.grpc.Channel;
@@ -12,7 +13,6 @@ import io.grpc.stub.StreamObserver;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /** Non-blocking detection; futures fail with {@link FramegridException}. */
@@ -79,10 +79,6 @@ public final class InferenceAsyncClient {
     }
 
     private InferenceServiceGrpc.InferenceServiceStub stub(boolean withDeadline) {
-        InferenceServiceGrpc.InferenceServiceStub stub = InferenceServiceGrpc.newStub(channel);
-        if (withDeadline) {
-            stub = stub.withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS);
-        }
-        return credentials == null ? stub : stub.withCallCredentials(credentials);
+        return CallSupport.prepare(InferenceServiceGrpc.newStub(channel), credentials, withDeadline ? deadline : null);
     }
 }

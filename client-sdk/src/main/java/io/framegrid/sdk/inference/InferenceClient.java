@@ -7,13 +7,13 @@ import io.framegrid.proto.inference.v1.Image;
 import io.framegrid.proto.inference.v1.InferenceServiceGrpc;
 import io.framegrid.proto.inference.v1.ListModelsRequest;
 import io.framegrid.proto.inference.v1.ModelInfo;
+import io.framegrid.sdk.CallSupport;
 import io.framegrid.sdk.FramegridException;
 import io.grpc.CallCredentials;
 import io.grpc.Channel;
 import io.grpc.StatusRuntimeException;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Blocking object detection through the coordinator, which routes each request to a gpu-node holding the
@@ -54,8 +54,6 @@ public final class InferenceClient {
     }
 
     private InferenceServiceGrpc.InferenceServiceBlockingStub stub() {
-        InferenceServiceGrpc.InferenceServiceBlockingStub stub = InferenceServiceGrpc.newBlockingStub(channel)
-                .withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS);
-        return credentials == null ? stub : stub.withCallCredentials(credentials);
+        return CallSupport.prepare(InferenceServiceGrpc.newBlockingStub(channel), credentials, deadline);
     }
 }

@@ -11,6 +11,7 @@ import io.framegrid.proto.jobs.v1.ListJobsRequest;
 import io.framegrid.proto.jobs.v1.ListJobsResponse;
 import io.framegrid.proto.jobs.v1.SubmitJobRequest;
 import io.framegrid.proto.jobs.v1.WatchJobRequest;
+import io.framegrid.sdk.CallSupport;
 import io.framegrid.sdk.FramegridException;
 import io.grpc.CallCredentials;
 import io.grpc.Channel;
@@ -18,7 +19,6 @@ import io.grpc.StatusRuntimeException;
 import java.time.Duration;
 import java.util.Iterator;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
 /** Blocking job calls; failures throw {@link FramegridException}. Streams have no deadline. */
@@ -78,8 +78,7 @@ public final class JobsClient {
     }
 
     private JobServiceGrpc.JobServiceBlockingStub stub() {
-        JobServiceGrpc.JobServiceBlockingStub stub = JobServiceGrpc.newBlockingStub(channel);
-        return credentials == null ? stub : stub.withCallCredentials(credentials);
+        return CallSupport.prepare(JobServiceGrpc.newBlockingStub(channel), credentials, null);
     }
 
     private static <T> Iterator<T> stream(Iterator<T> raw) {
@@ -106,7 +105,7 @@ public final class JobsClient {
 
     private <T> T call(Function<JobServiceGrpc.JobServiceBlockingStub, T> body) {
         try {
-            return body.apply(stub().withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS));
+            return body.apply(CallSupport.prepare(JobServiceGrpc.newBlockingStub(channel), credentials, deadline));
         } catch (StatusRuntimeException e) {
             throw FramegridException.from(e);
         }

@@ -3,13 +3,13 @@ package io.framegrid.sdk.jobs;
 import io.framegrid.proto.cluster.v1.ListNodesRequest;
 import io.framegrid.proto.cluster.v1.NodeServiceGrpc;
 import io.framegrid.proto.cluster.v1.NodeStatus;
+import io.framegrid.sdk.CallSupport;
 import io.framegrid.sdk.FramegridException;
 import io.grpc.CallCredentials;
 import io.grpc.Channel;
 import io.grpc.StatusRuntimeException;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /** Blocking admin view of the gpu-nodes; failures throw {@link FramegridException}. */
 public final class NodesClient {
@@ -24,11 +24,8 @@ public final class NodesClient {
     }
 
     public List<NodeStatus> list() {
-        NodeServiceGrpc.NodeServiceBlockingStub stub = NodeServiceGrpc.newBlockingStub(channel)
-                .withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS);
-        if (credentials != null) {
-            stub = stub.withCallCredentials(credentials);
-        }
+        NodeServiceGrpc.NodeServiceBlockingStub stub =
+                CallSupport.prepare(NodeServiceGrpc.newBlockingStub(channel), credentials, deadline);
         try {
             return stub.listNodes(ListNodesRequest.getDefaultInstance()).getNodesList();
         } catch (StatusRuntimeException e) {

@@ -1,9 +1,6 @@
 package io.framegrid.sdk.media;
 
-import com.google.common.util.concurrent.FutureCallback;
-import com.google.common.util.concurrent.Futures;
 import com.google.common.util.concurrent.ListenableFuture;
-import com.google.common.util.concurrent.MoreExecutors;
 import com.google.protobuf.ByteString;
 import io.framegrid.proto.media.v1.CompleteUploadRequest;
 import io.framegrid.proto.media.v1.DownloadChunk;
@@ -17,6 +14,7 @@ import io.framegrid.proto.media.v1.UploadChunkRequest;
 import io.framegrid.proto.media.v1.UploadHeader;
 import io.framegrid.proto.media.v1.UploadRequest;
 import io.framegrid.proto.media.v1.UploadSession;
+import io.framegrid.sdk.CallSupport;
 import io.framegrid.sdk.FramegridException;
 import io.grpc.CallCredentials;
 import io.grpc.Channel;
@@ -26,7 +24,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
 /** Non-blocking media calls; futures fail with {@link FramegridException}. */
@@ -199,23 +196,7 @@ public final class MediaAsyncClient {
     }
 
     private <T> CompletableFuture<T> call(Function<MediaServiceGrpc.MediaServiceFutureStub, ListenableFuture<T>> body) {
-        MediaServiceGrpc.MediaServiceFutureStub stub = MediaServiceGrpc.newFutureStub(channel)
-                .withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS);
-        if (credentials != null) {
-            stub = stub.withCallCredentials(credentials);
-        }
-        CompletableFuture<T> result = new CompletableFuture<>();
-        Futures.addCallback(body.apply(stub), new FutureCallback<T>() {
-            @Override
-            public void onSuccess(T value) {
-                result.complete(value);
-            }
-
-            @Override
-            public void onFailure(Throwable t) {
-                result.completeExceptionally(FramegridException.from(t));
-            }
-        }, MoreExecutors.directExecutor());
-        return result;
+        return CallSupport.toCompletable(body.apply(
+                CallSupport.prepare(MediaServiceGrpc.newFutureStub(channel), credentials, deadline)));
     }
 }

@@ -15,6 +15,7 @@ import io.framegrid.proto.media.v1.MediaServiceGrpc;
 import io.framegrid.proto.media.v1.UploadChunkRequest;
 import io.framegrid.proto.media.v1.UploadHeader;
 import io.framegrid.proto.media.v1.UploadSession;
+import io.framegrid.sdk.CallSupport;
 import io.framegrid.sdk.FramegridException;
 import io.grpc.CallCredentials;
 import io.grpc.Channel;
@@ -28,7 +29,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Iterator;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
 /** Blocking media calls; failures throw {@link FramegridException}. Transfers stream, never buffering a whole file. */
@@ -116,13 +116,12 @@ public final class MediaClient {
     }
 
     private MediaServiceGrpc.MediaServiceBlockingStub stub() {
-        MediaServiceGrpc.MediaServiceBlockingStub stub = MediaServiceGrpc.newBlockingStub(channel);
-        return credentials == null ? stub : stub.withCallCredentials(credentials);
+        return CallSupport.prepare(MediaServiceGrpc.newBlockingStub(channel), credentials, null);
     }
 
     private <T> T call(Function<MediaServiceGrpc.MediaServiceBlockingStub, T> body) {
         try {
-            return body.apply(stub().withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS));
+            return body.apply(CallSupport.prepare(MediaServiceGrpc.newBlockingStub(channel), credentials, deadline));
         } catch (StatusRuntimeException e) {
             throw FramegridException.from(e);
         }

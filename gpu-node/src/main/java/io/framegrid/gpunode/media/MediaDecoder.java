@@ -60,7 +60,8 @@ public final class MediaDecoder {
             if (!info.hasVideo()) {
                 throw new MediaException(file + " has no video stream");
             }
-            String key = cacheKey(file);
+            // Fingerprinting reads 2 MiB; without a cache nobody would use the key.
+            String key = cache == FrameCache.NONE ? "" : cacheKey(file);
             if (sampling instanceof FrameSampling.EveryNth every) {
                 return decodeSequential(file, grabber, converter, info, every.n(), key, consumer);
             }
