@@ -73,7 +73,6 @@ public final class CoordinatorServer implements AutoCloseable {
         this.authenticator = new CallAuthenticator(tokens, directory);
         AdminBootstrap.ensureAdmin(directory, hasher, id, config.dataDir());
         JobLedger ledger = new JobLedger(ignite, config.jobs(), clock);
-        io.framegrid.coordinator.reframer.ReframerJobs.register(jobTypes);
         this.jobEvents = new JobEventHub(ignite);
         java.util.function.Function<String, String> tierOf =
                 userId -> directory.byId(userId).map(UserRecord::tier).orElse("free");
@@ -88,6 +87,9 @@ public final class CoordinatorServer implements AutoCloseable {
                 new io.framegrid.coordinator.inference.NodeChannels());
         this.blobStore = MediaLibrary.openStore(config.media(), config.dataDir());
         this.mediaLibrary = new MediaLibrary(ignite, blobStore, config.media(), clock);
+        io.framegrid.coordinator.reframer.ReframerJobs.register(jobTypes, mediaId -> mediaLibrary.get(mediaId)
+                .map(m -> m.getProbeMap().get("total_frames")).filter(v -> v.matches("\\d{1,18}"))
+                .map(v -> java.util.OptionalLong.of(Long.parseLong(v))).orElse(java.util.OptionalLong.empty()));
         this.media = new MediaGrpcService(mediaLibrary, tierOf);
         this.uploadJanitor = new UploadJanitor(mediaLibrary)
                 .start(java.time.Duration.ofMinutes(1).compareTo(config.media().uploadExpiry()) < 0

@@ -466,7 +466,7 @@ public final class JobLedger {
             tasks.put(id, TaskState.newBuilder().setTaskId(id).setJobId(job.getJobId()).setOwnerId(job.getOwnerId())
                     .setJobType(job.getType()).setTaskType(stage.getTaskType()).setStage(js.getCurrentStage())
                     .setChunk(chunk).setChunks(stage.getChunks()).setRequirements(stage.getRequirements())
-                    .putAllParams(job.getMetadataMap()).setStatus(TaskStatus.TASK_STATUS_PENDING).setCreatedMs(now)
+                    .putAllParams(job.getMetadataMap()).putAllParams(stage.getParamsMap()).setStatus(TaskStatus.TASK_STATUS_PENDING).setCreatedMs(now)
                     .build().toByteArray());
         }
         js.setOpenTasks(stage.getChunks());

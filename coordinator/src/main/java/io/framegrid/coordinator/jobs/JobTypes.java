@@ -51,7 +51,8 @@ public final class JobTypes {
         return StagePlan.newBuilder().setName(name).setTaskType(taskType).setChunks(chunks).setRequirements(req).build();
     }
 
-    static int intParam(Map<String, String> meta, String key, int fallback, int min, int max) {
+    /** An integer job parameter within {@code [min, max]}; a bad value is the caller's error. */
+    public static int intParam(Map<String, String> meta, String key, int fallback, int min, int max) {
         String raw = meta.get(key);
         if (raw == null || raw.isBlank()) {
             return fallback;

@@ -1,28 +1,88 @@
 package io.framegrid.coordinator.reframer;
 
 import io.framegrid.coordinator.jobs.JobTypes;
+import io.framegrid.proto.cluster.v1.StagePlan;
 import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.function.Function;
 
 /**
  * Product C's job types. {@code reframer.probe} checks an uploaded video against the spec's limits (a gpu-node
- * decodes it; the coordinator has no media stack) so {@code POST /process} can refuse it synchronously;
- * {@code reframer.analyze} runs detection, tracking, masks, scenes and the reframed render as one task, because
- * tracking and shot detection are sequential over the frames.
+ * decodes it; the coordinator has no media stack) so {@code POST /process} can refuse it synchronously.
+ * {@code reframer.analyze} is planned into four stages: scans of frame ranges in parallel (decode, histograms,
+ * detection, camera motion), one tracking task over all ranges in order (so ids stay continuous across ranges
+ * that different nodes scanned), masks of the tracked objects per range in parallel (frames come back through
+ * the frame cache), and one task that assembles the results and renders the reframed video.
  */
 public final class ReframerJobs {
     public static final String PROBE = "reframer.probe";
     public static final String ANALYZE = "reframer.analyze";
+    public static final String SCAN = "reframer.scan";
+    public static final String TRACK = "reframer.track";
+    public static final String SEGMENT = "reframer.segment";
+    public static final String RENDER = "reframer.render";
+    /** Stage indexes of an analysis job. */
+    public static final int SCAN_STAGE = 0;
+    public static final int TRACK_STAGE = 1;
+    public static final int SEGMENT_STAGE = 2;
+    public static final int RENDER_STAGE = 3;
     /** Job metadata: the uploaded video's media id. */
     public static final String MEDIA_ID = "media_id";
+    /** Task param set by the planner on the ranged stages: frames per range (a multiple of the sampling step). */
+    public static final String RANGE_FRAMES = "range_frames";
     /** Result refs: {@code results:<media id of the results JSON>} and {@code video:<media id of the render>}. */
     public static final String RESULTS_REF = "results:";
     public static final String VIDEO_REF = "video:";
 
+    /** Frames per range unless the job asks otherwise: about 20 s of 10 fps video, a few seconds of work each. */
+    static final int DEFAULT_RANGE_FRAMES = 200;
+    /** Long videos get longer ranges rather than more tasks than the grid should track for one job. */
+    static final int MAX_RANGES = 64;
+
     private ReframerJobs() {
     }
 
-    public static void register(JobTypes types) {
+    /**
+     * @param frameCount the probed frame count of a media id, when known (the planner sizes the ranges with it;
+     *                   unknown means one range)
+     */
+    public static void register(JobTypes types, Function<String, OptionalLong> frameCount) {
         types.register(PROBE, meta -> List.of(JobTypes.stage("probe", PROBE, 1, meta)));
-        types.register(ANALYZE, meta -> List.of(JobTypes.stage("analyze", ANALYZE, 1, meta)));
+        types.register(ANALYZE, meta -> plan(meta, frameCount));
+    }
+
+    static List<StagePlan> plan(Map<String, String> meta, Function<String, OptionalLong> frameCount) {
+        int sampleEvery = JobTypes.intParam(meta, "sample_every", 5, 1, 1_000);
+        int maxFrames = JobTypes.intParam(meta, "max_frames", 0, 0, Integer.MAX_VALUE);
+        int requested = JobTypes.intParam(meta, RANGE_FRAMES, DEFAULT_RANGE_FRAMES, 10, 1_000_000);
+        String mediaId = meta.getOrDefault(MEDIA_ID, "");
+        long total = mediaId.isEmpty() ? 0 : frameCount.apply(mediaId).orElse(0);
+        long frames = maxFrames > 0 ? (total > 0 ? Math.min(total, maxFrames) : maxFrames) : total;
+        long range = roundUp(requested, sampleEvery);
+        if (frames > range * MAX_RANGES) {
+            range = roundUp((frames + MAX_RANGES - 1) / MAX_RANGES, sampleEvery);
+        }
+        int chunks = frames <= 0 ? 1 : (int) ((frames + range - 1) / range);
+        Map<String, String> ranged = Map.of(RANGE_FRAMES, Long.toString(range));
+        return List.of(
+                JobTypes.stage("Detecting objects", SCAN, chunks, meta).toBuilder().putAllParams(ranged).build(),
+                JobTypes.stage("Tracking objects", TRACK, 1, meta),
+                JobTypes.stage("Segmenting objects", SEGMENT, chunks, meta).toBuilder().putAllParams(ranged).build(),
+                JobTypes.stage("Rendering reframed video", RENDER, 1, meta));
+    }
+
+    /**
+     * Frames {@code [from, to)} of range {@code chunk}; the last range runs to {@code limit} (the frame cap, or
+     * {@link Long#MAX_VALUE} for the end of the video), so a frame count that was off loses no frames.
+     */
+    public static long[] range(int chunk, int chunks, long rangeFrames, long limit) {
+        long from = chunk * rangeFrames;
+        long to = chunk == chunks - 1 ? limit : Math.min(limit, from + rangeFrames);
+        return new long[] {from, Math.max(from, to)};
+    }
+
+    private static long roundUp(long value, long step) {
+        return Math.max(step, (value + step - 1) / step * step);
     }
 }

@@ -51,64 +51,236 @@ public final class ReframerAnalyzer {
         void report(int percent, String step);
     }
 
+    /** A full-frame mask of the object of class {@code cls} in box {@code (x, y, w, h)}. */
+    @FunctionalInterface
+    public interface Masker {
+        Rle.Encoded mask(Mat frame, String cls, int x, int y, int w, int h);
+    }
+
+    /** GrabCut seeded by the box. */
+    public static final Masker GRABCUT = (frame, cls, x, y, w, h) ->
+            mask(frame, new ByteTracker.Box(cls, 1, x, y, w, h, null));
+
     private final MediaDecoder decoder;
     private final FrameKernels kernels;
     private final SceneDescriber describer;
+    private final Masker masker;
 
     public ReframerAnalyzer(MediaDecoder decoder, FrameKernels kernels, SceneDescriber describer) {
+        this(decoder, kernels, describer, GRABCUT);
+    }
+
+    public ReframerAnalyzer(MediaDecoder decoder, FrameKernels kernels, SceneDescriber describer, Masker masker) {
         this.decoder = decoder;
         this.kernels = kernels;
         this.describer = describer;
+        this.masker = masker;
     }
 
-    /** What {@link #analyze} found: the spec's results object plus the crop plan for {@link #render}. */
+    /** What {@link #assemble} found: the spec's results object plus the crop plan for {@link #render}. */
     public record Analysis(Map<String, Object> results, MediaInfo info, int cropWidth, int cropHeight,
             int[] cropX, int[] cropY) {}
 
-    private record Sample(long frame, List<ByteTracker.Hit> hits, double dx, double dy, double motion) {}
+    private record Sample(long frame, List<AnalysisParts.TrackedHit> hits, double dx, double dy, double motion) {}
 
+    /**
+     * The whole analysis in this thread: {@link #scan} of every frame, {@link #track}, {@link #segment},
+     * {@link #assemble}. The cluster runs the same steps as tasks, the scans and masks parallel over frame ranges.
+     */
     public Analysis analyze(Path video, String jobId, ReframerOptions options, FrameDetector detector,
             Progress progress, BooleanSupplier cancelled) {
         MediaInfo info = decoder.probe(video);
-        long declared = Math.max(1, info.frameCount());
-        long limit = options.maxFrames() > 0 ? Math.min(options.maxFrames(), declared) : declared;
-        double fps = info.fps() > 0 ? info.fps() : 25;
-        ByteTracker tracker = new ByteTracker(options.highThreshold(),
-                Math.max(2, (int) Math.round(fps * 3 / options.sampleEvery())));
+        long limit = options.maxFrames() > 0 ? options.maxFrames() : Long.MAX_VALUE;
+        AnalysisParts.RangeScan scan = scan(video, 0, limit, options, detector,
+                (p, s) -> progress.report(p * 80 / 100, s), cancelled);
+        progress.report(80, "Tracking objects...");
+        AnalysisParts.Tracks tracks = track(List.of(scan), options, fps(info));
+        progress.report(82, "Segmenting tracked objects...");
+        AnalysisParts.RangeMasks masks = segment(video, 0, scan.to(), tracks, options, cancelled);
+        progress.report(90, "Detecting scenes...");
+        return assemble(jobId, info, List.of(scan), tracks, List.of(masks), options);
+    }
+
+    /**
+     * Scans frames {@code [from, to)} (to the end of the video at most): the histogram distance of every frame to
+     * its predecessor, and detections and camera motion on the sampled frames ({@code index % sampleEvery == 0}).
+     * A range not starting at 0 decodes from the sample before it, so its first distance and first motion come out
+     * exactly as in one pass over the whole video.
+     */
+    public AnalysisParts.RangeScan scan(Path video, long from, long to, ReframerOptions options,
+            FrameDetector detector, Progress progress, BooleanSupplier cancelled) {
+        int every = options.sampleEvery();
+        long start = from == 0 ? 0 : Math.max(0, from - every);
         List<Double> distances = new ArrayList<>();
-        List<Sample> samples = new ArrayList<>();
-        Map<String, Object> detections = new LinkedHashMap<>();
-        Map<String, Object> masks = new LinkedHashMap<>();
+        List<AnalysisParts.SampleScan> samples = new ArrayList<>();
         float[][] previousHistogram = new float[1][];
         Mat[] previousSample = new Mat[1];
         Mat[] previousSmall = new Mat[1];
-        long[] seen = new long[1];
-
-        decoder.decode(video, FrameSampling.all(), frame -> {
-            if (frame.index() >= limit || cancelled.getAsBoolean()) {
-                return false;
+        long[] end = {from};
+        long[] nanos = new long[4]; // histogram, detection, motion, total
+        long began = System.nanoTime();
+        FrameSampling sampling = start == 0 ? FrameSampling.all() : FrameSampling.range(start, to);
+        try {
+            decoder.decode(video, sampling, frame -> {
+                long index = frame.index();
+                if (index >= to || cancelled.getAsBoolean()) {
+                    return false;
+                }
+                long t0 = System.nanoTime();
+                float[] histogram = kernels.histogram(frame.image(), HISTOGRAM_BINS);
+                if (index >= from) {
+                    distances.add(previousHistogram[0] == null ? 0.0
+                            : Histograms.distance(previousHistogram[0], histogram, HISTOGRAM_BINS));
+                    end[0] = index + 1;
+                }
+                previousHistogram[0] = histogram;
+                nanos[0] += System.nanoTime() - t0;
+                if (index % every == 0) {
+                    List<AnalysisParts.Detected> detected = List.of();
+                    if (index >= from) {
+                        long t1 = System.nanoTime();
+                        detected = detect(frame.image(), options, detector);
+                        nanos[1] += System.nanoTime() - t1;
+                    }
+                    long t2 = System.nanoTime();
+                    double[] motion = motion(frame.image(), previousSample, previousSmall);
+                    nanos[2] += System.nanoTime() - t2;
+                    if (index >= from) {
+                        samples.add(new AnalysisParts.SampleScan(index, motion[0], motion[1], motion[2], detected));
+                        long span = to == Long.MAX_VALUE ? Math.max(1, index + 1) : Math.max(1, to - from);
+                        progress.report((int) Math.min(99, (index - from) * 100 / span),
+                                "Detecting objects...");
+                    }
+                }
+                return true;
+            });
+        } finally {
+            if (previousSample[0] != null) {
+                previousSample[0].close();
+                previousSmall[0].close();
             }
-            seen[0] = frame.index() + 1;
-            float[] histogram = kernels.histogram(frame.image(), HISTOGRAM_BINS);
-            distances.add(previousHistogram[0] == null ? 0.0
-                    : Histograms.distance(previousHistogram[0], histogram, HISTOGRAM_BINS));
-            previousHistogram[0] = histogram;
-            if (frame.index() % options.sampleEvery() == 0) {
-                samples.add(analyseSample(frame, options, detector, tracker, detections, masks, previousSample,
-                        previousSmall));
-                progress.report((int) (frame.index() * 90 / limit), "Detecting, tracking and segmenting objects...");
-            }
-            return true;
-        });
-        if (previousSample[0] != null) {
-            previousSample[0].close();
-            previousSmall[0].close();
         }
-        long analysed = seen[0];
-        progress.report(90, "Detecting scenes...");
+        nanos[3] = System.nanoTime() - began;
+        Map<String, Long> timings = new LinkedHashMap<>();
+        timings.put("frames", (long) distances.size());
+        timings.put("samples", (long) samples.size());
+        timings.put("total_ms", nanos[3] / 1_000_000);
+        timings.put("histogram_ms", nanos[0] / 1_000_000);
+        timings.put("detect_ms", nanos[1] / 1_000_000);
+        timings.put("motion_ms", nanos[2] / 1_000_000);
+        timings.put("decode_ms", Math.max(0, (nanos[3] - nanos[0] - nanos[1] - nanos[2]) / 1_000_000));
+        return new AnalysisParts.RangeScan(from, Math.max(from, end[0]), distances, samples, timings);
+    }
+
+    /**
+     * ByteTrack over the sampled frames of every range in frame order, so a track crossing a range boundary keeps
+     * its id whichever nodes scanned the ranges.
+     */
+    public AnalysisParts.Tracks track(List<AnalysisParts.RangeScan> scans, ReframerOptions options, double fps) {
+        long began = System.nanoTime();
+        ByteTracker tracker = new ByteTracker(options.highThreshold(),
+                Math.max(2, (int) Math.round(fps * 3 / options.sampleEvery())));
+        List<AnalysisParts.SampleHits> samples = new ArrayList<>();
+        for (AnalysisParts.RangeScan scan : ordered(scans)) {
+            for (AnalysisParts.SampleScan sample : scan.samples()) {
+                List<ByteTracker.Box> boxes = new ArrayList<>();
+                for (AnalysisParts.Detected d : sample.detections()) {
+                    boxes.add(new ByteTracker.Box(d.cls(), d.confidence(), d.x(), d.y(), d.w(), d.h(), d));
+                }
+                List<AnalysisParts.TrackedHit> hits = new ArrayList<>();
+                for (ByteTracker.Hit hit : tracker.update(sample.frame(), boxes)) {
+                    AnalysisParts.Detected d = (AnalysisParts.Detected) hit.box().source();
+                    hits.add(new AnalysisParts.TrackedHit(hit.track().id(), hit.track().cls(), d.x(), d.y(), d.w(), d.h()));
+                }
+                samples.add(new AnalysisParts.SampleHits(sample.frame(), hits));
+            }
+        }
+        return new AnalysisParts.Tracks(tracking(tracker, fps), samples, (System.nanoTime() - began) / 1_000_000);
+    }
+
+    /** Masks of the tracked objects in the sampled frames of {@code [from, to)}. */
+    public AnalysisParts.RangeMasks segment(Path video, long from, long to, AnalysisParts.Tracks tracks,
+            ReframerOptions options, BooleanSupplier cancelled) {
+        long began = System.nanoTime();
+        Map<Long, List<AnalysisParts.TrackedHit>> wanted = new LinkedHashMap<>();
+        for (AnalysisParts.SampleHits s : tracks.samples()) {
+            if (s.frame() >= from && s.frame() < to && !s.hits().isEmpty()) {
+                wanted.put(s.frame(), s.hits());
+            }
+        }
+        Map<String, List<AnalysisParts.TrackMask>> masks = new LinkedHashMap<>();
+        long[] count = {0};
+        if (options.masks() && !wanted.isEmpty()) {
+            long last = wanted.keySet().stream().mapToLong(Long::longValue).max().orElse(from);
+            // Frames between the samples are decoded too (the codec needs them) or come from the frame cache.
+            decoder.decode(video, FrameSampling.range(from, last + 1), frame -> {
+                if (cancelled.getAsBoolean()) {
+                    return false;
+                }
+                List<AnalysisParts.TrackedHit> hits = wanted.get(frame.index());
+                if (hits != null) {
+                    List<AnalysisParts.TrackMask> frameMasks = new ArrayList<>();
+                    for (AnalysisParts.TrackedHit hit : hits) {
+                        Rle.Encoded rle = masker.mask(frame.image(), hit.cls(), hit.x(), hit.y(), hit.w(), hit.h());
+                        frameMasks.add(new AnalysisParts.TrackMask(hit.trackId(), hit.cls(), rle.counts(), rle.area()));
+                        count[0]++;
+                    }
+                    masks.put(Long.toString(frame.index()), frameMasks);
+                }
+                return frame.index() < last;
+            });
+        }
+        Map<String, Long> timings = new LinkedHashMap<>();
+        timings.put("masks", count[0]);
+        timings.put("total_ms", (System.nanoTime() - began) / 1_000_000);
+        return new AnalysisParts.RangeMasks(from, to, masks, timings);
+    }
+
+    /**
+     * Joins the parts into the spec's results object: scenes from the concatenated distance series, their
+     * importance, elements and description, and the crop plan. The scans must cover the video from frame 0
+     * without gaps (a lost or duplicated range would silently shift every later frame, so it fails instead).
+     */
+    public Analysis assemble(String jobId, MediaInfo info, List<AnalysisParts.RangeScan> scans,
+            AnalysisParts.Tracks tracks, List<AnalysisParts.RangeMasks> rangeMasks, ReframerOptions options) {
+        double fps = fps(info);
+        List<Double> distances = new ArrayList<>();
+        Map<String, Object> detections = new LinkedHashMap<>();
+        Map<Long, AnalysisParts.SampleScan> scanned = new LinkedHashMap<>();
+        long expected = 0;
+        for (AnalysisParts.RangeScan scan : ordered(scans)) {
+            if (scan.from() != expected || scan.distances().size() != scan.to() - scan.from()) {
+                throw new IllegalStateException("scanned ranges do not cover the video: expected frame " + expected
+                        + ", got [" + scan.from() + ", " + scan.to() + ")");
+            }
+            expected = scan.to();
+            distances.addAll(scan.distances());
+            for (AnalysisParts.SampleScan s : scan.samples()) {
+                scanned.put(s.frame(), s);
+                if (!s.detections().isEmpty()) {
+                    detections.put(Long.toString(s.frame()), s.detections().stream().map(ReframerAnalyzer::json).toList());
+                }
+            }
+        }
+        long analysed = distances.size();
+        List<Sample> samples = new ArrayList<>();
+        for (AnalysisParts.SampleHits h : tracks.samples()) {
+            AnalysisParts.SampleScan s = scanned.get(h.frame());
+            samples.add(new Sample(h.frame(), h.hits(), s == null ? 0 : s.dx(), s == null ? 0 : s.dy(),
+                    s == null ? 0 : s.motion()));
+        }
+        Map<String, Object> masks = new LinkedHashMap<>();
+        rangeMasks.stream().sorted(java.util.Comparator.comparingLong(AnalysisParts.RangeMasks::from))
+                .forEach(r -> r.masks().forEach((frame, list) -> masks.put(frame, list.stream().map(m -> {
+                    Map<String, Object> json = new LinkedHashMap<>();
+                    json.put("track_id", m.trackId());
+                    json.put("class", m.cls());
+                    json.put("mask_rle", m.rle());
+                    json.put("mask_area_pixels", m.area());
+                    return (Object) json;
+                }).toList())));
         List<int[]> sceneRanges = scenes(distances, options.sceneThreshold(), analysed);
-        Map<String, Object> tracking = tracking(tracker, fps);
-        List<Object> scenes = describeScenes(sceneRanges, samples, tracker, fps);
+        List<Object> scenes = describeScenes(sceneRanges, samples, tracks.tracking().keySet(), fps);
 
         Map<String, Object> metadata = new LinkedHashMap<>();
         metadata.put("duration_seconds", round(info.durationSeconds(), 2));
@@ -123,15 +295,23 @@ public final class ReframerAnalyzer {
         results.put("metadata", metadata);
         results.put("detections", detections);
         results.put("segmentation_masks", masks);
-        results.put("tracking", tracking);
+        results.put("tracking", tracks.tracking());
         results.put("scenes", scenes);
 
         CropPlan plan = CropPlan.of(info.width(), info.height(), options.aspectW(), options.aspectH());
         int[][] windows = plan.plan(sceneRanges, samples.stream().map(s -> new CropPlan.Sample(s.frame(),
-                s.hits().stream().filter(h -> h.track().cls().equals("person")).map(h -> new double[] {
-                        h.box().x(), h.box().y(), h.box().w(), h.box().h()}).toList())).toList(),
+                s.hits().stream().filter(h -> h.cls().equals("person")).map(h -> new double[] {
+                        h.x(), h.y(), h.w(), h.h()}).toList())).toList(),
                 (int) analysed, fps);
         return new Analysis(results, info, plan.width(), plan.height(), windows[0], windows[1]);
+    }
+
+    static double fps(MediaInfo info) {
+        return info.fps() > 0 ? info.fps() : 25;
+    }
+
+    private static List<AnalysisParts.RangeScan> ordered(List<AnalysisParts.RangeScan> scans) {
+        return scans.stream().sorted(java.util.Comparator.comparingLong(AnalysisParts.RangeScan::from)).toList();
     }
 
     /** Writes the reframed video: the crop plan applied to every frame, the source audio kept. */
@@ -152,12 +332,8 @@ public final class ReframerAnalyzer {
         });
     }
 
-    private Sample analyseSample(DecodedFrame frame, ReframerOptions options, FrameDetector detector,
-            ByteTracker tracker, Map<String, Object> detections, Map<String, Object> masks, Mat[] previousSample,
-            Mat[] previousSmall) {
-        Mat image = frame.image();
-        List<ByteTracker.Box> boxes = new ArrayList<>();
-        List<Object> frameDetections = new ArrayList<>();
+    private static List<AnalysisParts.Detected> detect(Mat image, ReframerOptions options, FrameDetector detector) {
+        List<AnalysisParts.Detected> kept = new ArrayList<>();
         for (Detection d : detector.detect(image)) {
             String cls = options.classMap().get(d.className());
             if (cls == null || d.confidence() < options.detectThreshold()) {
@@ -167,56 +343,46 @@ public final class ReframerAnalyzer {
             int y = Math.max(0, Math.round(d.y()));
             int w = Math.min(image.cols() - x, Math.round(d.width()));
             int h = Math.min(image.rows() - y, Math.round(d.height()));
-            if (w <= 0 || h <= 0) {
-                continue;
+            if (w > 0 && h > 0) {
+                kept.add(new AnalysisParts.Detected(cls, d.className(), d.confidence(), x, y, w, h));
             }
-            Map<String, Object> bbox = new LinkedHashMap<>();
-            bbox.put("x", x);
-            bbox.put("y", y);
-            bbox.put("width", w);
-            bbox.put("height", h);
-            Map<String, Object> json = new LinkedHashMap<>();
-            json.put("class", cls);
-            json.put("confidence", round(d.confidence(), 3));
-            json.put("bbox", bbox);
-            json.put("label", d.className());
-            frameDetections.add(json);
-            boxes.add(new ByteTracker.Box(cls, d.confidence(), x, y, w, h, json));
         }
-        if (!frameDetections.isEmpty()) {
-            detections.put(Long.toString(frame.index()), frameDetections);
-        }
-        List<ByteTracker.Hit> hits = tracker.update(frame.index(), boxes);
-        if (options.masks() && !hits.isEmpty()) {
-            List<Object> frameMasks = new ArrayList<>();
-            for (ByteTracker.Hit hit : hits) {
-                Rle.Encoded rle = mask(image, hit.box());
-                Map<String, Object> json = new LinkedHashMap<>();
-                json.put("track_id", hit.track().id());
-                json.put("class", hit.track().cls());
-                json.put("mask_rle", rle.counts());
-                json.put("mask_area_pixels", rle.area());
-                frameMasks.add(json);
-            }
-            masks.put(Long.toString(frame.index()), frameMasks);
-        }
-        // Camera motion: global shift between consecutive samples (phase correlation on small grey frames).
+        return kept;
+    }
+
+    private static Map<String, Object> json(AnalysisParts.Detected d) {
+        Map<String, Object> bbox = new LinkedHashMap<>();
+        bbox.put("x", d.x());
+        bbox.put("y", d.y());
+        bbox.put("width", d.w());
+        bbox.put("height", d.h());
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("class", d.cls());
+        json.put("confidence", round(d.confidence(), 3));
+        json.put("bbox", bbox);
+        json.put("label", d.label());
+        return json;
+    }
+
+    /**
+     * Camera motion since the previous sample: the global shift (phase correlation on small grey frames) and the
+     * mean frame difference. Keeps this sample as the next one's reference.
+     */
+    private double[] motion(Mat image, Mat[] previousSample, Mat[] previousSmall) {
         Mat small = smallGrey(image);
-        double dx = 0;
-        double dy = 0;
-        double motion = 0;
+        double[] motion = new double[3];
         if (previousSmall[0] != null) {
             Point2d shift = opencv_imgproc.phaseCorrelate(previousSmall[0], small);
             double scale = (double) image.cols() / MOTION_WIDTH;
-            dx = shift.x() * scale;
-            dy = shift.y() * scale;
-            motion = kernels.frameDifference(previousSample[0], image, 25).meanAbsDiff();
+            motion[0] = shift.x() * scale;
+            motion[1] = shift.y() * scale;
+            motion[2] = kernels.frameDifference(previousSample[0], image, 25).meanAbsDiff();
             previousSmall[0].close();
             previousSample[0].close();
         }
         previousSmall[0] = small;
         previousSample[0] = image.clone();
-        return new Sample(frame.index(), hits, dx, dy, motion);
+        return motion;
     }
 
     private static Mat smallGrey(Mat image) {
@@ -249,6 +415,9 @@ public final class ReframerAnalyzer {
         if (bw >= 8 && bh >= 8 && rw > bw && rh > bh) {
             try (Mat roi = new Mat(image, new Rect(rx, ry, rw, rh)); Mat region = roi.clone(); Mat gc = new Mat();
                     Mat bgd = new Mat(); Mat fgd = new Mat()) {
+                // GrabCut seeds its k-means from the thread's RNG; a fixed seed makes a mask depend on the frame
+                // and box alone, so a rerun task (another node, after a failover) commits the same mask.
+                org.bytedeco.opencv.global.opencv_core.setRNGSeed(0x5EED);
                 opencv_imgproc.grabCut(region, gc, new Rect(bx - rx, by - ry, bw, bh), bgd, fgd, 2, GC_INIT_WITH_RECT);
                 byte[] labels = new byte[rw * rh];
                 gc.data().get(labels);
@@ -313,7 +482,21 @@ public final class ReframerAnalyzer {
         return tracking;
     }
 
-    private List<Object> describeScenes(List<int[]> ranges, List<Sample> samples, ByteTracker tracker, double fps) {
+    private List<Object> describeScenes(List<int[]> ranges, List<Sample> samples, java.util.Collection<String> trackIds,
+            double fps) {
+        // Per track, its analysed frames and mean box area (for how hard it would be to replace).
+        Map<String, List<Long>> trackFrames = new LinkedHashMap<>();
+        Map<String, double[]> trackArea = new LinkedHashMap<>();
+        Map<String, String> trackClass = new LinkedHashMap<>();
+        for (Sample s : samples) {
+            for (AnalysisParts.TrackedHit h : s.hits()) {
+                trackFrames.computeIfAbsent(h.trackId(), k -> new ArrayList<>()).add(s.frame());
+                double[] area = trackArea.computeIfAbsent(h.trackId(), k -> new double[2]);
+                area[0] += (double) h.w() * h.h();
+                area[1]++;
+                trackClass.put(h.trackId(), h.cls());
+            }
+        }
         List<Object> scenes = new ArrayList<>();
         int number = 1;
         for (int[] range : ranges) {
@@ -325,9 +508,9 @@ public final class ReframerAnalyzer {
             double dx = 0;
             double dy = 0;
             for (Sample s : inScene) {
-                for (ByteTracker.Hit h : s.hits()) {
-                    (h.track().cls().equals("person") ? persons : products).add(h.track().id());
-                    people += h.track().cls().equals("person") ? 1 : 0;
+                for (AnalysisParts.TrackedHit h : s.hits()) {
+                    (h.cls().equals("person") ? persons : products).add(h.trackId());
+                    people += h.cls().equals("person") ? 1 : 0;
                 }
                 motion += s.motion();
                 dx += s.dx();
@@ -341,6 +524,17 @@ public final class ReframerAnalyzer {
                     + Math.min(2, products.size()) + Math.min(2, avgMotion / 8))));
             String camera = camera(dx / n, dy / n);
             double seconds = (range[1] - range[0] + 1) / fps;
+            List<Object> elements = new ArrayList<>();
+            for (String id : trackIds) {
+                if (!persons.contains(id) && !products.contains(id)) {
+                    continue;
+                }
+                double[] area = trackArea.get(id);
+                double meanArea = area == null || area[1] == 0 ? 0 : area[0] / area[1];
+                long visible = trackFrames.getOrDefault(id, List.of()).stream()
+                        .filter(f -> f >= range[0] && f <= range[1]).count();
+                elements.add(replaceable(id, trackClass.get(id), meanArea, visible));
+            }
             Map<String, Object> scene = new LinkedHashMap<>();
             scene.put("scene_number", number++);
             scene.put("start_frame", range[0]);
@@ -348,7 +542,7 @@ public final class ReframerAnalyzer {
             scene.put("description", describer.describe(
                     new SceneDescriber.SceneFacts(persons.size(), products.size(), camera, seconds)));
             scene.put("importance", importance);
-            scene.put("replaceable_elements", replaceable(tracker, persons, products, range));
+            scene.put("replaceable_elements", elements);
             scenes.add(scene);
         }
         return scenes;
@@ -367,26 +561,16 @@ public final class ReframerAnalyzer {
         return dyPerSample > 0 ? "camera tilts up" : "camera tilts down";
     }
 
-    private static List<Object> replaceable(ByteTracker tracker, Set<String> persons, Set<String> products,
-            int[] range) {
-        List<Object> elements = new ArrayList<>();
-        for (ByteTracker.Track t : tracker.tracks()) {
-            if (!persons.contains(t.id()) && !products.contains(t.id())) {
-                continue;
-            }
-            double area = t.boxes().stream().mapToDouble(b -> b.w() * b.h()).average().orElse(0);
-            long visible = t.frames().stream().filter(f -> f >= range[0] && f <= range[1]).count();
-            // Small, briefly visible objects are easy to replace; large ones on screen for long are hard.
-            String difficulty = t.cls().equals("person") && visible > 10 ? "hard"
-                    : area > 20_000 || visible > 10 ? "medium" : "easy";
-            Map<String, Object> e = new LinkedHashMap<>();
-            e.put("type", t.cls());
-            e.put("description", t.cls() + " " + t.id() + ", seen in " + visible + " analysed frames, about "
-                    + Math.round(Math.sqrt(area)) + " px across");
-            e.put("difficulty", difficulty);
-            elements.add(e);
-        }
-        return elements;
+    private static Map<String, Object> replaceable(String id, String cls, double area, long visible) {
+        // Small, briefly visible objects are easy to replace; large ones on screen for long are hard.
+        String difficulty = cls.equals("person") && visible > 10 ? "hard"
+                : area > 20_000 || visible > 10 ? "medium" : "easy";
+        Map<String, Object> e = new LinkedHashMap<>();
+        e.put("type", cls);
+        e.put("description", cls + " " + id + ", seen in " + visible + " analysed frames, about "
+                + Math.round(Math.sqrt(area)) + " px across");
+        e.put("difficulty", difficulty);
+        return e;
     }
 
     static double round(double v, int places) {

@@ -16,21 +16,26 @@ import io.framegrid.gpunode.tasks.TaskExecutors;
 import io.framegrid.proto.media.v1.Media;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.time.Clock;
 import java.util.HexFormat;
+import io.framegrid.proto.cluster.v1.TaskOutput;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Optional;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 
 /**
- * The gpu-node side of product C: executors for {@link ReframerJobs#PROBE} and {@link ReframerJobs#ANALYZE}.
+ * The gpu-node side of product C: executors for {@link ReframerJobs#PROBE} and the four stages of an analysis
+ * ({@link ReframerJobs#SCAN}, {@link ReframerJobs#TRACK}, {@link ReframerJobs#SEGMENT}, {@link ReframerJobs#RENDER}),
+ * which hand their parts to each other as committed task outputs.
  * Videos are read from, and results written to, the media store directly (S3, or the local store on a
  * shared/standalone data dir); outputs become media of the job's owner, referenced from the job's result refs.
  */
@@ -45,11 +50,13 @@ public final class ReframerTasks {
     private final MediaLibrary media;
     private final InferenceEngine engine;
     private final ReframerAnalyzer analyzer;
+    private final LocalVideos videos;
 
-    public ReframerTasks(MediaLibrary media, InferenceEngine engine, ReframerAnalyzer analyzer) {
+    public ReframerTasks(MediaLibrary media, InferenceEngine engine, ReframerAnalyzer analyzer, LocalVideos videos) {
         this.media = media;
         this.engine = engine;
         this.analyzer = analyzer;
+        this.videos = videos;
     }
 
     /** Registers both executors, reading media through the store {@code config} names. */
@@ -58,9 +65,12 @@ public final class ReframerTasks {
         MediaLibrary library = new MediaLibrary(ignite, MediaLibrary.openStore(config.media(), config.dataDir()),
                 config.media(), Clock.systemUTC());
         ReframerTasks tasks = new ReframerTasks(library, engine,
-                new ReframerAnalyzer(decoder, kernels, SceneDescriber.TEMPLATE));
+                new ReframerAnalyzer(decoder, kernels, SceneDescriber.TEMPLATE), new LocalVideos(4));
         executors.register(ReframerJobs.PROBE, tasks::probe);
-        executors.register(ReframerJobs.ANALYZE, tasks::analyze);
+        executors.register(ReframerJobs.SCAN, tasks::scan);
+        executors.register(ReframerJobs.TRACK, tasks::track);
+        executors.register(ReframerJobs.SEGMENT, tasks::segment);
+        executors.register(ReframerJobs.RENDER, tasks::render);
     }
 
     /** A video the reframer refuses; its text is what the API user reads, so it prints as the message alone. */
@@ -77,8 +87,8 @@ public final class ReframerTasks {
 
     TaskCommit probe(TaskContext ctx) throws IOException {
         String mediaId = ctx.params().get(ReframerJobs.MEDIA_ID);
-        Path file = fetch(ctx, mediaId);
-        try {
+        try (LocalVideos.Lease video = fetch(ctx)) {
+            Path file = video.file();
             MediaInfo info;
             try {
                 info = new MediaDecoder().probe(file);
@@ -106,45 +116,124 @@ public final class ReframerTasks {
             media.putProbe(mediaId, probe);
             return new TaskCommit(new byte[0], List.of("probe:" + mediaId), 0,
                     List.of("Probed " + info.width() + "x" + info.height() + ", " + info.durationSeconds() + " s"));
-        } finally {
-            Files.deleteIfExists(file);
         }
     }
 
-    TaskCommit analyze(TaskContext ctx) throws IOException {
-        String mediaId = ctx.params().get(ReframerJobs.MEDIA_ID);
-        ctx.progress(1, "Fetching video...");
-        Path file = fetch(ctx, mediaId);
-        Path rendered = Files.createTempFile("reframer-" + ctx.jobId(), ".mp4");
-        try {
-            ReframerOptions options = ReframerOptions.from(ctx.params());
-            String model = options.model().isEmpty() ? defaultModel() : options.model();
-            float threshold = (float) options.detectThreshold();
-            ReframerAnalyzer.Analysis analysis = analyzer.analyze(file, ctx.jobId(), options,
+    /** Stage 0, per range: histogram distances, detections and camera motion of frames {@code [from, to)}. */
+    TaskCommit scan(TaskContext ctx) throws IOException {
+        ReframerOptions options = ReframerOptions.from(ctx.params());
+        long[] range = range(ctx, options);
+        String model = options.model().isEmpty() ? defaultModel() : options.model();
+        float threshold = (float) options.detectThreshold();
+        try (LocalVideos.Lease video = fetch(ctx)) {
+            AnalysisParts.RangeScan scan = analyzer.scan(video.file(), range[0], range[1], options,
                     frame -> engine.detect(model, frame, threshold, Set.of()).join().detections(),
-                    (percent, step) -> ctx.progress(Math.min(89, percent), step), ctx::isCancelled);
+                    (percent, step) -> ctx.progress(percent, step), ctx::isCancelled);
             ctx.checkCancelled();
-            ctx.progress(90, "Rendering reframed video...");
-            analyzer.render(file, analysis, rendered);
+            return new TaskCommit(AnalysisParts.write(scan), List.of(), 0, List.of(String.format(Locale.ROOT,
+                    "Scanned frames %d-%d with %s on %s: %d frames, %d sampled, %d detections, %s", scan.from(),
+                    scan.to() - 1, model, ctx.nodeId(), scan.distances().size(), scan.samples().size(),
+                    scan.samples().stream().mapToInt(s -> s.detections().size()).sum(), scan.timingsMs())));
+        }
+    }
+
+    /** Stage 1, one task: ByteTrack over every range's samples in frame order. */
+    TaskCommit track(TaskContext ctx) throws IOException {
+        ReframerOptions options = ReframerOptions.from(ctx.params());
+        List<AnalysisParts.RangeScan> scans = outputs(ctx, ReframerJobs.SCAN_STAGE, AnalysisParts.RangeScan.class);
+        double fps = scans.isEmpty() ? 25 : fpsOf(ctx);
+        AnalysisParts.Tracks tracks = analyzer.track(scans, options, fps);
+        return new TaskCommit(AnalysisParts.write(tracks), List.of(), 0, List.of("Tracked " + tracks.tracking().size()
+                + " objects over " + scans.size() + " ranges in " + tracks.timingMs() + " ms"));
+    }
+
+    /** Stage 2, per range: masks of the objects tracked in the range's sampled frames. */
+    TaskCommit segment(TaskContext ctx) throws IOException {
+        ReframerOptions options = ReframerOptions.from(ctx.params());
+        long[] range = range(ctx, options);
+        AnalysisParts.Tracks tracks = output(ctx, ReframerJobs.TRACK_STAGE, 0, AnalysisParts.Tracks.class);
+        try (LocalVideos.Lease video = fetch(ctx)) {
+            AnalysisParts.RangeMasks masks = analyzer.segment(video.file(), range[0], range[1], tracks, options,
+                    ctx::isCancelled);
             ctx.checkCancelled();
-            ctx.progress(98, "Storing results...");
+            return new TaskCommit(AnalysisParts.write(masks), List.of(), 0, List.of(String.format(Locale.ROOT,
+                    "Segmented frames %d-%d on %s: %s", range[0], range[1] == Long.MAX_VALUE ? -1 : range[1] - 1,
+                    ctx.nodeId(), masks.timingsMs())));
+        }
+    }
+
+    /** Stage 3, one task: the results object from every part, the reframed render, both stored as media. */
+    TaskCommit render(TaskContext ctx) throws IOException {
+        ReframerOptions options = ReframerOptions.from(ctx.params());
+        String mediaId = ctx.params().get(ReframerJobs.MEDIA_ID);
+        List<AnalysisParts.RangeScan> scans = outputs(ctx, ReframerJobs.SCAN_STAGE, AnalysisParts.RangeScan.class);
+        AnalysisParts.Tracks tracks = output(ctx, ReframerJobs.TRACK_STAGE, 0, AnalysisParts.Tracks.class);
+        List<AnalysisParts.RangeMasks> masks = outputs(ctx, ReframerJobs.SEGMENT_STAGE, AnalysisParts.RangeMasks.class);
+        Path rendered = Files.createTempFile("reframer-" + ctx.jobId(), ".mp4");
+        try (LocalVideos.Lease video = fetch(ctx)) {
+            long began = System.nanoTime();
+            ctx.progress(5, "Detecting scenes...");
+            ReframerAnalyzer.Analysis analysis = analyzer.assemble(ctx.jobId(), new MediaDecoder().probe(video.file()),
+                    scans, tracks, masks, options);
+            ctx.checkCancelled();
+            ctx.progress(10, "Rendering reframed video...");
+            analyzer.render(video.file(), analysis, rendered);
+            long renderMs = (System.nanoTime() - began) / 1_000_000;
+            ctx.checkCancelled();
+            ctx.progress(95, "Storing results...");
             String owner = ctx.task().getOwnerId();
             Media source = media.get(mediaId).orElseThrow();
             String base = source.getFilename().replaceFirst("\\.[^.]*$", "");
             Media results = store(owner, "results-" + ctx.jobId() + ".json", "application/json",
                     JSON.writeValueAsBytes(analysis.results()), Map.of("job_id", ctx.jobId(), "kind", "results"));
-            Media video;
+            Media reframed;
             try (InputStream in = Files.newInputStream(rendered)) {
-                video = store(owner, base + "-reframed.mp4", "video/mp4", in, Map.of("job_id", ctx.jobId(),
+                reframed = store(owner, base + "-reframed.mp4", "video/mp4", in, Map.of("job_id", ctx.jobId(),
                         "kind", "reframed", "aspect", options.aspectW() + ":" + options.aspectH()));
             }
+            videos.evict(mediaId);
             return new TaskCommit(new byte[0], List.of(ReframerJobs.RESULTS_REF + results.getMediaId(),
-                    ReframerJobs.VIDEO_REF + video.getMediaId()), 0,
-                    List.of("Analysed with " + model + ": " + ((Map<?, ?>) analysis.results().get("tracking")).size()
-                            + " tracks, " + ((List<?>) analysis.results().get("scenes")).size() + " scenes"));
+                    ReframerJobs.VIDEO_REF + reframed.getMediaId()), 0,
+                    List.of("Assembled and rendered on " + ctx.nodeId() + " in " + renderMs + " ms: "
+                            + ((Map<?, ?>) analysis.results().get("tracking")).size() + " tracks, "
+                            + ((List<?>) analysis.results().get("scenes")).size() + " scenes"));
         } finally {
-            Files.deleteIfExists(file);
             Files.deleteIfExists(rendered);
+        }
+    }
+
+    private static long[] range(TaskContext ctx, ReframerOptions options) {
+        long rangeFrames = Long.parseLong(ctx.params().getOrDefault(ReframerJobs.RANGE_FRAMES, "200"));
+        long limit = options.maxFrames() > 0 ? options.maxFrames() : Long.MAX_VALUE;
+        return ReframerJobs.range(ctx.chunk(), ctx.chunks(), rangeFrames, limit);
+    }
+
+    private double fpsOf(TaskContext ctx) throws IOException {
+        Media m = ownedMedia(ctx);
+        String fps = m.getProbeMap().get("fps");
+        if (fps != null) {
+            return Double.parseDouble(fps);
+        }
+        try (LocalVideos.Lease video = fetch(ctx)) {
+            return ReframerAnalyzer.fps(new MediaDecoder().probe(video.file()));
+        }
+    }
+
+    private static <T> T output(TaskContext ctx, int stage, int chunk, Class<T> type) {
+        TaskOutput out = ctx.output(stage, chunk).orElseThrow(() -> new IllegalStateException(
+                "output of stage " + stage + " chunk " + chunk + " of job " + ctx.jobId() + " is missing"));
+        return AnalysisParts.read(out.getData().toByteArray(), type);
+    }
+
+    /** Every chunk's output of an earlier stage; all were committed before this stage opened. */
+    private static <T> List<T> outputs(TaskContext ctx, int stage, Class<T> type) {
+        List<T> parts = new ArrayList<>();
+        for (int chunk = 0; ; chunk++) {
+            Optional<TaskOutput> out = ctx.output(stage, chunk);
+            if (out.isEmpty()) {
+                return parts;
+            }
+            parts.add(AnalysisParts.read(out.get().getData().toByteArray(), type));
         }
     }
 
@@ -153,14 +242,21 @@ public final class ReframerTasks {
                 ? "yolox-nano" : "hog-people";
     }
 
-    /** Copies the blob to a local temporary file: FFmpeg seeks, which a network stream cannot. */
-    private Path fetch(TaskContext ctx, String mediaId) throws IOException {
-        Media m = media.get(mediaId).orElseThrow(() -> new InvalidVideoException("Video " + mediaId + " not found"));
-        Path file = Files.createTempFile("reframer-" + ctx.jobId(), suffix(m.getFilename()));
-        try (InputStream in = media.store().open(m.getStorageKey(), 0, -1); OutputStream out = Files.newOutputStream(file)) {
-            in.transferTo(out);
-        }
-        return file;
+    /** The job's video as a local file (FFmpeg seeks, which a network stream cannot), shared by its tasks here. */
+    private LocalVideos.Lease fetch(TaskContext ctx) throws IOException {
+        Media m = ownedMedia(ctx);
+        return videos.acquire(m.getMediaId(), suffix(m.getFilename()), out -> {
+            try (InputStream in = media.store().open(m.getStorageKey(), 0, -1)) {
+                in.transferTo(out);
+            }
+        });
+    }
+
+    /** The task's video, which must belong to the job's owner: a job naming someone else's media id finds nothing. */
+    private Media ownedMedia(TaskContext ctx) {
+        String mediaId = ctx.params().getOrDefault(ReframerJobs.MEDIA_ID, "");
+        return media.get(mediaId).filter(m -> m.getOwnerId().equals(ctx.task().getOwnerId()))
+                .orElseThrow(() -> new InvalidVideoException("Video " + mediaId + " not found"));
     }
 
     private static String suffix(String filename) {

@@ -104,6 +104,49 @@ class ReframerAnalyzerTest {
     }
 
     @Test
+    void rangesScannedApartAndPassedAsTaskOutputsGiveTheResultsOfOnePass() throws Exception {
+        Path video = SharedFiles.media("vtest.avi");
+        ReframerOptions options = ReframerOptions.from(Map.of("max_frames", "120", "sample_every", "5"));
+        ReframerAnalyzer.Analysis whole = analyzer.analyze(video, "job-3", options, yolox(), (p, s) -> { }, () -> false);
+
+        // As the cluster runs it: three ranges (out of order), each part through its serialised task output.
+        List<AnalysisParts.RangeScan> scans = new ArrayList<>();
+        for (long[] r : List.of(new long[] {80, 120}, new long[] {0, 40}, new long[] {40, 80})) {
+            scans.add(roundTrip(analyzer.scan(video, r[0], r[1], options, yolox(), (p, s) -> { }, () -> false),
+                    AnalysisParts.RangeScan.class));
+        }
+        MediaInfo info = new MediaDecoder().probe(video);
+        AnalysisParts.Tracks tracks = roundTrip(analyzer.track(scans, options, info.fps()), AnalysisParts.Tracks.class);
+        List<AnalysisParts.RangeMasks> masks = new ArrayList<>();
+        for (AnalysisParts.RangeScan scan : scans) {
+            masks.add(roundTrip(analyzer.segment(video, scan.from(), scan.to(), tracks, options, () -> false),
+                    AnalysisParts.RangeMasks.class));
+        }
+        ReframerAnalyzer.Analysis ranged = analyzer.assemble("job-3", info, scans, tracks, masks, options);
+
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        assertThat(json.writeValueAsString(ranged.results())).isEqualTo(json.writeValueAsString(whole.results()));
+        assertThat(ranged.cropX()).isEqualTo(whole.cropX());
+        assertThat(((Map<?, ?>) ranged.results().get("tracking"))).isNotEmpty();
+    }
+
+    @Test
+    void aMissingRangeFailsTheAssemblyInsteadOfShiftingFrames() {
+        Path video = SharedFiles.media("vtest.avi");
+        ReframerOptions options = ReframerOptions.from(Map.of("sample_every", "5", "masks", "false"));
+        AnalysisParts.RangeScan first = analyzer.scan(video, 0, 20, options, f -> List.of(), (p, s) -> { }, () -> false);
+        AnalysisParts.RangeScan third = analyzer.scan(video, 40, 60, options, f -> List.of(), (p, s) -> { }, () -> false);
+        AnalysisParts.Tracks tracks = analyzer.track(List.of(first, third), options, 10);
+        MediaInfo info = new MediaDecoder().probe(video);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> analyzer.assemble("job-4", info,
+                List.of(first, third), tracks, List.of(), options)).hasMessageContaining("expected frame 20");
+    }
+
+    private static <T> T roundTrip(T part, Class<T> type) {
+        return AnalysisParts.read(AnalysisParts.write(part), type);
+    }
+
+    @Test
     @SuppressWarnings("unchecked")
     void joinedClipsSplitAtTheJoinsAndTheRenderKeepsAspectDurationAndAudio() throws Exception {
         Path joined = dir.resolve("joined.mp4");
