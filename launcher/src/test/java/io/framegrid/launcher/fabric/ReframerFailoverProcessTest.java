@@ -1,0 +1,155 @@
+package io.framegrid.launcher.fabric;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.framegrid.config.local.LocalPorts;
+import io.framegrid.coordinator.testing.CoordinatorExtension;
+import io.framegrid.launcher.FramegridProcess;
+import io.framegrid.proto.cluster.v1.NodeStatus;
+import io.framegrid.proto.identity.v1.RegisterRequest;
+import io.framegrid.proto.jobs.v1.Job;
+import io.framegrid.proto.jobs.v1.JobStatus;
+import io.framegrid.sdk.FramegridClient;
+import io.framegrid.sdk.reframer.ReframerClient;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Product C's analysis on a real cluster (a coordinator JVM and two gpu-node JVMs sharing one media directory):
+ * a gpu-node is SIGKILLed while it scans frame ranges of vtest, and the job still completes with exactly the
+ * results of an analysis nobody interrupted.
+ */
+class ReframerFailoverProcessTest {
+    private static final Duration START = Duration.ofSeconds(120);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private final List<FramegridProcess> processes = new ArrayList<>();
+    private final List<Path> dirs = new ArrayList<>();
+    private final int discovery = LocalPorts.free();
+    private final int grpc = LocalPorts.free();
+    private Path mediaDir;
+
+    @AfterEach
+    void cleanUp() throws Exception {
+        for (FramegridProcess p : processes) {
+            p.close();
+        }
+        for (Path dir : dirs) {
+            CoordinatorExtension.deleteRecursively(dir);
+        }
+    }
+
+    private static Path shared() {
+        return Path.of(System.getProperty("framegrid.shared", "../shared")).toAbsolutePath().normalize();
+    }
+
+    private FramegridProcess start(String role, String name, List<String> extra) throws Exception {
+        Path dataDir = dir("reframer-" + name);
+        List<String> args = new ArrayList<>(List.of(role, "--data-dir", dataDir.toString()));
+        Map<String, String> settings = new LinkedHashMap<>();
+        settings.put("grid.instance-name", name);
+        settings.put("grid.consistent-id", name);
+        settings.put("grid.discovery.port", String.valueOf(role.equals("coordinator") ? discovery : LocalPorts.free()));
+        settings.put("grid.discovery.port-range", "0");
+        settings.put("grid.discovery.addresses", "127.0.0.1:" + discovery);
+        settings.put("grid.communication.port", String.valueOf(LocalPorts.free()));
+        settings.put("metrics.enabled", "false");
+        settings.put("jobs.lease-time", "2s");
+        settings.put("jobs.heartbeat-interval", "300ms");
+        // Every process sees the same blobs, as nodes sharing an S3 bucket or a network volume would.
+        settings.put("media.local.dir", mediaDir.toString());
+        settings.put("frame-cache.near-max-size-mb", "32");
+        settings.forEach((k, v) -> {
+            args.add("--set");
+            args.add(k + "=" + v);
+        });
+        args.addAll(extra);
+        FramegridProcess p = FramegridProcess.fromClasspath(name, args);
+        processes.add(p);
+        return p;
+    }
+
+    private FramegridProcess gpuNode(String name) throws Exception {
+        return start("gpu-node", name, List.of("--set", "gpu-node.grpc.port=0", "--set", "gpu-node.task-slots=2",
+                "--set", "gpu-node.models.dir=" + shared().resolve("models")));
+    }
+
+    private Path dir(String prefix) throws Exception {
+        Path dir = Files.createTempDirectory(prefix);
+        dirs.add(dir);
+        return dir;
+    }
+
+    @Test
+    void aGpuNodeKilledDuringTheAnalysisLeavesCompleteAndCorrectResults() throws Exception {
+        mediaDir = dir("reframer-media");
+        FramegridProcess coordinator = start("coordinator", "reframer-coord", List.of("--set",
+                "coordinator.grpc.port=" + grpc, "--set", "identity.admin.password=AdminPass123"));
+        coordinator.awaitOutput("Framegrid coordinator ready", START);
+        FramegridProcess nodeA = gpuNode("gpu-a");
+        FramegridProcess nodeB = gpuNode("gpu-b");
+        nodeA.awaitOutput("Framegrid gpu-node ready", START);
+        nodeB.awaitOutput("Framegrid gpu-node ready", START);
+
+        Path vtest = shared().resolve("media/vtest.avi");
+        // 300 frames in ranges of 50: six scans and six mask tasks spread over both nodes.
+        Map<String, String> options = Map.of("max_frames", "300", "range_frames", "50", "sample_every", "5");
+        try (FramegridClient client = FramegridClient.builder("127.0.0.1:" + grpc).build()) {
+            FramegridClient admin = client.withBearerToken(
+                    client.identity().login("admin", "AdminPass123").getAccessToken());
+            await().atMost(Duration.ofSeconds(30)).until(() -> admin.nodes().list().size() == 2);
+            Map<String, String> nodeIds = new LinkedHashMap<>();
+            admin.nodes().list().forEach(n -> nodeIds.put(n.getName(), n.getNodeId()));
+            client.identity().register(RegisterRequest.newBuilder().setEmail("reframer@example.com")
+                    .setUsername("reframer").setPassword("Sup3rSecret").build());
+            FramegridClient user = client.withBearerToken(
+                    client.identity().login("reframer", "Sup3rSecret").getAccessToken());
+            ReframerClient reframer = new ReframerClient(user);
+
+            ReframerClient.ReframerJob interrupted = reframer.process(vtest, options);
+            // SIGKILL gpu-a while it holds leases on tasks of the analysis.
+            await().atMost(Duration.ofSeconds(120)).until(() -> admin.nodes().list().stream()
+                    .anyMatch(n -> n.getName().equals("gpu-a") && n.getRunningTasks() > 0));
+            nodeA.close();
+            await().atMost(Duration.ofSeconds(15)).until(() ->
+                    admin.nodes().list().stream().map(NodeStatus::getName).toList().equals(List.of("gpu-b")));
+            Job done = interrupted.await(Duration.ofMinutes(4), job -> { });
+            assertThat(done.getStatus()).as(done.getErrorMessage()).isEqualTo(JobStatus.JOB_STATUS_COMPLETED);
+            // 6 scans + tracking + 6 mask ranges + render, each committed once.
+            assertThat(done.getTasksDone()).isEqualTo(14);
+            List<String> log = new ArrayList<>();
+            user.jobs().logs(done.getJobId(), 0, false).forEachRemaining(l -> log.add(l.getMessage()));
+            // gpu-a's leases ran out and its ranges were scanned again, on gpu-b.
+            assertThat(log).anyMatch(l -> l.contains("on node " + nodeIds.get("gpu-a") + " expired; task re-queued"));
+            assertThat(log).anyMatch(l -> l.startsWith("Scanned") && l.contains("on " + nodeIds.get("gpu-b")));
+
+            // The same analysis again, with nothing killed, on the surviving node.
+            ReframerClient.ReframerJob reference = reframer.process(vtest, options);
+            Job referenceDone = reference.await(Duration.ofMinutes(4), job -> { });
+            assertThat(referenceDone.getStatus()).isEqualTo(JobStatus.JOB_STATUS_COMPLETED);
+
+            JsonNode actual = withoutJobId(interrupted.resultsJson());
+            JsonNode expected = withoutJobId(reference.resultsJson());
+            assertThat(actual.path("detections").size()).isEqualTo(60);
+            assertThat(actual.path("tracking").size()).isPositive();
+            assertThat(actual.path("segmentation_masks").size()).isPositive();
+            assertThat(actual).isEqualTo(expected);
+        }
+    }
+
+    private static JsonNode withoutJobId(String results) throws Exception {
+        ObjectNode node = (ObjectNode) JSON.readTree(results);
+        node.remove("job_id");
+        return node;
+    }
+}
