@@ -22,7 +22,12 @@ public sealed interface FrameSampling {
 
     /** Frames {@code [from, to)} by index. */
     static FrameSampling range(long from, long toExclusive) {
-        return new Range(from, toExclusive);
+        return new Range(from, toExclusive, 1);
+    }
+
+    /** Frames {@code from, from + step, ...} below {@code to}. */
+    static FrameSampling range(long from, long toExclusive, int step) {
+        return new Range(from, toExclusive, step);
     }
 
     record EveryNth(int n) implements FrameSampling {
@@ -36,10 +41,10 @@ public sealed interface FrameSampling {
     record AtTimestamps(List<Long> micros) implements FrameSampling {
     }
 
-    record Range(long from, long toExclusive) implements FrameSampling {
+    record Range(long from, long toExclusive, int step) implements FrameSampling {
         public Range {
-            if (from < 0 || toExclusive < from) {
-                throw new IllegalArgumentException("bad frame range [" + from + ", " + toExclusive + ")");
+            if (from < 0 || toExclusive < from || step < 1) {
+                throw new IllegalArgumentException("bad frame range [" + from + ", " + toExclusive + ") step " + step);
             }
         }
     }

@@ -54,6 +54,14 @@ public final class MediaDecoder {
      * @throws MediaException when the file is missing, not media, has no video, or ends early (truncated)
      */
     public long decode(Path file, FrameSampling sampling, FrameConsumer consumer) {
+        return decode(file, sampling, consumer, index -> true);
+    }
+
+    /**
+     * As {@link #decode(Path, FrameSampling, FrameConsumer)}, putting into the frame cache only the delivered frames
+     * {@code cached} accepts (a pass that reads every frame but whose later stages reuse a few caches those few).
+     */
+    public long decode(Path file, FrameSampling sampling, FrameConsumer consumer, java.util.function.LongPredicate cached) {
         try (FFmpegFrameGrabber grabber = open(file);
                 OpenCVFrameConverter.ToMat converter = new OpenCVFrameConverter.ToMat()) {
             MediaInfo info = describe(grabber);
@@ -63,10 +71,10 @@ public final class MediaDecoder {
             // Fingerprinting reads 2 MiB; without a cache nobody would use the key.
             String key = cache == FrameCache.NONE ? "" : cacheKey(file);
             if (sampling instanceof FrameSampling.EveryNth every) {
-                return decodeSequential(file, grabber, converter, info, every.n(), key, consumer);
+                return decodeSequential(file, grabber, converter, info, every.n(), key, consumer, cached);
             }
             if (sampling instanceof FrameSampling.Range range) {
-                return decodeRange(grabber, converter, info, range, key, consumer);
+                return decodeRange(grabber, converter, info, range, key, consumer, cached);
             }
             return decodeAtTimestamps(grabber, converter, info, (FrameSampling.AtTimestamps) sampling, key, consumer);
         } catch (FrameGrabber.Exception e) {
@@ -82,7 +90,8 @@ public final class MediaDecoder {
     }
 
     private long decodeSequential(Path file, FFmpegFrameGrabber grabber, OpenCVFrameConverter.ToMat converter,
-            MediaInfo info, int n, String key, FrameConsumer consumer) throws FrameGrabber.Exception {
+            MediaInfo info, int n, String key, FrameConsumer consumer, java.util.function.LongPredicate cached)
+            throws FrameGrabber.Exception {
         long index = 0;
         long delivered = 0;
         // Frames another stage already decoded come from the cache; decoding starts at the first miss. Only a
@@ -119,7 +128,9 @@ public final class MediaDecoder {
             }
             if (wanted) {
                 Mat mat = converter.convert(frame);
-                cache.put(key, index, mat);
+                if (cached.test(index)) {
+                    cache.put(key, index, mat);
+                }
                 delivered++;
                 if (!consumer.accept(new DecodedFrame(index, frame.timestamp, mat))) {
                     stopped = true;
@@ -135,7 +146,8 @@ public final class MediaDecoder {
     }
 
     private long decodeRange(FFmpegFrameGrabber grabber, OpenCVFrameConverter.ToMat converter, MediaInfo info,
-            FrameSampling.Range range, String key, FrameConsumer consumer) throws FrameGrabber.Exception {
+            FrameSampling.Range range, String key, FrameConsumer consumer, java.util.function.LongPredicate cached)
+            throws FrameGrabber.Exception {
         long index = range.from();
         long delivered = 0;
         // Cached frames first; the grabber seeks only to the first frame nobody has decoded yet.
@@ -148,7 +160,7 @@ public final class MediaDecoder {
             if (!consumer.accept(new DecodedFrame(index, timestampMicros(index, info), hit.get()))) {
                 return delivered;
             }
-            index++;
+            index += range.step();
         }
         if (index >= range.toExclusive()) {
             return delivered;
@@ -158,15 +170,24 @@ public final class MediaDecoder {
             grabber.setVideoFrameNumber((int) index);
         }
         while (index < range.toExclusive()) {
-            Frame frame = grabber.grabImage();
+            boolean wanted = (index - range.from()) % range.step() == 0;
+            // Frames between the wanted ones are decoded (the codec needs them) but not colour-converted.
+            Frame frame = grabber.grabFrame(false, true, wanted, false, false);
             if (frame == null) {
                 break;
             }
-            Mat mat = converter.convert(frame);
-            cache.put(key, index, mat);
-            delivered++;
-            if (!consumer.accept(new DecodedFrame(index, frame.timestamp, mat))) {
-                break;
+            if (frame.image == null) {
+                continue;
+            }
+            if (wanted) {
+                Mat mat = converter.convert(frame);
+                if (cached.test(index)) {
+                    cache.put(key, index, mat);
+                }
+                delivered++;
+                if (!consumer.accept(new DecodedFrame(index, frame.timestamp, mat))) {
+                    break;
+                }
             }
             index++;
         }

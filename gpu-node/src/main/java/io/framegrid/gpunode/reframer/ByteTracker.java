@@ -9,8 +9,7 @@ import java.util.List;
  * (tracked and recently lost) by IoU on Kalman-predicted boxes, then low ones rescue the tracks still unmatched,
  * so occluded objects keep their id instead of being dropped with their weak detections. New tracks need a
  * second hit to be confirmed; lost tracks survive {@code trackBuffer} steps. Objects of different classes never
- * match. Association is greedy by IoU (the reference uses the Hungarian method; with IoU gating the results
- * differ only in rare crowded ties). Ids are given at confirmation, so they are dense: obj_001, obj_002, ...
+ * match. Association is an optimal assignment on 1 − IoU with the reference's gates ({@link Assignment}). Ids are given at confirmation, so they are dense: obj_001, obj_002, ...
  */
 public final class ByteTracker {
     private final double highThreshold;
@@ -115,30 +114,37 @@ public final class ByteTracker {
         return List.copyOf(confirmed);
     }
 
+    /** Optimal one-to-one matching by IoU (gated at {@code minIou}); matched tracks and boxes leave the lists. */
     private void associate(List<Track> tracks, List<Box> boxes, double minIou, long frame, List<Hit> hits) {
-        record Pair(Track t, Box b, double iou) {}
-        List<Pair> pairs = new ArrayList<>();
-        for (Track t : tracks) {
+        if (tracks.isEmpty() || boxes.isEmpty()) {
+            return;
+        }
+        double[][] cost = new double[tracks.size()][boxes.size()];
+        for (int i = 0; i < tracks.size(); i++) {
+            Track t = tracks.get(i);
             double[] p = t.kalman.box();
-            for (Box b : boxes) {
-                if (!b.cls().equals(t.cls)) {
-                    continue;
-                }
-                double iou = iou(p, b);
-                if (iou >= minIou) {
-                    pairs.add(new Pair(t, b, iou));
-                }
+            for (int j = 0; j < boxes.size(); j++) {
+                Box b = boxes.get(j);
+                double iou = b.cls().equals(t.cls) ? iou(p, b) : 0;
+                cost[i][j] = iou >= minIou ? 1 - iou : Double.POSITIVE_INFINITY;
             }
         }
-        pairs.sort(Comparator.comparingDouble(Pair::iou).reversed());
-        for (Pair pair : pairs) {
-            if (tracks.contains(pair.t()) && boxes.contains(pair.b())) {
-                tracks.remove(pair.t());
-                boxes.remove(pair.b());
-                pair.t().hit(frame, pair.b(), step);
-                hits.add(new Hit(pair.t(), pair.b()));
+        int[] match = Assignment.solve(cost, 1 - minIou + 1e-9);
+        List<Track> matchedTracks = new ArrayList<>();
+        List<Box> matchedBoxes = new ArrayList<>();
+        for (int i = 0; i < match.length; i++) {
+            if (match[i] >= 0) {
+                Track t = tracks.get(i);
+                Box b = boxes.get(match[i]);
+                t.hit(frame, b, step);
+                hits.add(new Hit(t, b));
+                matchedTracks.add(t);
+                matchedBoxes.add(b);
             }
         }
+        // By identity: two detections may be equal records.
+        tracks.removeIf(t -> matchedTracks.stream().anyMatch(m -> m == t));
+        boxes.removeIf(b -> matchedBoxes.stream().anyMatch(m -> m == b));
     }
 
     static double iou(double[] a, Box b) {

@@ -153,7 +153,7 @@ public final class ReframerAnalyzer {
                     }
                 }
                 return true;
-            });
+            }, index -> index % every == 0); // only the sampled frames are needed again (masks)
         } finally {
             if (previousSample[0] != null) {
                 previousSample[0].close();
@@ -212,8 +212,8 @@ public final class ReframerAnalyzer {
         long[] count = {0};
         if (options.masks() && !wanted.isEmpty()) {
             long last = wanted.keySet().stream().mapToLong(Long::longValue).max().orElse(from);
-            // Frames between the samples are decoded too (the codec needs them) or come from the frame cache.
-            decoder.decode(video, FrameSampling.range(from, last + 1), frame -> {
+            // The sampled frames come from the frame cache when the scan of this range left them there.
+            decoder.decode(video, FrameSampling.range(from, last + 1, options.sampleEvery()), frame -> {
                 if (cancelled.getAsBoolean()) {
                     return false;
                 }

@@ -69,11 +69,18 @@ class MediaDecoderTest {
     void rangeAndTimestampSeeksAreFrameAccurate() {
         Path video = SharedFiles.media("counter-text.mp4");
         // Reference: sequential decode of frames 600..602.
-        List<DecodedFrame> sequential = decoder.decodeToList(video, FrameSampling.everyNth(1)).subList(600, 603);
+        List<DecodedFrame> all = decoder.decodeToList(video, FrameSampling.everyNth(1));
+        List<DecodedFrame> sequential = all.subList(600, 603);
         List<DecodedFrame> ranged = decoder.decodeToList(video, FrameSampling.range(600, 603));
         assertThat(ranged).extracting(DecodedFrame::index).containsExactly(600L, 601L, 602L);
         for (int i = 0; i < 3; i++) {
             assertThat(differingPixels(sequential.get(i).image(), ranged.get(i).image())).isZero();
+        }
+        // A stepped range from a non-key frame: 590, 595, 600 and 605, each exactly the sequential frame.
+        List<DecodedFrame> stepped = decoder.decodeToList(video, FrameSampling.range(590, 608, 5));
+        assertThat(stepped).extracting(DecodedFrame::index).containsExactly(590L, 595L, 600L, 605L);
+        for (DecodedFrame f : stepped) {
+            assertThat(differingPixels(all.get((int) f.index()).image(), f.image())).isZero();
         }
         // 24.04 s at 25 fps is frame 601.
         List<DecodedFrame> at = decoder.decodeToList(video, FrameSampling.atTimestamps(List.of(24_040_000L)));
