@@ -1,5 +1,6 @@
 package io.framegrid.gpunode.bench;
 
+import static org.bytedeco.opencv.global.opencv_core.BORDER_CONSTANT;
 import static org.bytedeco.opencv.global.opencv_imgproc.INTER_CUBIC;
 import static org.bytedeco.opencv.global.opencv_imgproc.MORPH_CLOSE;
 import static org.bytedeco.opencv.global.opencv_imgproc.MORPH_ELLIPSE;
@@ -37,11 +38,12 @@ import org.bytedeco.opencv.opencv_core.Size;
  * that reference is meaningful: the box overlaps no other person box by more than 5 % of its area (no mixing of
  * two people) and the reference covers 15–95 % of it (a person standing still is part of the median background).
  * IoU is taken inside the box — the reference knows nothing outside it — and the share of each mask lying outside
- * the box is reported beside it. The same frames upscaled 2× (bicubic; reference nearest-neighbour) stand in for
- * large persons, since no still image in the shared media has a reference mask.
+ * the box is reported beside it. The same frames upscaled 2× and 3× (bicubic; reference nearest-neighbour) stand
+ * in for large persons, since no still image in the shared media has a reference mask.
  *
- * <pre>options: --shared DIR   --frames N (evaluation frames spread over the video, default 80)
- *          --background-every N (median over every Nth frame, default 8)   --upscaled-frames N (default 20, 0 = off)</pre>
+ * <pre>options: --shared DIR   --frames N (evaluation frames spread over the video, default 160)
+ *          --background-every N (median over every Nth frame, default 8)
+ *          --upscaled-frames N (of those, how many are also scored 2x and 3x upscaled; default 40, 0 = off)</pre>
  */
 public final class MaskBenchmark {
 
@@ -76,9 +78,9 @@ public final class MaskBenchmark {
     /** Runs the measurement, prints the report to stdout; 0, or 2 on bad arguments / missing files. */
     public static int run(String[] args) {
         Path shared = null;
-        int frames = 80;
+        int frames = 160;
         int backgroundEvery = 8;
-        int upscaled = 20;
+        int upscaled = 40;
         try {
             for (int i = 0; i < args.length; i++) {
                 switch (args[i]) {
@@ -301,10 +303,10 @@ public final class MaskBenchmark {
                 org.bytedeco.opencv.global.opencv_core.max(grey, ch.get(2), grey);
             }
             opencv_imgproc.threshold(grey, bin, FOREGROUND_THRESHOLD, 1, opencv_imgproc.THRESH_BINARY);
-            opencv_imgproc.morphologyEx(bin, bin, MORPH_OPEN, open, new Point(-1, -1), 1,
-                    org.bytedeco.opencv.global.opencv_core.BORDER_CONSTANT, opencv_imgproc.morphologyDefaultBorderValue());
-            opencv_imgproc.morphologyEx(bin, bin, MORPH_CLOSE, close, new Point(-1, -1), 1,
-                    org.bytedeco.opencv.global.opencv_core.BORDER_CONSTANT, opencv_imgproc.morphologyDefaultBorderValue());
+            opencv_imgproc.morphologyEx(bin, bin, MORPH_OPEN, open, new Point(-1, -1), 1, BORDER_CONSTANT,
+                    opencv_imgproc.morphologyDefaultBorderValue());
+            opencv_imgproc.morphologyEx(bin, bin, MORPH_CLOSE, close, new Point(-1, -1), 1, BORDER_CONSTANT,
+                    opencv_imgproc.morphologyDefaultBorderValue());
             byte[] out = new byte[frame.cols() * frame.rows()];
             (bin.isContinuous() ? bin : bin.clone()).data().get(out);
             return out;

@@ -3,6 +3,8 @@ package io.framegrid.gpunode.reframer;
 import static org.bytedeco.opencv.global.opencv_core.BORDER_REPLICATE;
 import static org.bytedeco.opencv.global.opencv_imgproc.GC_INIT_WITH_RECT;
 
+import io.framegrid.gpunode.inference.InferenceEngine;
+import io.framegrid.gpunode.inference.InferenceException;
 import io.framegrid.gpunode.inference.SelfieSegmenter;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
@@ -13,6 +15,8 @@ import org.bytedeco.opencv.global.opencv_imgproc;
 import org.bytedeco.opencv.opencv_core.Mat;
 import org.bytedeco.opencv.opencv_core.Rect;
 import org.bytedeco.opencv.opencv_core.Scalar;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Full-frame segmentation masks of tracked objects, as the reframer's RLE. Two methods:
@@ -30,6 +34,10 @@ import org.bytedeco.opencv.opencv_core.Scalar;
  * {@code Net} is not thread-safe), so one masker may be shared by several task threads.
  */
 public final class ObjectMasker {
+
+    /** The model id of the person-segmentation model in the model registry. */
+    public static final String PERSON_MODEL_ID = "selfie-segmentation";
+    private static final Logger LOG = LoggerFactory.getLogger(ObjectMasker.class);
 
     /** How a mask is made. */
     public enum Method { GRABCUT, PERSON_MODEL }
@@ -93,6 +101,25 @@ public final class ObjectMasker {
     public ObjectMasker(SelfieSegmenter segmenter, Policy policy) {
         this.segmenter = segmenter;
         this.policy = Objects.requireNonNull(policy, "policy");
+    }
+
+    /**
+     * The masker for a gpu-node's engine: the engine's {@code selfie-segmentation} model (loaded now if needed, owned
+     * and closed by the engine, shared with its inference service) with the measured policy; GrabCut only when the
+     * engine has no such model, it is deactivated, or it fails to load.
+     */
+    public static ObjectMasker forEngine(InferenceEngine engine) {
+        SelfieSegmenter segmenter = null;
+        if (engine.registry().find(PERSON_MODEL_ID).isPresent() && engine.registry().isActive(PERSON_MODEL_ID)) {
+            try {
+                if (engine.detector(PERSON_MODEL_ID) instanceof SelfieSegmenter s) {
+                    segmenter = s;
+                }
+            } catch (InferenceException e) {
+                LOG.warn("Person-segmentation model unavailable, masks fall back to GrabCut: {}", e.getMessage());
+            }
+        }
+        return new ObjectMasker(segmenter, Policy.measured());
     }
 
     /** A masker without the model: GrabCut for every object. */

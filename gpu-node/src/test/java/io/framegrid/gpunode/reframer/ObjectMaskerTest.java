@@ -5,7 +5,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.framegrid.gpunode.bench.MaskBenchmark;
 import io.framegrid.gpunode.bench.SharedFiles;
+import io.framegrid.gpunode.inference.BatchSettings;
+import io.framegrid.gpunode.inference.BatchingMetrics;
 import io.framegrid.gpunode.inference.Detector;
+import io.framegrid.gpunode.inference.InferenceEngine;
 import io.framegrid.gpunode.inference.DetectorFactory;
 import io.framegrid.gpunode.inference.SelfieSegmenter;
 import io.framegrid.gpunode.kernels.CpuFrameKernels;
@@ -14,6 +17,8 @@ import io.framegrid.gpunode.media.FrameSampling;
 import io.framegrid.gpunode.media.MediaDecoder;
 import io.framegrid.gpunode.models.ModelRegistry;
 import io.framegrid.gpunode.reframer.ObjectMasker.Method;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
@@ -82,10 +87,12 @@ class ObjectMaskerTest {
                 }
                 assertThat(ones).as("area of %s mask", method).isEqualTo(rle.area()).isPositive();
                 // Within the (clipped) box plus at most the model's clip margin.
-                int x0 = Math.max(0, b[0] - Math.max(2, (int) Math.round(b[2] * ObjectMasker.MODEL_CLIP_MARGIN)));
-                int y0 = Math.max(0, b[1] - Math.max(2, (int) Math.round(b[3] * ObjectMasker.MODEL_CLIP_MARGIN)));
-                int x1 = Math.min(fw, b[0] + b[2] + Math.max(2, (int) Math.round(b[2] * ObjectMasker.MODEL_CLIP_MARGIN)));
-                int y1 = Math.min(fh, b[1] + b[3] + Math.max(2, (int) Math.round(b[3] * ObjectMasker.MODEL_CLIP_MARGIN)));
+                int mx = Math.max(2, (int) Math.round(b[2] * ObjectMasker.MODEL_CLIP_MARGIN));
+                int my = Math.max(2, (int) Math.round(b[3] * ObjectMasker.MODEL_CLIP_MARGIN));
+                int x0 = Math.max(0, b[0] - mx);
+                int y0 = Math.max(0, b[1] - my);
+                int x1 = Math.min(fw, b[0] + b[2] + mx);
+                int y1 = Math.min(fh, b[1] + b[3] + my);
                 for (int i = 0; i < decoded.length; i++) {
                     if (decoded[i]) {
                         int x = i % fw;
@@ -170,6 +177,26 @@ class ObjectMaskerTest {
         } finally {
             pool.shutdownNow();
         }
+    }
+
+    @Test
+    void forEngineUsesTheEnginesModelWhenItHasOne() {
+        ModelRegistry withModels = new ModelRegistry(SharedFiles.models());
+        ModelRegistry without = new ModelRegistry(null);
+        try (InferenceEngine a = engine(withModels); InferenceEngine b = engine(without)) {
+            ObjectMasker masker = ObjectMasker.forEngine(a);
+            assertThat(masker.hasModel()).isTrue();
+            assertThat(masker.methodFor("person", 40, 120)).isEqualTo(Method.PERSON_MODEL);
+            assertThat(masker.methodFor("product", 40, 120)).isEqualTo(Method.GRABCUT);
+            assertThat(ObjectMasker.forEngine(b).hasModel()).isFalse();
+            withModels.deactivate(ObjectMasker.PERSON_MODEL_ID);
+            assertThat(ObjectMasker.forEngine(a).hasModel()).isFalse();
+        }
+    }
+
+    private static InferenceEngine engine(ModelRegistry registry) {
+        return new InferenceEngine(registry, new DetectorFactory(registry, new CpuFrameKernels()),
+                new BatchSettings(1, Duration.ofMillis(1), 8), new BatchingMetrics(new PrometheusRegistry()));
     }
 
     @Test

@@ -14,12 +14,12 @@ import picocli.CommandLine.Option;
 public final class MaskBench implements Callable<Integer> {
     @Option(names = "--shared", description = "Folder with media/ and models/ (default: FRAMEGRID_SHARED or ../shared)")
     String shared;
-    @Option(names = "--frames", defaultValue = "80", description = "vtest.avi frames scored, spread over the video")
+    @Option(names = "--frames", defaultValue = "160", description = "vtest.avi frames scored, spread over the video")
     int frames;
     @Option(names = "--background-every", defaultValue = "8", description = "Median background over every Nth frame")
     int backgroundEvery;
-    @Option(names = "--upscaled-frames", defaultValue = "20",
-            description = "Of those frames, how many are also scored upscaled 2x (large persons); 0 = none")
+    @Option(names = "--upscaled-frames", defaultValue = "40",
+            description = "Of those frames, how many are also scored upscaled 2x and 3x (larger persons); 0 = none")
     int upscaledFrames;
 
     @Override
