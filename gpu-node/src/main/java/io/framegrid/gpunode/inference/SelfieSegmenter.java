@@ -21,8 +21,10 @@ import org.bytedeco.opencv.opencv_dnn.Net;
 /**
  * MediaPipe selfie segmentation on OpenCV DNN. {@link #segment} gives the person mask; as a {@link Detector}
  * it reports each sizeable connected person region as a box, scored by the mean mask probability inside it.
+ * One OpenCV DNN {@code Net} is not thread-safe, so every model run is serialised on this instance (the model is
+ * small: one run costs a few milliseconds); callers on several threads may share one segmenter.
  */
-final class SelfieSegmenter implements Detector {
+public final class SelfieSegmenter implements Detector {
 
     private static final int SIZE = 256;
 
@@ -42,15 +44,22 @@ final class SelfieSegmenter implements Detector {
         return manifest;
     }
 
-    /** Person probability (0–1, float) at the image's size. */
-    synchronized Mat probability(Mat image) {
-        Mat blob = opencv_dnn.blobFromImage(image, 1 / 255.0, new Size(SIZE, SIZE), new Scalar(0, 0, 0, 0), true,
-                false, org.bytedeco.opencv.global.opencv_core.CV_32F);
-        net.setInput(blob);
-        Mat out = net.forward();
-        Mat prob = new Mat(SIZE, SIZE, CV_32FC1, out.data());
+    /**
+     * Person probability (0–1, {@code CV_32FC1}) at the BGR image's size: the image is resized (not letterboxed) to
+     * the model's 256×256 input, so callers wanting undistorted people pass a square-ish image. The caller owns the
+     * returned Mat. Thread-safe: model runs are serialised on this instance.
+     */
+    public Mat probability(Mat image) {
         Mat full = new Mat();
-        resize(prob, full, new Size(image.cols(), image.rows()), 0, 0, INTER_LINEAR);
+        try (Mat blob = opencv_dnn.blobFromImage(image, 1 / 255.0, new Size(SIZE, SIZE), new Scalar(0, 0, 0, 0),
+                true, false, org.bytedeco.opencv.global.opencv_core.CV_32F)) {
+            synchronized (this) {
+                net.setInput(blob);
+                try (Mat out = net.forward(); Mat prob = new Mat(SIZE, SIZE, CV_32FC1, out.data())) {
+                    resize(prob, full, new Size(image.cols(), image.rows()), 0, 0, INTER_LINEAR);
+                }
+            }
+        }
         return full;
     }
 
