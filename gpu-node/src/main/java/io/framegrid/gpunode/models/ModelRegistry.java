@@ -119,7 +119,11 @@ public final class ModelRegistry {
                     throw new IllegalStateException("resource vanished: " + resource);
                 }
                 String name = resource.substring(resource.lastIndexOf('/') + 1);
-                Path tmp = Files.createTempFile("framegrid-" + id + "-", "-" + name);
+                // A directory of its own: DJL treats the model file's folder as the model directory and scans it
+                // for jars with block factories, so a shared temp folder holding any jar breaks the load.
+                Path folder = Files.createTempDirectory("framegrid-" + id + "-");
+                folder.toFile().deleteOnExit();
+                Path tmp = folder.resolve(name);
                 tmp.toFile().deleteOnExit();
                 Files.copy(in, tmp, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
                 return tmp;

@@ -2,19 +2,16 @@ package io.framegrid.gpunode.reframer;
 
 import static org.bytedeco.opencv.global.opencv_core.CV_32F;
 import static org.bytedeco.opencv.global.opencv_imgproc.COLOR_BGR2GRAY;
-import static org.bytedeco.opencv.global.opencv_imgproc.GC_INIT_WITH_RECT;
 import static org.bytedeco.opencv.global.opencv_imgproc.INTER_AREA;
 
 import io.framegrid.gpunode.inference.Detection;
 import io.framegrid.gpunode.kernels.FrameKernels;
 import io.framegrid.gpunode.kernels.Histograms;
-import io.framegrid.gpunode.media.DecodedFrame;
 import io.framegrid.gpunode.media.FrameSampling;
 import io.framegrid.gpunode.media.MediaDecoder;
 import io.framegrid.gpunode.media.MediaEncoder;
 import io.framegrid.gpunode.media.MediaInfo;
 import io.framegrid.gpunode.media.VideoEncodeSettings;
-import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -51,26 +48,12 @@ public final class ReframerAnalyzer {
         void report(int percent, String step);
     }
 
-    /** A full-frame mask of the object of class {@code cls} in box {@code (x, y, w, h)}. */
-    @FunctionalInterface
-    public interface Masker {
-        Rle.Encoded mask(Mat frame, String cls, int x, int y, int w, int h);
-    }
-
-    /** GrabCut seeded by the box. */
-    public static final Masker GRABCUT = (frame, cls, x, y, w, h) ->
-            mask(frame, new ByteTracker.Box(cls, 1, x, y, w, h, null));
-
     private final MediaDecoder decoder;
     private final FrameKernels kernels;
     private final SceneDescriber describer;
-    private final Masker masker;
+    private final ObjectMasker masker;
 
-    public ReframerAnalyzer(MediaDecoder decoder, FrameKernels kernels, SceneDescriber describer) {
-        this(decoder, kernels, describer, GRABCUT);
-    }
-
-    public ReframerAnalyzer(MediaDecoder decoder, FrameKernels kernels, SceneDescriber describer, Masker masker) {
+    public ReframerAnalyzer(MediaDecoder decoder, FrameKernels kernels, SceneDescriber describer, ObjectMasker masker) {
         this.decoder = decoder;
         this.kernels = kernels;
         this.describer = describer;
@@ -394,51 +377,6 @@ public final class ReframerAnalyzer {
             resized.convertTo(out, CV_32F);
             return out;
         }
-    }
-
-    /** GrabCut seeded by the box, on the box plus a margin; the mask covers the whole frame. */
-    static Rle.Encoded mask(Mat image, ByteTracker.Box box) {
-        int frameW = image.cols();
-        int frameH = image.rows();
-        int bx = (int) box.x();
-        int by = (int) box.y();
-        int bw = (int) box.w();
-        int bh = (int) box.h();
-        byte[] full = new byte[frameW * frameH];
-        int mx = Math.max(4, bw / 6);
-        int my = Math.max(4, bh / 6);
-        int rx = Math.max(0, bx - mx);
-        int ry = Math.max(0, by - my);
-        int rw = Math.min(frameW, bx + bw + mx) - rx;
-        int rh = Math.min(frameH, by + bh + my) - ry;
-        boolean filled = false;
-        if (bw >= 8 && bh >= 8 && rw > bw && rh > bh) {
-            try (Mat roi = new Mat(image, new Rect(rx, ry, rw, rh)); Mat region = roi.clone(); Mat gc = new Mat();
-                    Mat bgd = new Mat(); Mat fgd = new Mat()) {
-                // GrabCut seeds its k-means from the thread's RNG; a fixed seed makes a mask depend on the frame
-                // and box alone, so a rerun task (another node, after a failover) commits the same mask.
-                org.bytedeco.opencv.global.opencv_core.setRNGSeed(0x5EED);
-                opencv_imgproc.grabCut(region, gc, new Rect(bx - rx, by - ry, bw, bh), bgd, fgd, 2, GC_INIT_WITH_RECT);
-                byte[] labels = new byte[rw * rh];
-                gc.data().get(labels);
-                for (int r = 0; r < rh; r++) {
-                    for (int c = 0; c < rw; c++) {
-                        byte v = labels[r * rw + c];
-                        if (v == 1 || v == 3) {
-                            full[(ry + r) * frameW + rx + c] = 1;
-                            filled = true;
-                        }
-                    }
-                }
-            }
-        }
-        if (!filled) {
-            // Too small (or GrabCut found nothing): the box itself is the best mask there is.
-            for (int r = by; r < Math.min(frameH, by + bh); r++) {
-                java.util.Arrays.fill(full, r * frameW + bx, r * frameW + Math.min(frameW, bx + bw), (byte) 1);
-            }
-        }
-        return Rle.encode(ByteBuffer.wrap(full), frameW, frameH);
     }
 
     /** Cuts where the histogram distance to the previous frame passes the threshold and is a local peak. */

@@ -65,7 +65,8 @@ public final class ReframerTasks {
         MediaLibrary library = new MediaLibrary(ignite, MediaLibrary.openStore(config.media(), config.dataDir()),
                 config.media(), Clock.systemUTC());
         ReframerTasks tasks = new ReframerTasks(library, engine,
-                new ReframerAnalyzer(decoder, kernels, SceneDescriber.TEMPLATE), new LocalVideos(4));
+                new ReframerAnalyzer(decoder, kernels, SceneDescriber.TEMPLATE, ObjectMasker.forEngine(engine)),
+                new LocalVideos(4));
         executors.register(ReframerJobs.PROBE, tasks::probe);
         executors.register(ReframerJobs.SCAN, tasks::scan);
         executors.register(ReframerJobs.TRACK, tasks::track);

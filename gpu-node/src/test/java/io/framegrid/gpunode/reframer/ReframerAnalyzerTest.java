@@ -34,8 +34,7 @@ import org.junit.jupiter.api.io.TempDir;
 /** The reframer analysis on real media: YOLOX people on vtest, cuts of a video joined from three clips, the render. */
 class ReframerAnalyzerTest {
     private static InferenceEngine engine;
-    private final ReframerAnalyzer analyzer =
-            new ReframerAnalyzer(new MediaDecoder(), new CpuFrameKernels(), SceneDescriber.TEMPLATE);
+    private ReframerAnalyzer analyzer;
 
     @TempDir
     Path dir;
@@ -45,6 +44,13 @@ class ReframerAnalyzerTest {
         ModelRegistry registry = new ModelRegistry(SharedFiles.models());
         engine = new InferenceEngine(registry, new DetectorFactory(registry, new CpuFrameKernels()),
                 new BatchSettings(1, Duration.ofMillis(1), 64), new BatchingMetrics(new PrometheusRegistry()));
+    }
+
+    @org.junit.jupiter.api.BeforeEach
+    void analyzer() {
+        // Masks as a gpu-node makes them: the person model where it measured better, GrabCut elsewhere.
+        analyzer = new ReframerAnalyzer(new MediaDecoder(), new CpuFrameKernels(), SceneDescriber.TEMPLATE,
+                ObjectMasker.forEngine(engine));
     }
 
     @AfterAll
