@@ -4,8 +4,9 @@ import com.google.protobuf.ByteString;
 import com.linecorp.armeria.common.ContentTooLargeException;
 import com.linecorp.armeria.common.HttpData;
 import com.linecorp.armeria.common.HttpHeaderNames;
+import com.linecorp.armeria.common.HttpHeaders;
+import com.linecorp.armeria.common.HttpMethod;
 import com.linecorp.armeria.common.HttpResponse;
-import com.linecorp.armeria.common.HttpResponseWriter;
 import com.linecorp.armeria.common.HttpStatus;
 import com.linecorp.armeria.common.MediaType;
 import com.linecorp.armeria.common.ResponseHeaders;
@@ -107,10 +108,10 @@ public final class ReframerJobRoutes implements SurfaceRoutes {
                 job(key, req.pathParam("job_id")).thenApply(job -> Json.response(HttpStatus.OK, status(job))))));
         sb.route().get("/results/{job_id}").build(endpoints.of(req -> limited(req).thenCompose(key ->
                 job(key, req.pathParam("job_id")).thenCompose(job -> results(key, job)))));
-        sb.route().get("/results/{job_id}/video")
+        sb.route().methods(HttpMethod.GET, HttpMethod.HEAD).path("/results/{job_id}/video")
                 .requestTimeout(Duration.ZERO)
                 .build(endpoints.of(req -> limited(req).thenCompose(key ->
-                        job(key, req.pathParam("job_id")).thenApply(job -> video(key, job)))));
+                        job(key, req.pathParam("job_id")).thenCompose(job -> video(req.ctx(), key, job)))));
         sb.route().get("/videos").build(endpoints.of(req -> limited(req).thenCompose(key -> videos(key, req))));
     }
 
@@ -438,19 +439,20 @@ public final class ReframerJobRoutes implements SurfaceRoutes {
         return done;
     }
 
-    /** Streams the reframed MP4, one coordinator message at a time, paced by the HTTP client. */
-    private HttpResponse video(String key, Job job) {
+    /** Streams the reframed MP4 (GET or HEAD, with ranges), one coordinator message at a time, paced by the client. */
+    private CompletableFuture<HttpResponse> video(ServiceRequestContext ctx, String key, Job job) {
         if (job.getStatus() != JobStatus.JOB_STATUS_COMPLETED) {
             throw new ApiException(HttpStatus.NOT_FOUND, "NOT_READY", "Reframed video not available: job is "
                     + status(job.getStatus()));
         }
         String videoId = ref(job, "video:");
         String filename = job.getDisplayName().replaceFirst("\\.[^.]*$", "") + "-reframed.mp4";
-        HttpResponseWriter out = HttpResponse.streaming();
-        out.write(ResponseHeaders.builder(HttpStatus.OK).set(HttpHeaderNames.CONTENT_TYPE, "video/mp4")
-                .set(HttpHeaderNames.CONTENT_DISPOSITION, "attachment; filename*=UTF-8''"
-                        + URLEncoder.encode(filename, StandardCharsets.UTF_8).replace("+", "%20")).build());
-        return MediaDownloads.stream(out, sink -> client.withApiKey(key).mediaAsync().download(videoId, 0, 0, sink));
+        MediaAsyncClient media = client.withApiKey(key).mediaAsync();
+        return media.get(videoId).thenApply(m -> MediaDownloads.serve(ctx, new MediaDownloads.Representation(
+                        m.getSize(), "video/mp4", m.getSha256(), HttpHeaders.of(HttpHeaderNames.CONTENT_DISPOSITION,
+                                "attachment; filename*=UTF-8''"
+                                        + URLEncoder.encode(filename, StandardCharsets.UTF_8).replace("+", "%20"))),
+                (offset, length, sink) -> media.download(videoId, offset, length, sink)));
     }
 
     private CompletableFuture<HttpResponse> videos(String key, Request req) {

@@ -253,6 +253,33 @@ class ReframerJobsTest {
                 gateway.uri("reframer", "/results/" + jobId + "/video")).header("X-API-Key", key).build(),
                 HttpResponse.BodyHandlers.ofByteArray());
         assertThat(video.statusCode()).isEqualTo(200);
+        // The same download answers HEAD and ranges (one, or several as multipart/byteranges).
+        String videoPath = "/results/" + jobId + "/video";
+        Reply headVideo = gateway.send(HttpRequest.newBuilder(gateway.uri("reframer", videoPath))
+                .method("HEAD", HttpRequest.BodyPublishers.noBody()), "X-API-Key", key);
+        assertThat(headVideo.status()).isEqualTo(200);
+        assertThat(headVideo.header("Content-Length")).isEqualTo(String.valueOf(video.body().length));
+        assertThat(headVideo.header("Accept-Ranges")).isEqualTo("bytes");
+        assertThat(headVideo.header("Content-Type")).isEqualTo("video/mp4");
+        assertThat(headVideo.response().body()).isEmpty();
+        HttpResponse<byte[]> ranged = http.send(HttpRequest.newBuilder(gateway.uri("reframer", videoPath))
+                .header("X-API-Key", key).header("Range", "bytes=4-11").build(), HttpResponse.BodyHandlers.ofByteArray());
+        assertThat(ranged.statusCode()).isEqualTo(206);
+        assertThat(ranged.body()).isEqualTo(java.util.Arrays.copyOfRange(video.body(), 4, 12));
+        HttpResponse<byte[]> multi = http.send(HttpRequest.newBuilder(gateway.uri("reframer", videoPath))
+                .header("X-API-Key", key).header("Range", "bytes=0-3,-4").build(), HttpResponse.BodyHandlers.ofByteArray());
+        assertThat(multi.statusCode()).isEqualTo(206);
+        assertThat(multi.headers().firstValue("Content-Type").orElseThrow()).startsWith("multipart/byteranges; boundary=");
+        assertThat(new String(multi.body(), StandardCharsets.ISO_8859_1))
+                .contains("Content-Range: bytes 0-3/" + video.body().length)
+                .contains("Content-Range: bytes " + (video.body().length - 4) + "-" + (video.body().length - 1) + "/"
+                        + video.body().length);
+        HttpResponse<byte[]> unsatisfiable = http.send(HttpRequest.newBuilder(gateway.uri("reframer", videoPath))
+                .header("X-API-Key", key).header("Range", "bytes=" + video.body().length + "-").build(),
+                HttpResponse.BodyHandlers.ofByteArray());
+        assertThat(unsatisfiable.statusCode()).isEqualTo(416);
+        assertThat(unsatisfiable.headers().firstValue("Content-Range")).hasValue("bytes */" + video.body().length);
+        assertThat(new String(unsatisfiable.body(), StandardCharsets.UTF_8)).startsWith("{\"detail\":");
         Path reframed = dir.resolve("reframed.mp4");
         Files.write(reframed, video.body());
         MediaInfo out = new MediaDecoder().probe(reframed);
