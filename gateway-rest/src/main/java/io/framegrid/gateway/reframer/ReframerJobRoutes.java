@@ -58,8 +58,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import java.util.regex.Pattern;
 import org.reactivestreams.Subscriber;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.reactivestreams.Subscription;
 
 /**
@@ -80,6 +83,8 @@ public final class ReframerJobRoutes implements SurfaceRoutes {
     private static final Pattern JOB_ID = Pattern.compile("[0-9a-fA-F-]{8,64}");
     /** Multipart framing around the file. */
     private static final long FORM_OVERHEAD_BYTES = 1L << 20;
+
+    private static final Logger log = LoggerFactory.getLogger(ReframerJobRoutes.class);
 
     private final FramegridClient client;
     private final FramegridConfig.Gateway.Reframer limits;
@@ -163,6 +168,8 @@ public final class ReframerJobRoutes implements SurfaceRoutes {
                 if (declared > maxBytes() + FORM_OVERHEAD_BYTES) {
                     throw new ApiException(HttpStatus.REQUEST_ENTITY_TOO_LARGE, "FILE_TOO_LARGE", tooLargeMessage());
                 }
+                // Bad parameters are refused before a byte of the video is read or stored.
+                Map<String, String> options = options(ctx);
                 MediaType type = req.contentType();
                 if (type == null || !type.is(MediaType.MULTIPART_FORM_DATA) || type.parameters().get("boundary") == null) {
                     throw ApiException.badRequest("INVALID_REQUEST", "Request must be multipart/form-data with a 'file' field");
@@ -175,7 +182,7 @@ public final class ReframerJobRoutes implements SurfaceRoutes {
                 }
                 slotHeld.set(true);
                 result = receiveFile(ctx, Multipart.from(req), key)
-                        .thenCompose(m -> process(ctx, key, m));
+                        .thenCompose(m -> discardIfRefused(key, m, () -> process(key, m, options)));
             } catch (RuntimeException e) {
                 req.abort();
                 result = CompletableFuture.failedFuture(e);
@@ -265,10 +272,35 @@ public final class ReframerJobRoutes implements SurfaceRoutes {
         return false;
     }
 
+    /**
+     * A stored video that ends up with no analysis job (probe refused it, probe timed out, submit failed) would be
+     * an orphan nobody can see or delete: remove blob and metadata before answering, so a refusal leaves nothing.
+     * Uploads that fail mid-stream (size limit, client gone) never get this far: the store discards them itself.
+     */
+    private CompletableFuture<HttpResponse> discardIfRefused(String key, Media media,
+                                                             Supplier<CompletableFuture<HttpResponse>> next) {
+        CompletableFuture<HttpResponse> processing;
+        try {
+            processing = next.get();
+        } catch (RuntimeException e) {
+            processing = CompletableFuture.failedFuture(e);
+        }
+        return processing.<CompletableFuture<HttpResponse>>handle((response, t) -> {
+            if (t == null) {
+                return CompletableFuture.completedFuture(response);
+            }
+            return client.withApiKey(key).mediaAsync().delete(media.getMediaId()).handle((deleted, e) -> {
+                if (e != null) {
+                    log.warn("Could not delete refused upload {}: {}", media.getMediaId(), e.toString());
+                }
+                throw t instanceof CompletionException ce ? ce : new CompletionException(t);
+            });
+        }).thenCompose(Function.identity());
+    }
+
     /** Probes the stored video on a gpu-node, then queues the analysis. */
-    private CompletableFuture<HttpResponse> process(ServiceRequestContext ctx, String key, Media media) {
+    private CompletableFuture<HttpResponse> process(String key, Media media, Map<String, String> options) {
         FramegridClient user = client.withApiKey(key);
-        Map<String, String> options = options(ctx);
         return user.jobsAsync().submit(SubmitJobRequest.newBuilder().setType(PROBE).setDisplayName(media.getFilename())
                         .putMetadata("media_id", media.getMediaId()).build())
                 .thenCompose(probe -> user.jobsAsync().terminal(probe.getJobId())

@@ -207,9 +207,60 @@ class ReframerJobsTest {
             assertThat(response).startsWith("HTTP/1.1 413").contains("{\"detail\":\"File size exceeds 10MB limit\"}");
         }
 
-        // Nothing was queued by any of these.
+        // Over the limit without a declared length (chunked): stopped once the counted bytes pass it.
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", gateway.uri("reframer", "/").getPort())) {
+            socket.setSoTimeout(20_000);
+            java.io.OutputStream out = socket.getOutputStream();
+            out.write(("POST /process HTTP/1.1\r\nHost: 127.0.0.1\r\nX-API-Key: " + key + "\r\nContent-Type: "
+                    + "multipart/form-data; boundary=" + BOUNDARY + "\r\nTransfer-Encoding: chunked\r\n\r\n")
+                    .getBytes(StandardCharsets.UTF_8));
+            writeChunk(out, head("endless.mp4"));
+            byte[] block = new byte[256 << 10];
+            try {
+                for (int i = 0; i < 48; i++) {
+                    writeChunk(out, block);
+                }
+            } catch (IOException closedByServer) {
+                // The gateway may refuse and close before the client is done sending.
+            }
+            byte[] reply = socket.getInputStream().readNBytes(12);
+            assertThat(new String(reply, StandardCharsets.UTF_8)).isEqualTo("HTTP/1.1 413");
+        } catch (java.net.SocketException reset) {
+            // Reset before the reply could be read: the upload was stopped all the same.
+        }
+        assertNothingStored(key);
+
+        // A client that goes away mid-upload leaves nothing behind either.
+        try (RawUpload aborted = new RawUpload(key, "aborted.mp4", 4L << 20)) {
+            aborted.socket.getOutputStream().write(new byte[2 << 20]);
+            aborted.socket.getOutputStream().flush();
+        }
+
+        // Nothing was queued by any of these, and nothing stored: refused videos are deleted, blob and metadata.
         Reply videos = gateway.get("reframer", "/videos", "X-API-Key", key);
         assertThat(videos.json().get("total").asInt()).isZero();
+        assertNothingStored(key);
+    }
+
+    private static void writeChunk(java.io.OutputStream out, byte[] data) throws IOException {
+        out.write((Integer.toHexString(data.length) + "\r\n").getBytes(StandardCharsets.US_ASCII));
+        out.write(data);
+        out.write("\r\n".getBytes(StandardCharsets.US_ASCII));
+    }
+
+    /** The user has no media metadata and no blob in the store (uploads are discarded asynchronously: awaited). */
+    private static void assertNothingStored(String key) {
+        io.framegrid.sdk.FramegridClient user = gateway.coordinator().client().withApiKey(key);
+        String owner = user.identity().currentUser().getUserId();
+        Path blobs = gateway.coordinator().config().media().localDir().resolve("media").resolve(owner);
+        await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
+            assertThat(user.media().list(100, 0).getTotal()).isZero();
+            if (Files.isDirectory(blobs)) {
+                try (java.util.stream.Stream<Path> files = Files.walk(blobs)) {
+                    assertThat(files.filter(Files::isRegularFile).toList()).isEmpty();
+                }
+            }
+        });
     }
 
     @Test
