@@ -22,6 +22,8 @@ import io.framegrid.gpunode.media.MediaEncoder;
 import io.framegrid.gpunode.media.MediaInfo;
 import io.framegrid.gpunode.media.VideoEncodeSettings;
 import io.framegrid.observability.Telemetry;
+import io.framegrid.sdk.reframer.ReframerClient;
+import io.framegrid.sdk.reframer.ReframerResults;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -451,26 +453,70 @@ class ReframerJobsTest {
                 + "', 'status': 'success', 'metadata': {");
     }
 
-    /** The Java SDK: process → await with progress → results JSON and the reframed video, over gRPC. */
+    /** The Java SDK: process → await with progress → typed results and the reframed video, over gRPC. */
     @Test
     void theJavaSdkProcessesAndAwaitsWithProgress() throws Exception {
         String key = register();
-        io.framegrid.sdk.reframer.ReframerClient sdk =
-                new io.framegrid.sdk.reframer.ReframerClient(gateway.coordinator().client().withApiKey(key));
-        io.framegrid.sdk.reframer.ReframerClient.ReframerJob job = sdk.process(joined, Map.of("sample_every", "10"));
+        io.framegrid.sdk.FramegridClient user = gateway.coordinator().client().withApiKey(key);
+        ReframerClient sdk = new ReframerClient(user);
+        ReframerClient.ReframerJob job = sdk.processAsync(joined, Map.of("sample_every", "10"))
+                .get(60, java.util.concurrent.TimeUnit.SECONDS);
         List<Integer> progress = new java.util.concurrent.CopyOnWriteArrayList<>();
         io.framegrid.proto.jobs.v1.Job done = job.await(Duration.ofSeconds(150), j -> progress.add(j.getProgress()));
         assertThat(done.getStatus()).isEqualTo(io.framegrid.proto.jobs.v1.JobStatus.JOB_STATUS_COMPLETED);
         assertThat(progress).isNotEmpty().endsWith(100);
-        JsonNode results = io.framegrid.gateway.http.Json.MAPPER.readTree(job.resultsJson());
-        assertThat(results.get("job_id").asText()).isEqualTo(job.jobId());
-        assertThat(results.get("scenes")).hasSize(3);
+
+        ReframerResults results = job.results();
+        assertThat(results.jobId()).isEqualTo(job.jobId());
+        assertThat(results.status()).isEqualTo("success");
+        assertThat(results.metadata().width()).isEqualTo(480);
+        assertThat(results.metadata().height()).isEqualTo(270);
+        assertThat(results.metadata().codec()).isEqualTo("h264");
+        assertThat(results.metadata().fps()).isCloseTo(25, org.assertj.core.data.Offset.offset(0.1));
+        assertThat(results.metadata().totalFrames()).isEqualTo(120);
+        assertThat(results.scenes()).extracting(ReframerResults.Scene::sceneNumber).containsExactly(1, 2, 3);
+        assertThat(results.scenes().get(0).startFrame()).isZero();
+        assertThat(results.scenes().get(1).startFrame()).isBetween(39, 41);
+        assertThat(results.scenes()).allSatisfy(scene -> {
+            assertThat(scene.importance()).isBetween(1, 10);
+            assertThat(scene.description()).isNotBlank();
+            assertThat(scene.endFrame()).isGreaterThanOrEqualTo(scene.startFrame());
+        });
+        // Only sampled frames carry detections; every box lies inside the frame.
+        assertThat(results.detections().keySet()).allMatch(frame -> frame % 10 == 0 && frame < 120);
+        results.detections().values().stream().flatMap(List::stream).forEach(d -> {
+            assertThat(d.className()).isIn("person", "product");
+            assertThat(d.confidence()).isBetween(0.0, 1.0);
+            assertThat(d.bbox().x()).isNotNegative();
+            assertThat(d.bbox().x() + d.bbox().width()).isLessThanOrEqualTo(480);
+            assertThat(d.bbox().y() + d.bbox().height()).isLessThanOrEqualTo(270);
+        });
+        // Each mask decodes over the whole frame to its stated area and belongs to a track.
+        results.segmentationMasks().forEach((frame, masks) -> masks.forEach(m -> {
+            boolean[] pixels = m.decode(480, 270);
+            long area = 0;
+            for (boolean p : pixels) {
+                area += p ? 1 : 0;
+            }
+            assertThat(area).isEqualTo(m.maskAreaPixels());
+            assertThat(results.tracking()).containsKey(m.trackId());
+        }));
+        results.tracking().values().forEach(t ->
+                assertThat(t.durationFrames()).isEqualTo(t.endFrame() - t.startFrame()));
+        // The raw JSON stays at hand, and the async variant reads the same.
+        assertThat(io.framegrid.gateway.http.Json.MAPPER.readTree(results.rawJson()).get("job_id").asText())
+                .isEqualTo(job.jobId());
+        assertThat(job.resultsAsync().get(30, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo(results);
+
         ByteArrayOutputStream video = new ByteArrayOutputStream();
-        job.downloadVideoAsync(video).get(30, java.util.concurrent.TimeUnit.SECONDS);
+        job.downloadVideo(video);
         assertThat(video.size()).isPositive();
-        // A refused video fails process() with the probe's reason.
+        // A refused video fails process() with the probe's reason, and is not kept in the caller's media.
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> sdk.process(synthetic("sdk-short.mp4", 320, 240, 12)))
                 .isInstanceOf(io.framegrid.sdk.FramegridException.class).hasMessageStartingWith("Video too short");
+        assertThat(user.media().list(100, 0).getMediaList())
+                .extracting(io.framegrid.proto.media.v1.Media::getFilename).doesNotContain("sdk-short.mp4")
+                .contains("joined.mp4");
     }
 
     /** The spec's decode_rle, counting ones; the runs must cover the frame exactly. */
