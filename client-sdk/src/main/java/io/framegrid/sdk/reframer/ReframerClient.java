@@ -64,8 +64,9 @@ public final class ReframerClient {
         } catch (IOException e) {
             return CompletableFuture.failedFuture(new UncheckedIOException(e));
         }
-        return uploaded.thenCompose(media -> discardIfRefused(media, client.jobsAsync().submit(SubmitJobRequest.newBuilder().setType(PROBE)
-                        .setDisplayName(media.getFilename()).putMetadata("media_id", media.getMediaId()).build())
+        return uploaded.thenCompose(media -> discardIfRefused(media, client.jobsAsync()
+                .submit(SubmitJobRequest.newBuilder().setType(PROBE).setDisplayName(media.getFilename())
+                        .putMetadata("media_id", media.getMediaId()).build())
                 .thenCompose(probe -> client.jobsAsync().terminal(probe.getJobId()))
                 .thenCompose(probe -> {
                     if (probe == null || probe.getStatus() != JobStatus.JOB_STATUS_COMPLETED) {
@@ -94,11 +95,14 @@ public final class ReframerClient {
 
     /** A video that gets no analysis job would be an orphan in the caller's media: delete it, keep the failure. */
     private CompletableFuture<ReframerJob> discardIfRefused(Media media, CompletableFuture<ReframerJob> queued) {
-        return queued.handle((job, t) -> t == null ? CompletableFuture.completedFuture(job)
-                        : client.mediaAsync().delete(media.getMediaId()).handle((deleted, e) -> {
-                            throw t instanceof CompletionException ce ? ce : new CompletionException(t);
-                        }))
-                .thenCompose(f -> f.thenApply(job -> (ReframerJob) job));
+        return queued.<CompletableFuture<ReframerJob>>handle((job, t) -> {
+            if (t == null) {
+                return CompletableFuture.completedFuture(job);
+            }
+            return client.mediaAsync().delete(media.getMediaId()).<ReframerJob>handle((deleted, e) -> {
+                throw t instanceof CompletionException ce ? ce : new CompletionException(t);
+            });
+        }).thenCompose(f -> f);
     }
 
     private static String extension(Path video) {
