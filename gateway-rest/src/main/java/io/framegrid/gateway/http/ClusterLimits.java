@@ -54,7 +54,8 @@ public final class ClusterLimits {
                         long retryAfter = Math.max(1, d.getResetEpochSeconds() - clock.millis() / 1000);
                         ctx.mutateAdditionalResponseHeaders(h -> h.set("Retry-After", String.valueOf(retryAfter)));
                         throw new ApiException(HttpStatus.TOO_MANY_REQUESTS, "RATE_LIMITED",
-                                "Rate limit exceeded: " + d.getLimit() + " requests per hour");
+                                "Rate limit exceeded: " + d.getLimit() + " requests per "
+                                        + (window.equals(Duration.ofHours(1)) ? "hour" : window.toSeconds() + " s"));
                     }
                     return key;
                 });

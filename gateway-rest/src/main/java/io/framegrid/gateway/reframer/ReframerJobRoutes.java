@@ -59,9 +59,9 @@ import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
 import org.reactivestreams.Subscriber;
+import org.reactivestreams.Subscription;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.reactivestreams.Subscription;
 
 /**
  * Surface C (reframer) jobs: {@code POST /process}, {@code GET /job/{job_id}}, {@code GET /results/{job_id}},
@@ -84,7 +84,6 @@ public final class ReframerJobRoutes implements SurfaceRoutes {
     private static final long FORM_OVERHEAD_BYTES = 1L << 20;
     /** How long an upload permit outlives a gateway that stopped renewing it (crashed mid-upload). */
     private static final Duration PERMIT_TTL = Duration.ofSeconds(60);
-
     private static final Logger log = LoggerFactory.getLogger(ReframerJobRoutes.class);
 
     private final FramegridClient client;
