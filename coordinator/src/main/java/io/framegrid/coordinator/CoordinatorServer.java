@@ -69,7 +69,8 @@ public final class CoordinatorServer implements AutoCloseable {
         PasswordHasher hasher = new PasswordHasher();
         TokenService tokens = new TokenService(ClusterSecrets.jwtSecret(ignite, id.jwtSecret()), id.jwtIssuer(),
                 id.accessTokenTtl(), id.refreshTokenTtl(), clock);
-        this.identity = new IdentityGrpcService(directory, tokens, hasher, id.passwordMinLength(), id.signupCredits());
+        this.identity = new IdentityGrpcService(directory, tokens, hasher, id.passwordMinLength(), id.signupCredits(),
+                new io.framegrid.coordinator.identity.QuotaLedger(ignite, clock));
         this.authenticator = new CallAuthenticator(tokens, directory);
         AdminBootstrap.ensureAdmin(directory, hasher, id, config.dataDir());
         JobLedger ledger = new JobLedger(ignite, config.jobs(), clock);

@@ -1,7 +1,13 @@
 package io.framegrid.sdk.identity;
 
 import com.google.common.util.concurrent.ListenableFuture;
+import io.framegrid.proto.identity.v1.AcquirePermitRequest;
 import io.framegrid.proto.identity.v1.ApiKeyRegistration;
+import io.framegrid.proto.identity.v1.ConsumeQuotaRequest;
+import io.framegrid.proto.identity.v1.PermitLease;
+import io.framegrid.proto.identity.v1.QuotaDecision;
+import io.framegrid.proto.identity.v1.ReleasePermitRequest;
+import io.framegrid.proto.identity.v1.RenewPermitRequest;
 import io.framegrid.proto.identity.v1.GetCurrentUserRequest;
 import io.framegrid.proto.identity.v1.GetUserRequest;
 import io.framegrid.proto.identity.v1.IdentityServiceGrpc;
@@ -57,6 +63,31 @@ public final class IdentityAsyncClient {
 
     public CompletableFuture<User> update(UpdateUserRequest request) {
         return call(s -> s.updateUser(request));
+    }
+
+    /**
+     * Counts one request of the caller against {@code limit} per {@code window} in {@code bucket}, cluster-wide
+     * (the coordinator is the authority; every gateway shares the count).
+     */
+    public CompletableFuture<QuotaDecision> consumeQuota(String bucket, Duration window, long limit) {
+        return call(s -> s.consumeQuota(ConsumeQuotaRequest.newBuilder().setBucket(bucket)
+                .setWindowSeconds(window.toSeconds()).setLimit(limit).build()));
+    }
+
+    /** Leases one of the caller's {@code limit} concurrent permits for {@code ttl}; renew it before it lapses. */
+    public CompletableFuture<PermitLease> acquirePermit(String bucket, int limit, Duration ttl) {
+        return call(s -> s.acquirePermit(AcquirePermitRequest.newBuilder().setBucket(bucket).setLimit(limit)
+                .setTtlMs(ttl.toMillis()).build()));
+    }
+
+    public CompletableFuture<PermitLease> renewPermit(String bucket, String leaseId, Duration ttl) {
+        return call(s -> s.renewPermit(RenewPermitRequest.newBuilder().setBucket(bucket).setLeaseId(leaseId)
+                .setTtlMs(ttl.toMillis()).build()));
+    }
+
+    public CompletableFuture<Boolean> releasePermit(String bucket, String leaseId) {
+        return call(s -> s.releasePermit(ReleasePermitRequest.newBuilder().setBucket(bucket).setLeaseId(leaseId)
+                .build())).thenApply(r -> r.getReleased());
     }
 
     private <T> CompletableFuture<T> call(

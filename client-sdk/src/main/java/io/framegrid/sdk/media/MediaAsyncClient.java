@@ -3,11 +3,15 @@ package io.framegrid.sdk.media;
 import com.google.common.util.concurrent.ListenableFuture;
 import com.google.protobuf.ByteString;
 import io.framegrid.proto.media.v1.CompleteUploadRequest;
+import io.framegrid.proto.media.v1.DeleteMediaRequest;
+import io.framegrid.proto.media.v1.DeleteMediaResponse;
 import io.framegrid.proto.media.v1.DownloadChunk;
 import io.framegrid.proto.media.v1.DownloadRequest;
 import io.framegrid.proto.media.v1.GetMediaRequest;
 import io.framegrid.proto.media.v1.GetUploadRequest;
 import io.framegrid.proto.media.v1.InitUploadRequest;
+import io.framegrid.proto.media.v1.ListMediaRequest;
+import io.framegrid.proto.media.v1.ListMediaResponse;
 import io.framegrid.proto.media.v1.Media;
 import io.framegrid.proto.media.v1.MediaServiceGrpc;
 import io.framegrid.proto.media.v1.UploadChunkRequest;
@@ -176,6 +180,16 @@ public final class MediaAsyncClient {
 
     public CompletableFuture<Media> get(String mediaId) {
         return call(s -> s.get(GetMediaRequest.newBuilder().setMediaId(mediaId).build()));
+    }
+
+    public CompletableFuture<ListMediaResponse> list(int limit, int offset) {
+        return call(s -> s.list(ListMediaRequest.newBuilder().setLimit(limit).setOffset(offset).build()));
+    }
+
+    /** Deletes the blob and its metadata; true when something was deleted, idempotent for the owner. */
+    public CompletableFuture<Boolean> delete(String mediaId) {
+        return call(s -> s.delete(DeleteMediaRequest.newBuilder().setMediaId(mediaId).build()))
+                .thenApply(DeleteMediaResponse::getDeleted);
     }
 
     public CompletableFuture<UploadSession> initUpload(InitUploadRequest request) {

@@ -64,8 +64,9 @@ public final class ReframerClient {
         } catch (IOException e) {
             return CompletableFuture.failedFuture(new UncheckedIOException(e));
         }
-        return uploaded.thenCompose(media -> client.jobsAsync().submit(SubmitJobRequest.newBuilder().setType(PROBE)
-                        .setDisplayName(media.getFilename()).putMetadata("media_id", media.getMediaId()).build())
+        return uploaded.thenCompose(media -> discardIfRefused(media, client.jobsAsync()
+                .submit(SubmitJobRequest.newBuilder().setType(PROBE).setDisplayName(media.getFilename())
+                        .putMetadata("media_id", media.getMediaId()).build())
                 .thenCompose(probe -> client.jobsAsync().terminal(probe.getJobId()))
                 .thenCompose(probe -> {
                     if (probe == null || probe.getStatus() != JobStatus.JOB_STATUS_COMPLETED) {
@@ -85,7 +86,23 @@ public final class ReframerClient {
                     }
                     return client.jobsAsync().submit(submit.build());
                 })
-                .thenApply(job -> new ReframerJob(client, job)));
+                .thenApply(job -> new ReframerJob(client, job))));
+    }
+
+    public CompletableFuture<ReframerJob> processAsync(Path video) {
+        return processAsync(video, Map.of());
+    }
+
+    /** A video that gets no analysis job would be an orphan in the caller's media: delete it, keep the failure. */
+    private CompletableFuture<ReframerJob> discardIfRefused(Media media, CompletableFuture<ReframerJob> queued) {
+        return queued.<CompletableFuture<ReframerJob>>handle((job, t) -> {
+            if (t == null) {
+                return CompletableFuture.completedFuture(job);
+            }
+            return client.mediaAsync().delete(media.getMediaId()).<ReframerJob>handle((deleted, e) -> {
+                throw t instanceof CompletionException ce ? ce : new CompletionException(t);
+            });
+        }).thenCompose(f -> f);
     }
 
     private static String extension(Path video) {
@@ -165,6 +182,20 @@ public final class ReframerClient {
             }
         }
 
+        /** Blocking {@link #awaitAsync} without a progress listener. */
+        public Job await(Duration timeout) {
+            return await(timeout, job -> { });
+        }
+
+        /** The typed results (raw JSON kept in {@link ReframerResults#rawJson()}); fails unless the job completed. */
+        public CompletableFuture<ReframerResults> resultsAsync() {
+            return resultsJsonAsync().thenApply(ReframerResults::parse);
+        }
+
+        public ReframerResults results() {
+            return join(resultsAsync());
+        }
+
         /** The results JSON exactly as {@code GET /results/{job_id}} returns it; fails unless the job completed. */
         public CompletableFuture<String> resultsJsonAsync() {
             return client.jobsAsync().get(jobId()).thenCompose(job -> {
@@ -176,6 +207,11 @@ public final class ReframerClient {
 
         public String resultsJson() {
             return join(resultsJsonAsync());
+        }
+
+        /** Blocking {@link #downloadVideoAsync}. */
+        public void downloadVideo(OutputStream out) {
+            join(downloadVideoAsync(out));
         }
 
         /** Writes the reframed MP4 to {@code out}. */

@@ -50,6 +50,8 @@ public final class CacheCatalog {
         all.add(durableTransactional(CacheNames.USER_JOBS));
         all.add(durableTransactional(CacheNames.JOB_LOGS));
         all.add(durableAtomic(CacheNames.NODES));
+        // Quota windows and permit leases: one key per caller and bucket, updated by entry processors.
+        all.add(durableAtomic(CacheNames.QUOTAS));
         all.add(durableTransactional(CacheNames.MEDIA));
         all.add(durableTransactional(CacheNames.UPLOADS));
         all.add(evictable(CacheNames.FRAMES).setStatisticsEnabled(true));

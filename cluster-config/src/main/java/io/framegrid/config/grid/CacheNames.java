@@ -21,6 +21,9 @@ public final class CacheNames {
     /** Decoded frames; lives in {@link CacheCatalog#CACHE_REGION} and is evicted under its cap. */
     public static final String FRAMES = "fg_frames";
 
+    /** Per-caller request windows and concurrent-permit leases (cluster-wide rate limits). */
+    public static final String QUOTAS = "fg_quotas";
+
     /** Named counters advanced inside transactions (e.g. numeric user ids). */
     public static final String COUNTERS = "fg_counters";
 

@@ -3,7 +3,14 @@ package io.framegrid.coordinator.identity;
 import com.google.protobuf.Timestamp;
 import com.nimbusds.jwt.JWTClaimsSet;
 import io.framegrid.coordinator.grpc.Errors;
+import io.framegrid.proto.identity.v1.AcquirePermitRequest;
 import io.framegrid.proto.identity.v1.ApiKeyRegistration;
+import io.framegrid.proto.identity.v1.ConsumeQuotaRequest;
+import io.framegrid.proto.identity.v1.PermitLease;
+import io.framegrid.proto.identity.v1.QuotaDecision;
+import io.framegrid.proto.identity.v1.ReleasePermitRequest;
+import io.framegrid.proto.identity.v1.ReleasePermitResponse;
+import io.framegrid.proto.identity.v1.RenewPermitRequest;
 import io.framegrid.proto.identity.v1.GetCurrentUserRequest;
 import io.framegrid.proto.identity.v1.GetUserRequest;
 import io.framegrid.proto.identity.v1.IdentityServiceGrpc;
@@ -27,6 +34,7 @@ import org.slf4j.LoggerFactory;
 /** The identity RPCs; every failure is a {@link Status} whose description is safe to show to API users. */
 public final class IdentityGrpcService extends IdentityServiceGrpc.IdentityServiceImplBase {
     private static final Logger log = LoggerFactory.getLogger(IdentityGrpcService.class);
+    private static final java.util.regex.Pattern BUCKET = java.util.regex.Pattern.compile("[a-z0-9._-]{1,64}");
 
     private final UserDirectory directory;
     private final TokenService tokens;
@@ -34,9 +42,11 @@ public final class IdentityGrpcService extends IdentityServiceGrpc.IdentityServi
     private final Validation validation;
     private final ApiKeys apiKeys = new ApiKeys();
     private final long signupCredits;
+    private final QuotaLedger quotas;
 
     public IdentityGrpcService(UserDirectory directory, TokenService tokens, PasswordHasher hasher,
-                               int minPasswordLength, long signupCredits) {
+                               int minPasswordLength, long signupCredits, QuotaLedger quotas) {
+        this.quotas = quotas;
         this.directory = directory;
         this.tokens = tokens;
         this.hasher = hasher;
@@ -160,6 +170,86 @@ public final class IdentityGrpcService extends IdentityServiceGrpc.IdentityServi
                     request.hasEmail() ? request.getEmail() : null,
                     request.hasFullName() ? request.getFullName() : null));
         });
+    }
+
+    // ---- cluster-wide quotas ---------------------------------------------------------------------------
+
+    /** Counts one request of the caller in the bucket's window; the decision is the caller's to enforce. */
+    @Override
+    public void consumeQuota(ConsumeQuotaRequest request, StreamObserver<QuotaDecision> response) {
+        respond(response, () -> {
+            Principal caller = requireCaller();
+            bucket(request.getBucket());
+            if (request.getWindowSeconds() < 1 || request.getWindowSeconds() > 86_400) {
+                throw Errors.invalid("INVALID_WINDOW", "window_seconds must be between 1 and 86400");
+            }
+            if (request.getLimit() < 1) {
+                throw Errors.invalid("INVALID_LIMIT", "limit must be at least 1");
+            }
+            QuotaLedger.Decision d = quotas.consume(request.getBucket(), caller.userId(),
+                    request.getWindowSeconds() * 1000, request.getLimit());
+            return QuotaDecision.newBuilder().setAllowed(d.allowed()).setLimit(d.limit()).setRemaining(d.remaining())
+                    .setResetEpochSeconds(d.resetEpochSeconds()).build();
+        });
+    }
+
+    @Override
+    public void acquirePermit(AcquirePermitRequest request, StreamObserver<PermitLease> response) {
+        respond(response, () -> {
+            Principal caller = requireCaller();
+            bucket(request.getBucket());
+            ttl(request.getTtlMs());
+            if (request.getLimit() < 1) {
+                throw Errors.invalid("INVALID_LIMIT", "limit must be at least 1");
+            }
+            String leaseId = UUID.randomUUID().toString();
+            QuotaLedger.Lease lease = quotas.acquire(request.getBucket(), caller.userId(), leaseId, request.getLimit(),
+                    request.getTtlMs());
+            return lease(lease, lease.granted() ? leaseId : "");
+        });
+    }
+
+    @Override
+    public void renewPermit(RenewPermitRequest request, StreamObserver<PermitLease> response) {
+        respond(response, () -> {
+            Principal caller = requireCaller();
+            bucket(request.getBucket());
+            ttl(request.getTtlMs());
+            QuotaLedger.Lease lease = quotas.renew(request.getBucket(), caller.userId(), request.getLeaseId(),
+                    request.getTtlMs());
+            return lease(lease, lease.granted() ? request.getLeaseId() : "");
+        });
+    }
+
+    @Override
+    public void releasePermit(ReleasePermitRequest request, StreamObserver<ReleasePermitResponse> response) {
+        respond(response, () -> {
+            Principal caller = requireCaller();
+            bucket(request.getBucket());
+            return ReleasePermitResponse.newBuilder()
+                    .setReleased(quotas.release(request.getBucket(), caller.userId(), request.getLeaseId())).build();
+        });
+    }
+
+    private static void bucket(String bucket) {
+        if (!BUCKET.matcher(bucket).matches()) {
+            throw Errors.invalid("INVALID_BUCKET", "bucket must be 1-64 of a-z, 0-9, '.', '_' or '-'");
+        }
+    }
+
+    private static void ttl(long ttlMs) {
+        if (ttlMs < 1000 || ttlMs > 3_600_000) {
+            throw Errors.invalid("INVALID_TTL", "ttl_ms must be between 1000 and 3600000");
+        }
+    }
+
+    private static PermitLease lease(QuotaLedger.Lease lease, String leaseId) {
+        PermitLease.Builder b = PermitLease.newBuilder().setGranted(lease.granted()).setLeaseId(leaseId)
+                .setInUse(lease.inUse()).setLimit(lease.limit());
+        if (lease.expiresAtMillis() > 0) {
+            b.setExpiresAt(timestamp(lease.expiresAtMillis()));
+        }
+        return b.build();
     }
 
     private TokenPair issuePair(UserRecord user, String familyId) {

@@ -334,4 +334,55 @@ class IdentityGrpcServiceTest {
         assertThat(services).extracting(ServiceResponse::getName)
                 .contains("framegrid.identity.v1.IdentityService", "grpc.health.v1.Health");
     }
+
+    @Test
+    void quotasAreCountedAtomicallyPerCallerAndPermitsLapse() throws Exception {
+        IdentityClient ada = cluster.client().withApiKey(anonymous().registerApiKeyUser(unique("q") + "@example.com")
+                .getApiKey()).identity();
+        IdentityClient bob = cluster.client().withApiKey(anonymous().registerApiKeyUser(unique("q") + "@example.com")
+                .getApiKey()).identity();
+        // 40 concurrent requests against a limit of 25: exactly 25 allowed, whatever the interleaving.
+        ExecutorService pool = Executors.newFixedThreadPool(8);
+        try {
+            List<CompletableFuture<Boolean>> calls = new ArrayList<>();
+            for (int i = 0; i < 40; i++) {
+                calls.add(CompletableFuture.supplyAsync(() ->
+                        ada.consumeQuota("test.requests", Duration.ofHours(1), 25).getAllowed(), pool));
+            }
+            assertThat(calls.stream().filter(CompletableFuture::join).count()).isEqualTo(25);
+        } finally {
+            pool.shutdownNow();
+        }
+        var refused = ada.consumeQuota("test.requests", Duration.ofHours(1), 25);
+        assertThat(refused.getAllowed()).isFalse();
+        assertThat(refused.getRemaining()).isZero();
+        assertThat(refused.getResetEpochSeconds()).isGreaterThan(cluster.clock().millis() / 1000);
+        assertThat(bob.consumeQuota("test.requests", Duration.ofHours(1), 25).getRemaining()).isEqualTo(24);
+        // A new window opens once the old one is over.
+        cluster.clock().advance(Duration.ofHours(1));
+        assertThat(ada.consumeQuota("test.requests", Duration.ofHours(1), 25).getRemaining()).isEqualTo(24);
+
+        var first = ada.acquirePermit("test.uploads", 2, Duration.ofSeconds(10));
+        var second = ada.acquirePermit("test.uploads", 2, Duration.ofSeconds(10));
+        assertThat(first.getGranted()).isTrue();
+        assertThat(second.getInUse()).isEqualTo(2);
+        assertThat(ada.acquirePermit("test.uploads", 2, Duration.ofSeconds(10)).getGranted()).isFalse();
+        assertThat(bob.acquirePermit("test.uploads", 2, Duration.ofSeconds(10)).getGranted()).isTrue();
+        assertThat(ada.releasePermit("test.uploads", first.getLeaseId())).isTrue();
+        assertThat(ada.releasePermit("test.uploads", first.getLeaseId())).isFalse();
+        // Renewed, the second outlives its first TTL; unrenewed ones lapse.
+        cluster.clock().advance(Duration.ofSeconds(6));
+        assertThat(ada.renewPermit("test.uploads", second.getLeaseId(), Duration.ofSeconds(10)).getGranted()).isTrue();
+        var third = ada.acquirePermit("test.uploads", 2, Duration.ofSeconds(10));
+        assertThat(third.getGranted()).isTrue();
+        cluster.clock().advance(Duration.ofSeconds(11));
+        assertThat(ada.acquirePermit("test.uploads", 2, Duration.ofSeconds(10)).getInUse()).isEqualTo(1);
+
+        assertThat(failure(() -> anonymous().consumeQuota("test.requests", Duration.ofHours(1), 5)).code())
+                .isEqualTo(Status.Code.UNAUTHENTICATED);
+        assertThat(failure(() -> ada.consumeQuota("Bad Bucket", Duration.ofHours(1), 5)).reason())
+                .isEqualTo("INVALID_BUCKET");
+        assertThat(failure(() -> ada.acquirePermit("test.uploads", 0, Duration.ofSeconds(10))).code())
+                .isEqualTo(Status.Code.INVALID_ARGUMENT);
+    }
 }

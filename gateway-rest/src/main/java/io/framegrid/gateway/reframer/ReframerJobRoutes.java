@@ -4,8 +4,9 @@ import com.google.protobuf.ByteString;
 import com.linecorp.armeria.common.ContentTooLargeException;
 import com.linecorp.armeria.common.HttpData;
 import com.linecorp.armeria.common.HttpHeaderNames;
+import com.linecorp.armeria.common.HttpHeaders;
+import com.linecorp.armeria.common.HttpMethod;
 import com.linecorp.armeria.common.HttpResponse;
-import com.linecorp.armeria.common.HttpResponseWriter;
 import com.linecorp.armeria.common.HttpStatus;
 import com.linecorp.armeria.common.MediaType;
 import com.linecorp.armeria.common.ResponseHeaders;
@@ -19,7 +20,7 @@ import io.framegrid.gateway.http.ApiException;
 import io.framegrid.gateway.http.Endpoints;
 import io.framegrid.gateway.http.Json;
 import io.framegrid.gateway.http.MediaDownloads;
-import io.framegrid.gateway.http.RateLimiter;
+import io.framegrid.gateway.http.ClusterLimits;
 import io.framegrid.gateway.http.Request;
 import io.framegrid.gateway.http.Surface;
 import io.framegrid.gateway.http.SurfaceRoutes;
@@ -51,15 +52,16 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import java.util.regex.Pattern;
 import org.reactivestreams.Subscriber;
 import org.reactivestreams.Subscription;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Surface C (reframer) jobs: {@code POST /process}, {@code GET /job/{job_id}}, {@code GET /results/{job_id}},
@@ -69,7 +71,8 @@ import org.reactivestreams.Subscription;
  * as it arrives, never held whole here. A gpu-node then probes it ({@code reframer.probe}), so a video that is too
  * short, too small or unreadable is refused at once with 400; otherwise a {@code reframer.analyze} job is queued.
  * Every route counts against the API key's hourly budget ({@code X-RateLimit-*}, 429 past it); uploads also
- * against its concurrent-upload cap.
+ * against its concurrent-upload cap. Both are kept by the coordinator ({@link ClusterLimits}), so they hold across
+ * every gateway of the cluster.
  */
 public final class ReframerJobRoutes implements SurfaceRoutes {
     static final String PROBE = "reframer.probe";
@@ -79,16 +82,19 @@ public final class ReframerJobRoutes implements SurfaceRoutes {
     private static final Pattern JOB_ID = Pattern.compile("[0-9a-fA-F-]{8,64}");
     /** Multipart framing around the file. */
     private static final long FORM_OVERHEAD_BYTES = 1L << 20;
+    /** How long an upload permit outlives a gateway that stopped renewing it (crashed mid-upload). */
+    private static final Duration PERMIT_TTL = Duration.ofSeconds(60);
+    private static final Logger log = LoggerFactory.getLogger(ReframerJobRoutes.class);
 
     private final FramegridClient client;
     private final FramegridConfig.Gateway.Reframer limits;
-    private final RateLimiter requests;
-    private final Map<String, AtomicInteger> uploads = new ConcurrentHashMap<>();
+    private final ClusterLimits clusterLimits;
 
     public ReframerJobRoutes(FramegridClient client, FramegridConfig.Gateway.Reframer limits, Clock clock) {
         this.client = client;
         this.limits = limits;
-        this.requests = new RateLimiter(limits.requestsPerHour(), Duration.ofHours(1), clock);
+        this.clusterLimits = new ClusterLimits(client, "reframer", limits.requestsPerHour(), Duration.ofHours(1),
+                limits.concurrentUploads(), PERMIT_TTL, clock);
     }
 
     @Override
@@ -107,10 +113,10 @@ public final class ReframerJobRoutes implements SurfaceRoutes {
                 job(key, req.pathParam("job_id")).thenApply(job -> Json.response(HttpStatus.OK, status(job))))));
         sb.route().get("/results/{job_id}").build(endpoints.of(req -> limited(req).thenCompose(key ->
                 job(key, req.pathParam("job_id")).thenCompose(job -> results(key, job)))));
-        sb.route().get("/results/{job_id}/video")
+        sb.route().methods(HttpMethod.GET, HttpMethod.HEAD).path("/results/{job_id}/video")
                 .requestTimeout(Duration.ZERO)
                 .build(endpoints.of(req -> limited(req).thenCompose(key ->
-                        job(key, req.pathParam("job_id")).thenApply(job -> video(key, job)))));
+                        job(key, req.pathParam("job_id")).thenCompose(job -> video(req.ctx(), key, job)))));
         sb.route().get("/videos").build(endpoints.of(req -> limited(req).thenCompose(key -> videos(key, req))));
     }
 
@@ -124,66 +130,50 @@ public final class ReframerJobRoutes implements SurfaceRoutes {
 
     // ---- rate limit ------------------------------------------------------------------------------------
 
-    /** Counts the request against its API key's hourly budget; the key, or 401/429. */
+    /** Counts the request against its API key's hourly budget, cluster-wide; the key, or 401/429. */
     private CompletableFuture<String> limited(Request req) {
-        return CompletableFuture.completedFuture(acquire(req.ctx(), ReframerAuthRoutes.apiKey(req)));
-    }
-
-    private String acquire(ServiceRequestContext ctx, String key) {
-        RateLimiter.Decision decision = requests.acquire(key);
-        ctx.mutateAdditionalResponseHeaders(h -> h
-                .set("X-RateLimit-Limit", String.valueOf(decision.limit()))
-                .set("X-RateLimit-Remaining", String.valueOf(decision.remaining()))
-                .set("X-RateLimit-Reset", String.valueOf(decision.resetEpochSeconds())));
-        if (!decision.allowed()) {
-            long retryAfter = Math.max(1, decision.resetEpochSeconds() - System.currentTimeMillis() / 1000);
-            ctx.mutateAdditionalResponseHeaders(h -> h.set("Retry-After", String.valueOf(retryAfter)));
-            throw new ApiException(HttpStatus.TOO_MANY_REQUESTS, "RATE_LIMITED",
-                    "Rate limit exceeded: " + decision.limit() + " requests per hour");
-        }
-        return key;
+        return clusterLimits.consume(req.ctx(), ReframerAuthRoutes.apiKey(req));
     }
 
     // ---- POST /process -----------------------------------------------------------------------------------
 
     private HttpService processService(Endpoints endpoints) {
         return (ctx, req) -> {
-            CompletableFuture<HttpResponse> result;
-            AtomicBoolean slotHeld = new AtomicBoolean();
-            String[] keyHolder = new String[1];
-            try {
-                String rawKey = req.headers().get("x-api-key");
-                if (rawKey == null || rawKey.isBlank()) {
-                    throw ApiException.unauthorized("MISSING_API_KEY", "Missing API key");
-                }
-                String key = acquire(ctx, rawKey.trim());
-                keyHolder[0] = key;
+            String rawKey = req.headers().get("x-api-key");
+            if (rawKey == null || rawKey.isBlank()) {
+                req.abort();
+                return endpoints.error(ctx, ApiException.unauthorized("MISSING_API_KEY", "Missing API key"));
+            }
+            String key = rawKey.trim();
+            AtomicReference<ClusterLimits.Permit> permit = new AtomicReference<>();
+            CompletableFuture<HttpResponse> result = clusterLimits.consume(ctx, key).thenCompose(k -> {
                 long declared = req.headers().contentLength();
                 if (declared > maxBytes() + FORM_OVERHEAD_BYTES) {
                     throw new ApiException(HttpStatus.REQUEST_ENTITY_TOO_LARGE, "FILE_TOO_LARGE", tooLargeMessage());
                 }
+                // Bad parameters are refused before a byte of the video is read or stored.
+                Map<String, String> options = options(ctx);
                 MediaType type = req.contentType();
                 if (type == null || !type.is(MediaType.MULTIPART_FORM_DATA) || type.parameters().get("boundary") == null) {
                     throw ApiException.badRequest("INVALID_REQUEST", "Request must be multipart/form-data with a 'file' field");
                 }
-                AtomicInteger inFlight = uploads.computeIfAbsent(key, k -> new AtomicInteger());
-                if (inFlight.incrementAndGet() > limits.concurrentUploads()) {
-                    inFlight.decrementAndGet();
-                    throw new ApiException(HttpStatus.TOO_MANY_REQUESTS, "TOO_MANY_UPLOADS",
-                            "Too many concurrent uploads: at most " + limits.concurrentUploads() + " per API key");
-                }
-                slotHeld.set(true);
-                result = receiveFile(ctx, Multipart.from(req), key)
-                        .thenCompose(m -> process(ctx, key, m));
-            } catch (RuntimeException e) {
-                req.abort();
-                result = CompletableFuture.failedFuture(e);
-            }
+                return clusterLimits.acquire(ctx, key, "uploads").thenCompose(held -> {
+                    permit.set(held);
+                    return receiveFile(ctx, Multipart.from(req), key)
+                            .thenCompose(m -> discardIfRefused(key, m, () -> process(key, m, options)));
+                });
+            });
             return HttpResponse.of(result.handle((response, t) -> {
-                if (slotHeld.get()) {
-                    uploads.computeIfPresent(keyHolder[0], (k, n) -> n.decrementAndGet() <= 0 ? null : n);
+                ClusterLimits.Permit held = permit.get();
+                if (held != null) {
+                    held.release();
                 }
-                return t == null ? response : endpoints.error(ctx, t);
+                if (t == null) {
+                    return response;
+                }
+                // Refused before (or while) reading the body: drop what is left of it.
+                req.abort();
+                return endpoints.error(ctx, t);
             }));
         };
     }
@@ -264,10 +254,35 @@ public final class ReframerJobRoutes implements SurfaceRoutes {
         return false;
     }
 
+    /**
+     * A stored video that ends up with no analysis job (probe refused it, probe timed out, submit failed) would be
+     * an orphan nobody can see or delete: remove blob and metadata before answering, so a refusal leaves nothing.
+     * Uploads that fail mid-stream (size limit, client gone) never get this far: the store discards them itself.
+     */
+    private CompletableFuture<HttpResponse> discardIfRefused(String key, Media media,
+                                                             Supplier<CompletableFuture<HttpResponse>> next) {
+        CompletableFuture<HttpResponse> processing;
+        try {
+            processing = next.get();
+        } catch (RuntimeException e) {
+            processing = CompletableFuture.failedFuture(e);
+        }
+        return processing.<CompletableFuture<HttpResponse>>handle((response, t) -> {
+            if (t == null) {
+                return CompletableFuture.completedFuture(response);
+            }
+            return client.withApiKey(key).mediaAsync().delete(media.getMediaId()).handle((deleted, e) -> {
+                if (e != null) {
+                    log.warn("Could not delete refused upload {}: {}", media.getMediaId(), e.toString());
+                }
+                throw t instanceof CompletionException ce ? ce : new CompletionException(t);
+            });
+        }).thenCompose(Function.identity());
+    }
+
     /** Probes the stored video on a gpu-node, then queues the analysis. */
-    private CompletableFuture<HttpResponse> process(ServiceRequestContext ctx, String key, Media media) {
+    private CompletableFuture<HttpResponse> process(String key, Media media, Map<String, String> options) {
         FramegridClient user = client.withApiKey(key);
-        Map<String, String> options = options(ctx);
         return user.jobsAsync().submit(SubmitJobRequest.newBuilder().setType(PROBE).setDisplayName(media.getFilename())
                         .putMetadata("media_id", media.getMediaId()).build())
                 .thenCompose(probe -> user.jobsAsync().terminal(probe.getJobId())
@@ -438,19 +453,20 @@ public final class ReframerJobRoutes implements SurfaceRoutes {
         return done;
     }
 
-    /** Streams the reframed MP4, one coordinator message at a time, paced by the HTTP client. */
-    private HttpResponse video(String key, Job job) {
+    /** Streams the reframed MP4 (GET or HEAD, with ranges), one coordinator message at a time, paced by the client. */
+    private CompletableFuture<HttpResponse> video(ServiceRequestContext ctx, String key, Job job) {
         if (job.getStatus() != JobStatus.JOB_STATUS_COMPLETED) {
             throw new ApiException(HttpStatus.NOT_FOUND, "NOT_READY", "Reframed video not available: job is "
                     + status(job.getStatus()));
         }
         String videoId = ref(job, "video:");
         String filename = job.getDisplayName().replaceFirst("\\.[^.]*$", "") + "-reframed.mp4";
-        HttpResponseWriter out = HttpResponse.streaming();
-        out.write(ResponseHeaders.builder(HttpStatus.OK).set(HttpHeaderNames.CONTENT_TYPE, "video/mp4")
-                .set(HttpHeaderNames.CONTENT_DISPOSITION, "attachment; filename*=UTF-8''"
-                        + URLEncoder.encode(filename, StandardCharsets.UTF_8).replace("+", "%20")).build());
-        return MediaDownloads.stream(out, sink -> client.withApiKey(key).mediaAsync().download(videoId, 0, 0, sink));
+        MediaAsyncClient media = client.withApiKey(key).mediaAsync();
+        return media.get(videoId).thenApply(m -> MediaDownloads.serve(ctx, new MediaDownloads.Representation(
+                        m.getSize(), "video/mp4", m.getSha256(), HttpHeaders.of(HttpHeaderNames.CONTENT_DISPOSITION,
+                                "attachment; filename*=UTF-8''"
+                                        + URLEncoder.encode(filename, StandardCharsets.UTF_8).replace("+", "%20"))),
+                (offset, length, sink) -> media.download(videoId, offset, length, sink)));
     }
 
     private CompletableFuture<HttpResponse> videos(String key, Request req) {

@@ -22,6 +22,8 @@ import io.framegrid.gpunode.media.MediaEncoder;
 import io.framegrid.gpunode.media.MediaInfo;
 import io.framegrid.gpunode.media.VideoEncodeSettings;
 import io.framegrid.observability.Telemetry;
+import io.framegrid.sdk.reframer.ReframerClient;
+import io.framegrid.sdk.reframer.ReframerResults;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -207,9 +209,60 @@ class ReframerJobsTest {
             assertThat(response).startsWith("HTTP/1.1 413").contains("{\"detail\":\"File size exceeds 10MB limit\"}");
         }
 
-        // Nothing was queued by any of these.
+        // Over the limit without a declared length (chunked): stopped once the counted bytes pass it.
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", gateway.uri("reframer", "/").getPort())) {
+            socket.setSoTimeout(20_000);
+            java.io.OutputStream out = socket.getOutputStream();
+            out.write(("POST /process HTTP/1.1\r\nHost: 127.0.0.1\r\nX-API-Key: " + key + "\r\nContent-Type: "
+                    + "multipart/form-data; boundary=" + BOUNDARY + "\r\nTransfer-Encoding: chunked\r\n\r\n")
+                    .getBytes(StandardCharsets.UTF_8));
+            writeChunk(out, head("endless.mp4"));
+            byte[] block = new byte[256 << 10];
+            try {
+                for (int i = 0; i < 48; i++) {
+                    writeChunk(out, block);
+                }
+            } catch (IOException closedByServer) {
+                // The gateway may refuse and close before the client is done sending.
+            }
+            byte[] reply = socket.getInputStream().readNBytes(12);
+            assertThat(new String(reply, StandardCharsets.UTF_8)).isEqualTo("HTTP/1.1 413");
+        } catch (java.net.SocketException reset) {
+            // Reset before the reply could be read: the upload was stopped all the same.
+        }
+        assertNothingStored(key);
+
+        // A client that goes away mid-upload leaves nothing behind either.
+        try (RawUpload aborted = new RawUpload(key, "aborted.mp4", 4L << 20)) {
+            aborted.socket.getOutputStream().write(new byte[2 << 20]);
+            aborted.socket.getOutputStream().flush();
+        }
+
+        // Nothing was queued by any of these, and nothing stored: refused videos are deleted, blob and metadata.
         Reply videos = gateway.get("reframer", "/videos", "X-API-Key", key);
         assertThat(videos.json().get("total").asInt()).isZero();
+        assertNothingStored(key);
+    }
+
+    private static void writeChunk(java.io.OutputStream out, byte[] data) throws IOException {
+        out.write((Integer.toHexString(data.length) + "\r\n").getBytes(StandardCharsets.US_ASCII));
+        out.write(data);
+        out.write("\r\n".getBytes(StandardCharsets.US_ASCII));
+    }
+
+    /** The user has no media metadata and no blob in the store (uploads are discarded asynchronously: awaited). */
+    private static void assertNothingStored(String key) {
+        io.framegrid.sdk.FramegridClient user = gateway.coordinator().client().withApiKey(key);
+        String owner = user.identity().currentUser().getUserId();
+        Path blobs = gateway.coordinator().config().media().localDir().resolve("media").resolve(owner);
+        await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
+            assertThat(user.media().list(100, 0).getTotal()).isZero();
+            if (Files.isDirectory(blobs)) {
+                try (java.util.stream.Stream<Path> files = Files.walk(blobs)) {
+                    assertThat(files.filter(Files::isRegularFile).toList()).isEmpty();
+                }
+            }
+        });
     }
 
     @Test
@@ -253,6 +306,33 @@ class ReframerJobsTest {
                 gateway.uri("reframer", "/results/" + jobId + "/video")).header("X-API-Key", key).build(),
                 HttpResponse.BodyHandlers.ofByteArray());
         assertThat(video.statusCode()).isEqualTo(200);
+        // The same download answers HEAD and ranges (one, or several as multipart/byteranges).
+        String videoPath = "/results/" + jobId + "/video";
+        Reply headVideo = gateway.send(HttpRequest.newBuilder(gateway.uri("reframer", videoPath))
+                .method("HEAD", HttpRequest.BodyPublishers.noBody()), "X-API-Key", key);
+        assertThat(headVideo.status()).isEqualTo(200);
+        assertThat(headVideo.header("Content-Length")).isEqualTo(String.valueOf(video.body().length));
+        assertThat(headVideo.header("Accept-Ranges")).isEqualTo("bytes");
+        assertThat(headVideo.header("Content-Type")).isEqualTo("video/mp4");
+        assertThat(headVideo.response().body()).isEmpty();
+        HttpResponse<byte[]> ranged = http.send(HttpRequest.newBuilder(gateway.uri("reframer", videoPath))
+                .header("X-API-Key", key).header("Range", "bytes=4-11").build(), HttpResponse.BodyHandlers.ofByteArray());
+        assertThat(ranged.statusCode()).isEqualTo(206);
+        assertThat(ranged.body()).isEqualTo(java.util.Arrays.copyOfRange(video.body(), 4, 12));
+        HttpResponse<byte[]> multi = http.send(HttpRequest.newBuilder(gateway.uri("reframer", videoPath))
+                .header("X-API-Key", key).header("Range", "bytes=0-3,-4").build(), HttpResponse.BodyHandlers.ofByteArray());
+        assertThat(multi.statusCode()).isEqualTo(206);
+        assertThat(multi.headers().firstValue("Content-Type").orElseThrow()).startsWith("multipart/byteranges; boundary=");
+        assertThat(new String(multi.body(), StandardCharsets.ISO_8859_1))
+                .contains("Content-Range: bytes 0-3/" + video.body().length)
+                .contains("Content-Range: bytes " + (video.body().length - 4) + "-" + (video.body().length - 1) + "/"
+                        + video.body().length);
+        HttpResponse<byte[]> unsatisfiable = http.send(HttpRequest.newBuilder(gateway.uri("reframer", videoPath))
+                .header("X-API-Key", key).header("Range", "bytes=" + video.body().length + "-").build(),
+                HttpResponse.BodyHandlers.ofByteArray());
+        assertThat(unsatisfiable.statusCode()).isEqualTo(416);
+        assertThat(unsatisfiable.headers().firstValue("Content-Range")).hasValue("bytes */" + video.body().length);
+        assertThat(new String(unsatisfiable.body(), StandardCharsets.UTF_8)).startsWith("{\"detail\":");
         Path reframed = dir.resolve("reframed.mp4");
         Files.write(reframed, video.body());
         MediaInfo out = new MediaDecoder().probe(reframed);
@@ -373,26 +453,70 @@ class ReframerJobsTest {
                 + "', 'status': 'success', 'metadata': {");
     }
 
-    /** The Java SDK: process → await with progress → results JSON and the reframed video, over gRPC. */
+    /** The Java SDK: process → await with progress → typed results and the reframed video, over gRPC. */
     @Test
     void theJavaSdkProcessesAndAwaitsWithProgress() throws Exception {
         String key = register();
-        io.framegrid.sdk.reframer.ReframerClient sdk =
-                new io.framegrid.sdk.reframer.ReframerClient(gateway.coordinator().client().withApiKey(key));
-        io.framegrid.sdk.reframer.ReframerClient.ReframerJob job = sdk.process(joined, Map.of("sample_every", "10"));
+        io.framegrid.sdk.FramegridClient user = gateway.coordinator().client().withApiKey(key);
+        ReframerClient sdk = new ReframerClient(user);
+        ReframerClient.ReframerJob job = sdk.processAsync(joined, Map.of("sample_every", "10"))
+                .get(60, java.util.concurrent.TimeUnit.SECONDS);
         List<Integer> progress = new java.util.concurrent.CopyOnWriteArrayList<>();
         io.framegrid.proto.jobs.v1.Job done = job.await(Duration.ofSeconds(150), j -> progress.add(j.getProgress()));
         assertThat(done.getStatus()).isEqualTo(io.framegrid.proto.jobs.v1.JobStatus.JOB_STATUS_COMPLETED);
         assertThat(progress).isNotEmpty().endsWith(100);
-        JsonNode results = io.framegrid.gateway.http.Json.MAPPER.readTree(job.resultsJson());
-        assertThat(results.get("job_id").asText()).isEqualTo(job.jobId());
-        assertThat(results.get("scenes")).hasSize(3);
+
+        ReframerResults results = job.results();
+        assertThat(results.jobId()).isEqualTo(job.jobId());
+        assertThat(results.status()).isEqualTo("success");
+        assertThat(results.metadata().width()).isEqualTo(480);
+        assertThat(results.metadata().height()).isEqualTo(270);
+        assertThat(results.metadata().codec()).isEqualTo("h264");
+        assertThat(results.metadata().fps()).isCloseTo(25, org.assertj.core.data.Offset.offset(0.1));
+        assertThat(results.metadata().totalFrames()).isEqualTo(120);
+        assertThat(results.scenes()).extracting(ReframerResults.Scene::sceneNumber).containsExactly(1, 2, 3);
+        assertThat(results.scenes().get(0).startFrame()).isZero();
+        assertThat(results.scenes().get(1).startFrame()).isBetween(39, 41);
+        assertThat(results.scenes()).allSatisfy(scene -> {
+            assertThat(scene.importance()).isBetween(1, 10);
+            assertThat(scene.description()).isNotBlank();
+            assertThat(scene.endFrame()).isGreaterThanOrEqualTo(scene.startFrame());
+        });
+        // Only sampled frames carry detections; every box lies inside the frame.
+        assertThat(results.detections().keySet()).allMatch(frame -> frame % 10 == 0 && frame < 120);
+        results.detections().values().stream().flatMap(List::stream).forEach(d -> {
+            assertThat(d.className()).isIn("person", "product");
+            assertThat(d.confidence()).isBetween(0.0, 1.0);
+            assertThat(d.bbox().x()).isNotNegative();
+            assertThat(d.bbox().x() + d.bbox().width()).isLessThanOrEqualTo(480);
+            assertThat(d.bbox().y() + d.bbox().height()).isLessThanOrEqualTo(270);
+        });
+        // Each mask decodes over the whole frame to its stated area and belongs to a track.
+        results.segmentationMasks().forEach((frame, masks) -> masks.forEach(m -> {
+            boolean[] pixels = m.decode(480, 270);
+            long area = 0;
+            for (boolean p : pixels) {
+                area += p ? 1 : 0;
+            }
+            assertThat(area).isEqualTo(m.maskAreaPixels());
+            assertThat(results.tracking()).containsKey(m.trackId());
+        }));
+        results.tracking().values().forEach(t ->
+                assertThat(t.durationFrames()).isEqualTo(t.endFrame() - t.startFrame()));
+        // The raw JSON stays at hand, and the async variant reads the same.
+        assertThat(io.framegrid.gateway.http.Json.MAPPER.readTree(results.rawJson()).get("job_id").asText())
+                .isEqualTo(job.jobId());
+        assertThat(job.resultsAsync().get(30, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo(results);
+
         ByteArrayOutputStream video = new ByteArrayOutputStream();
-        job.downloadVideoAsync(video).get(30, java.util.concurrent.TimeUnit.SECONDS);
+        job.downloadVideo(video);
         assertThat(video.size()).isPositive();
-        // A refused video fails process() with the probe's reason.
+        // A refused video fails process() with the probe's reason, and is not kept in the caller's media.
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> sdk.process(synthetic("sdk-short.mp4", 320, 240, 12)))
                 .isInstanceOf(io.framegrid.sdk.FramegridException.class).hasMessageStartingWith("Video too short");
+        assertThat(user.media().list(100, 0).getMediaList())
+                .extracting(io.framegrid.proto.media.v1.Media::getFilename).doesNotContain("sdk-short.mp4")
+                .contains("joined.mp4");
     }
 
     /** The spec's decode_rle, counting ones; the runs must cover the frame exactly. */

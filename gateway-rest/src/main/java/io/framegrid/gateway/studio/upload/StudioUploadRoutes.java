@@ -6,12 +6,11 @@ import com.google.protobuf.ByteString;
 import com.google.protobuf.UnsafeByteOperations;
 import com.linecorp.armeria.common.HttpData;
 import com.linecorp.armeria.common.HttpHeaderNames;
+import com.linecorp.armeria.common.HttpHeaders;
+import com.linecorp.armeria.common.HttpMethod;
 import com.linecorp.armeria.common.HttpResponse;
-import com.linecorp.armeria.common.HttpResponseWriter;
 import com.linecorp.armeria.common.HttpStatus;
 import com.linecorp.armeria.common.MediaType;
-import com.linecorp.armeria.common.ResponseHeaders;
-import com.linecorp.armeria.common.ResponseHeadersBuilder;
 import com.linecorp.armeria.common.multipart.AggregatedBodyPart;
 import com.linecorp.armeria.common.multipart.AggregatedMultipart;
 import com.linecorp.armeria.common.multipart.Multipart;
@@ -43,7 +42,7 @@ import java.util.concurrent.CompletionException;
  * Surface B (studio) chunked uploads and file downloads:
  * {@code POST /api/v1/chunked-upload/{init,chunk/{id},complete/{id}}} as the spec writes them, plus
  * {@code GET /api/v1/chunked-upload/status/{id}} (which chunks are missing, to resume) and
- * {@code GET /api/v1/files/{file_id}} (download with single {@code Range: bytes=} support).
+ * {@code GET|HEAD /api/v1/files/{file_id}} (download with {@code Range} / {@code If-Range}, see {@link MediaDownloads}).
  *
  * <p>The spec's init has no checksum field: an optional {@code sha256} (64 hex digits of the whole file) is
  * accepted in the init body or in a JSON body of complete; the coordinator always computes the file's sha256 and,
@@ -92,10 +91,10 @@ public final class StudioUploadRoutes implements SurfaceRoutes {
         sb.route().get("/api/v1/chunked-upload/status/{upload_id}").build(endpoints.of(req ->
                 media(bearer(req)).getUpload(req.pathParam("upload_id"))
                         .thenApply(s -> Json.response(HttpStatus.OK, status(s)))));
-        sb.route().get(FILES_PATH + "{file_id}")
+        sb.route().methods(HttpMethod.GET, HttpMethod.HEAD).path(FILES_PATH + "{file_id}")
                 // A download lasts as long as the client reads; the stream ends when the blob does.
                 .requestTimeout(Duration.ZERO)
-                .build(endpoints.of(req -> download(req, endpoints)));
+                .build(endpoints.of(this::download));
     }
 
     // ---- init / complete / status ----------------------------------------------------------------
@@ -236,86 +235,16 @@ public final class StudioUploadRoutes implements SurfaceRoutes {
 
     // ---- download ------------------------------------------------------------------------------------
 
-    private CompletableFuture<HttpResponse> download(Request req, Endpoints endpoints) {
+    private CompletableFuture<HttpResponse> download(Request req) {
         MediaAsyncClient media = media(bearer(req));
         String fileId = req.pathParam("file_id");
-        ServiceRequestContext ctx = req.ctx();
-        return media.get(fileId).thenApply(m -> {
-            long size = m.getSize();
-            ByteRange range = ByteRange.parse(req.header(HttpHeaderNames.RANGE), size);
-            if (range == ByteRange.UNSATISFIABLE) {
-                ctx.mutateAdditionalResponseHeaders(h -> h.set(HttpHeaderNames.CONTENT_RANGE, "bytes */" + size));
-                throw new ApiException(HttpStatus.REQUESTED_RANGE_NOT_SATISFIABLE, "RANGE_NOT_SATISFIABLE",
-                        "Range not satisfiable for a file of " + size + " bytes", Map.of("file_size", size));
-            }
-            ResponseHeadersBuilder headers = ResponseHeaders.builder(range == null ? HttpStatus.OK : HttpStatus.PARTIAL_CONTENT)
-                    .set(HttpHeaderNames.ACCEPT_RANGES, "bytes")
-                    .set(HttpHeaderNames.CONTENT_TYPE, m.getContentType().isEmpty() ? "application/octet-stream" : m.getContentType())
-                    .set(HttpHeaderNames.CONTENT_DISPOSITION, "attachment; filename*=UTF-8''"
-                            + URLEncoder.encode(m.getFilename(), StandardCharsets.UTF_8).replace("+", "%20"))
-                    .set("X-Content-SHA256", m.getSha256());
-            long offset = range == null ? 0 : range.first();
-            long length = range == null ? size : range.length();
-            headers.contentLength(length);
-            if (range != null) {
-                headers.set(HttpHeaderNames.CONTENT_RANGE, "bytes " + range.first() + "-" + range.last() + "/" + size);
-            }
-            if (length == 0) {
-                return HttpResponse.of(headers.build());
-            }
-            HttpResponseWriter out = HttpResponse.streaming();
-            out.write(headers.build());
-            return MediaDownloads.stream(out, sink -> media.download(fileId, offset, length, sink));
-        });
-    }
-
-    /** One {@code bytes=} range resolved against the file size; null = whole file, UNSATISFIABLE = 416. */
-    record ByteRange(long first, long last) {
-        static final ByteRange UNSATISFIABLE = new ByteRange(-1, -1);
-
-        long length() {
-            return last - first + 1;
-        }
-
-        /**
-         * Single ranges only: a multi-range or malformed header is ignored (RFC 9110 lets a server answer 200 with
-         * the whole representation), an unsatisfiable one is 416.
-         */
-        static ByteRange parse(String header, long size) {
-            if (header == null || !header.regionMatches(true, 0, "bytes=", 0, 6) || header.indexOf(',') >= 0) {
-                return null;
-            }
-            String spec = header.substring(6).trim();
-            int dash = spec.indexOf('-');
-            if (dash < 0) {
-                return null;
-            }
-            try {
-                String a = spec.substring(0, dash).trim();
-                String b = spec.substring(dash + 1).trim();
-                if (a.isEmpty()) {
-                    if (b.isEmpty()) {
-                        return null;
-                    }
-                    long suffix = Long.parseLong(b);
-                    if (suffix <= 0 || size == 0) {
-                        return UNSATISFIABLE;
-                    }
-                    return new ByteRange(Math.max(0, size - suffix), size - 1);
-                }
-                long first = Long.parseLong(a);
-                long last = b.isEmpty() ? Long.MAX_VALUE : Long.parseLong(b);
-                if (first < 0 || last < first) {
-                    return null;
-                }
-                if (first >= size) {
-                    return UNSATISFIABLE;
-                }
-                return new ByteRange(first, Math.min(last, size - 1));
-            } catch (NumberFormatException e) {
-                return null;
-            }
-        }
+        return media.get(fileId).thenApply(m -> MediaDownloads.serve(req.ctx(), new MediaDownloads.Representation(
+                m.getSize(), m.getContentType().isEmpty() ? "application/octet-stream" : m.getContentType(), m.getSha256(),
+                HttpHeaders.builder()
+                        .set(HttpHeaderNames.CONTENT_DISPOSITION, "attachment; filename*=UTF-8''"
+                                + URLEncoder.encode(m.getFilename(), StandardCharsets.UTF_8).replace("+", "%20"))
+                        .set("X-Content-SHA256", m.getSha256()).build()),
+                (offset, length, sink) -> media.download(fileId, offset, length, sink)));
     }
 
     // ---- helpers -------------------------------------------------------------------------------------

@@ -106,6 +106,139 @@ class StudioUploadTest {
     }
 
     @Test
+    void headAndMultipleRangesAreServedWithoutAmplification() throws Exception {
+        String token = newUser();
+        int chunkSize = 1 << 20;
+        byte[] file = random(2 * chunkSize + 777, 3);
+        String sha = sha256(file);
+        String uploadId = init(token, "multi.bin", file.length, chunkSize, sha).json().get("upload_id").asText();
+        for (int i = 0; i < 3; i++) {
+            assertThat(chunk(token, uploadId, i, slice(file, i, chunkSize)).status()).isEqualTo(200);
+        }
+        String url = gw.postJson("studio", "/api/v1/chunked-upload/complete/" + uploadId, "", bearer(token))
+                .json().get("file_url").asText();
+        String etag = "\"" + sha + "\"";
+
+        // HEAD: GET's headers, no body.
+        HttpResponse<byte[]> head = send(url, token, "HEAD", "Range", null);
+        assertThat(head.statusCode()).isEqualTo(200);
+        assertThat(head.headers().firstValue("Content-Length")).hasValue(String.valueOf(file.length));
+        assertThat(head.headers().firstValue("Accept-Ranges")).hasValue("bytes");
+        assertThat(head.headers().firstValue("ETag")).hasValue(etag);
+        assertThat(head.headers().firstValue("Content-Disposition")).hasValueSatisfying(v -> assertThat(v).contains("multi.bin"));
+        assertThat(head.body()).isEmpty();
+        HttpResponse<byte[]> headRange = send(url, token, "HEAD", "Range", "bytes=10-19");
+        assertThat(headRange.statusCode()).isEqualTo(206);
+        assertThat(headRange.headers().firstValue("Content-Length")).hasValue("10");
+        assertThat(headRange.headers().firstValue("Content-Range")).hasValue("bytes 10-19/" + file.length);
+        assertThat(headRange.body()).isEmpty();
+        assertThat(download(url, token, null).headers().firstValue("ETag")).hasValue(etag);
+
+        // Several ranges, out of order and one crossing a 1 MiB message boundary: multipart/byteranges, sorted.
+        HttpResponse<byte[]> multi = download(url, token, "bytes=2000000-2000099, 0-99,1048570-1048589");
+        assertThat(multi.statusCode()).isEqualTo(206);
+        assertThat(multi.headers().firstValue("Content-Length")).hasValue(String.valueOf(multi.body().length));
+        List<Part> parts = parts(multi);
+        assertThat(parts).extracting(Part::contentRange).containsExactly("bytes 0-99/" + file.length,
+                "bytes 1048570-1048589/" + file.length, "bytes 2000000-2000099/" + file.length);
+        assertThat(parts).extracting(Part::contentType).containsOnly("video/mp4");
+        assertThat(parts.get(0).body()).isEqualTo(Arrays.copyOfRange(file, 0, 100));
+        assertThat(parts.get(1).body()).isEqualTo(Arrays.copyOfRange(file, 1048570, 1048590));
+        assertThat(parts.get(2).body()).isEqualTo(Arrays.copyOfRange(file, 2000000, 2000100));
+        // HEAD of the same request announces exactly the multipart length GET sends.
+        assertThat(send(url, token, "HEAD", "Range", "bytes=2000000-2000099, 0-99,1048570-1048589").headers()
+                .firstValue("Content-Length")).hasValue(String.valueOf(multi.body().length));
+
+        // Overlapping ranges are coalesced: bytes are never sent twice.
+        HttpResponse<byte[]> overlapping = download(url, token, "bytes=0-99,50-149,-10");
+        List<Part> coalesced = parts(overlapping);
+        assertThat(coalesced).extracting(Part::contentRange).containsExactly("bytes 0-149/" + file.length,
+                "bytes " + (file.length - 10) + "-" + (file.length - 1) + "/" + file.length);
+        HttpResponse<byte[]> same = download(url, token, "bytes=0-,0-,0-,-" + file.length);
+        assertThat(same.statusCode()).isEqualTo(206);
+        assertThat(same.headers().firstValue("Content-Range")).hasValue("bytes 0-" + (file.length - 1) + "/" + file.length);
+        assertThat(same.body()).isEqualTo(file);
+
+        // More than 16 ranges: the Range header is ignored and the file sent once, whole.
+        String many = "bytes=" + String.join(",", Collections.nCopies(17, "0-0"));
+        HttpResponse<byte[]> tooMany = download(url, token, many);
+        assertThat(tooMany.statusCode()).isEqualTo(200);
+        assertThat(tooMany.body()).isEqualTo(file);
+        assertThat(download(url, token, "bytes=oops").statusCode()).isEqualTo(200);
+
+        // No satisfiable range among several: 416 with the size, in the studio error format.
+        HttpResponse<byte[]> unsatisfiable = download(url, token, "bytes=" + file.length + "-,"
+                + (file.length + 10) + "-" + (file.length + 20));
+        assertThat(unsatisfiable.statusCode()).isEqualTo(416);
+        assertThat(unsatisfiable.headers().firstValue("Content-Range")).hasValue("bytes */" + file.length);
+        assertThat(new String(unsatisfiable.body(), StandardCharsets.UTF_8)).contains("RANGE_NOT_SATISFIABLE");
+        // ... unless the ranges that cannot be met come with one that can.
+        assertThat(download(url, token, "bytes=5-9," + file.length + "-").headers().firstValue("Content-Range"))
+                .hasValue("bytes 5-9/" + file.length);
+
+        // If-Range: the current ETag keeps the range, anything else gets the whole (changed) file.
+        HttpResponse<byte[]> matching = send(url, token, "GET", "Range", "bytes=0-9", "If-Range", etag);
+        assertThat(matching.statusCode()).isEqualTo(206);
+        assertThat(matching.body()).isEqualTo(Arrays.copyOfRange(file, 0, 10));
+        HttpResponse<byte[]> stale = send(url, token, "GET", "Range", "bytes=0-9", "If-Range", "\"stale\"");
+        assertThat(stale.statusCode()).isEqualTo(200);
+        assertThat(stale.body()).isEqualTo(file);
+    }
+
+    private record Part(String contentType, String contentRange, byte[] body) {}
+
+    /** Splits a multipart/byteranges body by the boundary its Content-Type names. */
+    private static List<Part> parts(HttpResponse<byte[]> response) {
+        assertThat(response.statusCode()).isEqualTo(206);
+        String type = response.headers().firstValue("Content-Type").orElseThrow();
+        assertThat(type).startsWith("multipart/byteranges; boundary=");
+        String delimiter = "--" + type.substring(type.indexOf("boundary=") + 9);
+        // ISO-8859-1 maps every byte to one char, so offsets in the string are offsets in the body.
+        String body = new String(response.body(), StandardCharsets.ISO_8859_1);
+        assertThat(body).startsWith(delimiter + "\r\n").endsWith("\r\n" + delimiter + "--\r\n");
+        List<Part> parts = new ArrayList<>();
+        int at = 0;
+        while (true) {
+            int start = body.indexOf(delimiter, at) + delimiter.length();
+            if (body.startsWith("--", start)) {
+                return parts;
+            }
+            int headersEnd = body.indexOf("\r\n\r\n", start);
+            Map<String, String> headers = new java.util.HashMap<>();
+            for (String line : body.substring(start + 2, headersEnd).split("\r\n")) {
+                int colon = line.indexOf(':');
+                headers.put(line.substring(0, colon).toLowerCase(java.util.Locale.ROOT), line.substring(colon + 1).trim());
+            }
+            String range = headers.get("content-range");
+            String[] bounds = range.substring(6, range.indexOf('/')).split("-");
+            int length = (int) (Long.parseLong(bounds[1]) - Long.parseLong(bounds[0]) + 1);
+            int dataStart = headersEnd + 4;
+            parts.add(new Part(headers.get("content-type"), range,
+                    Arrays.copyOfRange(response.body(), dataStart, dataStart + length)));
+            at = dataStart + length;
+            assertThat(body.startsWith("\r\n" + delimiter, at)).isTrue();
+        }
+    }
+
+    private static HttpResponse<byte[]> send(String url, String token, String method, String... headers) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(java.net.URI.create(url)).header("Authorization", "Bearer " + token)
+                .timeout(Duration.ofSeconds(20)).method(method, HttpRequest.BodyPublishers.noBody());
+        for (int i = 0; i < headers.length; i += 2) {
+            if (headers[i + 1] != null) {
+                b.header(headers[i], headers[i + 1]);
+            }
+        }
+        try {
+            return http.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Test
     void interruptedUploadResumesFromStatus() {
         String token = newUser();
         byte[] file = random(10 * 1000 + 7, 2);

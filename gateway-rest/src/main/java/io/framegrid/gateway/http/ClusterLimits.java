@@ -1,0 +1,114 @@
+package io.framegrid.gateway.http;
+
+import com.linecorp.armeria.common.HttpStatus;
+import com.linecorp.armeria.server.ServiceRequestContext;
+import io.framegrid.sdk.FramegridClient;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Per-API-key limits whose accounting lives in the grid (the coordinator's {@code ConsumeQuota} and permit leases),
+ * so every gateway of the cluster shares one budget per key instead of each granting its own. A key the
+ * coordinator does not know fails here with 401, before anything is counted.
+ *
+ * <p>Concurrent-work permits are leases of {@link #leaseTtl}, renewed while the work runs and released when it ends:
+ * a gateway that dies mid-upload stops renewing, and its permits lapse after one TTL instead of leaking forever.
+ */
+public final class ClusterLimits {
+    private static final Logger log = LoggerFactory.getLogger(ClusterLimits.class);
+
+    private final FramegridClient client;
+    private final String bucket;
+    private final long requestsPerWindow;
+    private final Duration window;
+    private final int concurrent;
+    private final Duration leaseTtl;
+    private final java.time.Clock clock;
+
+    /** {@code bucket} names this surface's counters, e.g. {@code reframer}. */
+    public ClusterLimits(FramegridClient client, String bucket, long requestsPerWindow, Duration window,
+                         int concurrent, Duration leaseTtl, java.time.Clock clock) {
+        this.clock = clock;
+        this.client = client;
+        this.bucket = bucket;
+        this.requestsPerWindow = requestsPerWindow;
+        this.window = window;
+        this.concurrent = concurrent;
+        this.leaseTtl = leaseTtl;
+    }
+
+    /** Counts one request of {@code key}; completes with the key, or fails with 429 (and sets X-RateLimit-*). */
+    public CompletableFuture<String> consume(ServiceRequestContext ctx, String key) {
+        return client.withApiKey(key).identityAsync().consumeQuota(bucket + ".requests", window, requestsPerWindow)
+                .thenApply(d -> {
+                    ctx.mutateAdditionalResponseHeaders(h -> h
+                            .set("X-RateLimit-Limit", String.valueOf(d.getLimit()))
+                            .set("X-RateLimit-Remaining", String.valueOf(d.getRemaining()))
+                            .set("X-RateLimit-Reset", String.valueOf(d.getResetEpochSeconds())));
+                    if (!d.getAllowed()) {
+                        long retryAfter = Math.max(1, d.getResetEpochSeconds() - clock.millis() / 1000);
+                        ctx.mutateAdditionalResponseHeaders(h -> h.set("Retry-After", String.valueOf(retryAfter)));
+                        throw new ApiException(HttpStatus.TOO_MANY_REQUESTS, "RATE_LIMITED",
+                                "Rate limit exceeded: " + d.getLimit() + " requests per "
+                                        + (window.equals(Duration.ofHours(1)) ? "hour" : window.toSeconds() + " s"));
+                    }
+                    return key;
+                });
+    }
+
+    /** Takes one of {@code key}'s concurrent permits, renewed on {@code ctx}'s event loop until released; else 429. */
+    public CompletableFuture<Permit> acquire(ServiceRequestContext ctx, String key, String what) {
+        String permits = bucket + ".concurrent";
+        return client.withApiKey(key).identityAsync().acquirePermit(permits, concurrent, leaseTtl).thenApply(lease -> {
+            if (!lease.getGranted()) {
+                throw new ApiException(HttpStatus.TOO_MANY_REQUESTS, "TOO_MANY_UPLOADS",
+                        "Too many concurrent " + what + ": at most " + concurrent + " per API key");
+            }
+            return new Permit(key, permits, lease.getLeaseId(), ctx);
+        });
+    }
+
+    /** A held permit; {@link #release()} once the work ends, whichever way. */
+    public final class Permit {
+        private final String key;
+        private final String permits;
+        private final String leaseId;
+        private final ScheduledFuture<?> renewal;
+        private final AtomicBoolean released = new AtomicBoolean();
+
+        private Permit(String key, String permits, String leaseId, ServiceRequestContext ctx) {
+            this.key = key;
+            this.permits = permits;
+            this.leaseId = leaseId;
+            long every = Math.max(200, leaseTtl.toMillis() / 3);
+            this.renewal = ctx.eventLoop().scheduleAtFixedRate(this::renew, every, every, TimeUnit.MILLISECONDS);
+        }
+
+        private void renew() {
+            client.withApiKey(key).identityAsync().renewPermit(permits, leaseId, leaseTtl).whenComplete((lease, t) -> {
+                if (t != null || !lease.getGranted()) {
+                    // The work goes on; the cap is briefly looser for this key, never stuck.
+                    log.warn("Permit {} of {} could not be renewed: {}", leaseId, permits,
+                            t != null ? t.toString() : "lease lapsed");
+                }
+            });
+        }
+
+        public void release() {
+            if (!released.compareAndSet(false, true)) {
+                return;
+            }
+            renewal.cancel(false);
+            client.withApiKey(key).identityAsync().releasePermit(permits, leaseId).whenComplete((r, t) -> {
+                if (t != null) {
+                    log.warn("Permit {} of {} not released (it lapses on its own): {}", leaseId, permits, t.toString());
+                }
+            });
+        }
+    }
+}
