@@ -163,6 +163,12 @@ public final class GridBootstrap {
                 .setMaxSize((long) grid.cacheRegionMaxSizeMb() << 20)
                 .setPersistenceEnabled(false)
                 .setPageEvictionMode(DataPageEvictionMode.RANDOM_2_LRU)
+                // Eviction starts early and keeps a deep pool of free pages: frames arrive in bursts of
+                // megabytes from several tasks at once, and a region that runs out of pages is a critical
+                // failure that stops the whole node, not a cache miss.
+                .setEvictionThreshold(0.75)
+                .setEmptyPagesPoolSize((int) Math.max(100, Math.min(2048,
+                        ((long) grid.cacheRegionMaxSizeMb() << 20) / 4096 / 20)))
                 .setMetricsEnabled(true);
         return new DataStorageConfiguration()
                 .setDefaultDataRegionConfiguration(new DataRegionConfiguration()

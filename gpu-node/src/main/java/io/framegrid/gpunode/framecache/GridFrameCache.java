@@ -27,6 +27,13 @@ import org.bytedeco.opencv.opencv_core.Mat;
  */
 public final class GridFrameCache implements FrameCache {
     static final int PART_BYTES = 256 * 1024;
+    /**
+     * Frame bytes this node may be writing into the grid at once. The grid region evicts page by page as entries
+     * arrive; several tasks writing megabyte frames together could outrun it, and a region out of pages stops the
+     * node. A put that would pass this budget is skipped instead: the frame is still cached near, and a grid miss
+     * only costs a decode.
+     */
+    static final int MAX_IN_FLIGHT_BYTES = 8 << 20;
     private static final int HEADER = 20;
     public static final String BGR = "bgr";
 
@@ -34,6 +41,7 @@ public final class GridFrameCache implements FrameCache {
     private final Cache<String, FramePixels> near;
     private final Counter requests;
     private final Counter evictions;
+    private final java.util.concurrent.Semaphore inFlight = new java.util.concurrent.Semaphore(MAX_IN_FLIGHT_BYTES);
 
     public GridFrameCache(Ignite ignite, long nearMaxBytes, PrometheusRegistry registry) {
         this.grid = ignite.cache(CacheNames.FRAMES);
@@ -119,7 +127,16 @@ public final class GridFrameCache implements FrameCache {
             entries.put(key.part(p), part);
             offset += len;
         }
-        grid.putAll(entries);
+        int bytes = Math.min(MAX_IN_FLIGHT_BYTES, data.length);
+        if (!inFlight.tryAcquire(bytes)) {
+            requests.labelValues("grid", "put_skipped").inc();
+            return;
+        }
+        try {
+            grid.putAll(entries);
+        } finally {
+            inFlight.release(bytes);
+        }
     }
 
     /** Bytes held by this node's near cache now. */

@@ -66,6 +66,9 @@ public final class ReframerBench implements Callable<Integer> {
         FramegridConfig config = FramegridConfig.from(
                 IsolatedSettings.builder(root.resolve("data"), "bench-" + UUID.randomUUID())
                         .set("gpu-node.models.dir", SharedFiles.models().toString())
+                        // The standalone defaults, not the small regions isolated test nodes get.
+                        .set("grid.cache-region.max-size-mb", 256)
+                        .set("grid.durable-region.max-size-mb", 256)
                         .set("identity.admin.password", "BenchAdmin123")
                         .set("metrics.enabled", false)
                         .build());
