@@ -12,6 +12,7 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
@@ -100,6 +101,32 @@ class GridFrameCacheTest {
         byte[] px = new byte[3];
         back.ptr(47, 63).get(px);
         assertThat(px).containsExactly(10, 20, 30);
+    }
+
+    @Test
+    void burstsOfLargeFramesFromSeveralTasksNeverStopTheNode() throws Exception {
+        GridFrameCache cache = new GridFrameCache(client, 8L << 20, new PrometheusRegistry());
+        String media = "burst-" + UUID.randomUUID();
+        // Four tasks writing 768x576 BGR frames (1.3 MB) at once, 4 x 150 frames = 780 MB through a 64 MB region:
+        // a region out of pages is a critical failure that would stop the server node.
+        java.util.concurrent.ExecutorService tasks = java.util.concurrent.Executors.newFixedThreadPool(4);
+        List<java.util.concurrent.Future<?>> done = new java.util.ArrayList<>();
+        for (int t = 0; t < 4; t++) {
+            int task = t;
+            done.add(tasks.submit(() -> {
+                FramePixels pixels = frame(task, 768 * 576 * 3);
+                for (int i = 0; i < 150; i++) {
+                    cache.put(new FrameKey(media, task * 1000 + i, "bgr"), pixels);
+                }
+            }));
+        }
+        for (java.util.concurrent.Future<?> f : done) {
+            f.get();
+        }
+        tasks.shutdown();
+        assertThat(server.cluster().localNode().isClient()).isFalse();
+        assertThat(server.cluster().nodes()).hasSize(2);
+        assertThat(cache.gridEntries() * GridFrameCache.PART_BYTES).isLessThanOrEqualTo(64L << 20);
     }
 
     @Test
