@@ -48,6 +48,12 @@ public final class JobLedger {
     private final FramegridConfig.Jobs config;
     private final Clock clock;
     private final Map<String, OwnerBatch> ownerBatches = new java.util.concurrent.ConcurrentHashMap<>();
+    private static final java.util.concurrent.atomic.LongAdder TRANSACTIONS = new java.util.concurrent.atomic.LongAdder();
+
+    /** Ledger transactions committed or attempted by this JVM so far (for benchmarks: transactions per job). */
+    public static long transactions() {
+        return TRANSACTIONS.sum();
+    }
 
     public JobLedger(Ignite ignite, FramegridConfig.Jobs config, Clock clock) {
         this.ignite = ignite;
@@ -310,7 +316,24 @@ public final class JobLedger {
      * writes nothing) when the caller no longer holds the lease: late writes are rejected.
      */
     public JobState commit(String taskId, String nodeId, long fence, TaskCommit result) {
+        return commit(taskId, nodeId, fence, result, null);
+    }
+
+    /**
+     * {@link #commit(String, String, long, TaskCommit)} for the holder of {@code leased}, the task as its lease
+     * returned it. The only task of its stage always ends the stage (and the job, at the last stage), so it goes
+     * straight to the owner's batch, without first reading the job to find out: one read and parse fewer per
+     * job-ending commit. The same checks run under the locks either way.
+     */
+    public JobState commit(TaskState leased, String nodeId, TaskCommit result) {
+        return commit(leased.getTaskId(), nodeId, leased.getFence(), result, leased);
+    }
+
+    private JobState commit(String taskId, String nodeId, long fence, TaskCommit result, TaskState leased) {
         String jobId = jobIdOf(taskId);
+        if (leased != null && leased.getChunks() == 1 && !leased.getOwnerId().isEmpty()) {
+            return withOwner(leased.getOwnerId(), ujb -> commitOnce(taskId, jobId, nodeId, fence, result, ujb));
+        }
         JobState peek = state(jobId).orElseThrow(() -> new LeaseLostException("Job " + jobId + " is gone"));
         String owner = peek.getJob().getOwnerId();
         if (!lastOpenTask(peek)) {
@@ -524,6 +547,7 @@ public final class JobLedger {
 
     private <T> T inTx(Supplier<T> body) {
         for (int attempt = 1; ; attempt++) {
+            TRANSACTIONS.increment();
             try (Transaction tx = ignite.transactions().txStart(TransactionConcurrency.PESSIMISTIC,
                     TransactionIsolation.REPEATABLE_READ, 30_000, 0)) {
                 T result = body.get();
@@ -546,9 +570,13 @@ public final class JobLedger {
     /** One caller's op waiting in an owner's batch. */
     private static final class Pending<T> {
         final OwnerOp<T> op;
+        final Thread thread = Thread.currentThread();
         T result;
         RuntimeException error;
-        boolean done;
+        /** Set (after result/error) once the op's batch ended; read by the parked caller. */
+        volatile boolean done;
+        /** Set when the previous leader hands this caller the next batch. */
+        volatile boolean lead;
 
         Pending(OwnerOp<T> op) {
             this.op = op;
@@ -566,36 +594,60 @@ public final class JobLedger {
         }
     }
 
-    /** Ops queued for one owner; whoever holds {@code leader} runs everything queued in one transaction. */
+    /** Ops queued for one owner; while {@code running}, whoever leads runs everything queued in one transaction. */
     private static final class OwnerBatch {
         final java.util.ArrayDeque<Pending<?>> queue = new java.util.ArrayDeque<>();
-        final java.util.concurrent.locks.ReentrantLock leader = new java.util.concurrent.locks.ReentrantLock();
+        boolean running;
     }
 
     /**
      * Group commit on the owner's admission record. Every submit and every job-ending commit must lock that
      * record, so under load one owner's jobs queue on a single key lock; here the callers that arrive while a
      * transaction runs are carried by the next one together: one lock, one WAL commit for the whole batch.
-     * A lone caller still runs at once (a batch of one). Entries live per owner for this JVM's lifetime.
+     * A lone caller still runs at once (a batch of one). When a batch ends, all its callers are woken at once
+     * and the lead passes to the oldest waiting caller, who runs everything queued meanwhile (no lock convoy:
+     * a finished caller never waits behind the next batch). Entries live per owner for this JVM's lifetime.
      */
     private <T> T withOwner(String ownerId, OwnerOp<T> op) {
         OwnerBatch batch = ownerBatches.computeIfAbsent(ownerId, k -> new OwnerBatch());
         Pending<T> mine = new Pending<>(op);
+        boolean lead;
         synchronized (batch) {
             batch.queue.add(mine);
+            lead = !batch.running;
+            batch.running = true;
         }
-        batch.leader.lock();
-        try {
-            if (!mine.done) {
-                List<Pending<?>> drained;
-                synchronized (batch) {
-                    drained = new ArrayList<>(batch.queue);
-                    batch.queue.clear();
-                }
-                runBatch(ownerId, drained);
+        if (!lead) {
+            boolean interrupted = false;
+            while (!mine.done && !mine.lead) {
+                java.util.concurrent.locks.LockSupport.park(batch);
+                interrupted |= Thread.interrupted();
             }
-        } finally {
-            batch.leader.unlock();
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        if (!mine.done) {
+            List<Pending<?>> drained;
+            synchronized (batch) {
+                drained = new ArrayList<>(batch.queue);
+                batch.queue.clear();
+            }
+            try {
+                runBatch(ownerId, drained);
+            } finally {
+                Pending<?> next;
+                synchronized (batch) {
+                    next = batch.queue.peekFirst();
+                    batch.running = next != null;
+                    if (next != null) {
+                        next.lead = true;
+                    }
+                }
+                if (next != null) {
+                    java.util.concurrent.locks.LockSupport.unpark(next.thread);
+                }
+            }
         }
         if (mine.error != null) {
             throw mine.error;
@@ -613,15 +665,21 @@ public final class JobLedger {
                 userJobs.put(ownerId, ujb.build().toByteArray());
                 return null;
             });
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
             // The transaction rolled back as a whole: every op of the batch failed with it.
+            RuntimeException failure = e instanceof RuntimeException ? (RuntimeException) e
+                    : new IllegalStateException("Ledger batch failed: " + e, e);
             for (Pending<?> p : drained) {
                 p.result = null;
-                p.error = e;
+                p.error = failure;
             }
         } finally {
+            Thread self = Thread.currentThread();
             for (Pending<?> p : drained) {
                 p.done = true;
+                if (p.thread != self) {
+                    java.util.concurrent.locks.LockSupport.unpark(p.thread);
+                }
             }
         }
     }

@@ -18,7 +18,6 @@ import io.framegrid.proto.media.v1.Media;
 import io.framegrid.sdk.FramegridClient;
 import io.framegrid.sdk.jobs.JobsAsyncClient;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
-import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -45,10 +44,16 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "jobs", mixinStandardHelpOptions = true, description = "Job latency/throughput and upload speed")
 public final class JobsBench implements Callable<Integer> {
+    @Option(names = "--warmup-jobs", defaultValue = "3000",
+            description = "No-op jobs run before measuring (the JIT compiles Ignite's tx paths for a long while)")
+    int warmupJobs;
     @Option(names = "--latency-jobs", defaultValue = "500") int latencyJobs;
     @Option(names = "--throughput-jobs", defaultValue = "3000") int throughputJobs;
     @Option(names = "--in-flight", defaultValue = "64") int inFlight;
     @Option(names = "--upload-mb", defaultValue = "256") int uploadMb;
+    @Option(names = "--upload-rounds", defaultValue = "3",
+            description = "dd and upload alternate this many times; the medians are compared")
+    int uploadRounds;
     @Option(names = "--dir", description = "Scratch directory (default: a temp dir)") Path dir;
 
     @Override
@@ -75,33 +80,60 @@ public final class JobsBench implements Callable<Integer> {
             JobsAsyncClient jobs = user.jobsAsync();
             SubmitJobRequest noop = SubmitJobRequest.newBuilder().setType(JobTypes.NOOP).build();
 
-            // Warm-up (JIT, connections, grid pages).
-            runConcurrent(jobs, noop, 500, 16);
+            // Warm-up (JIT, connections, grid pages): concurrent, then sequential, so both measured paths are compiled.
+            runConcurrent(jobs, noop, warmupJobs, inFlight);
+            for (int i = 0; i < Math.min(200, warmupJobs); i++) {
+                jobs.terminal(jobs.submit(noop).join().getJobId()).join();
+            }
+            com.sun.management.OperatingSystemMXBean os = (com.sun.management.OperatingSystemMXBean)
+                    java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+            String loadBefore = loadAverage();
             long[] latencies = new long[latencyJobs];
+            long c0 = os.getProcessCpuTime();
             for (int i = 0; i < latencyJobs; i++) {
                 long start = System.nanoTime();
                 String id = jobs.submit(noop).join().getJobId();
                 jobs.terminal(id).join();
                 latencies[i] = System.nanoTime() - start;
             }
+            double latencyCpuMs = (os.getProcessCpuTime() - c0) / 1e6 / latencyJobs;
             Arrays.sort(latencies);
+            long c1 = os.getProcessCpuTime();
+            long tx1 = JobLedger.transactions();
             long t0 = System.nanoTime();
             runConcurrent(jobs, noop, throughputJobs, inFlight);
             double seconds = (System.nanoTime() - t0) / 1e9;
+            double throughputCpuMs = (os.getProcessCpuTime() - c1) / 1e6 / throughputJobs;
+            double txPerJob = (JobLedger.transactions() - tx1) / (double) throughputJobs;
 
+            // Upload vs dd, made comparable: the source file is on disk before either runs (its writeback would
+            // otherwise slow whichever comes first), both write the same number of bytes to the same file system
+            // and are timed until the data is durable (dd conv=fdatasync; the store fsyncs before answering), and
+            // they alternate so a slow spell of the (virtual) disk hits both; the medians are compared.
             Path upload = root.resolve("upload.bin");
             writeRandom(upload, uploadMb);
-            double ddMbps = dd(root.resolve("dd.bin"), uploadMb);
-            long u0 = System.nanoTime();
-            Media media = user.media().upload(upload, "application/octet-stream");
-            double uploadMbps = media.getSize() / 1048576.0 / ((System.nanoTime() - u0) / 1e9);
+            double[] ddRuns = new double[uploadRounds];
+            double[] uploadRuns = new double[uploadRounds];
+            for (int round = 0; round < uploadRounds; round++) {
+                ddRuns[round] = dd(root.resolve("dd.bin"), uploadMb);
+                long u0 = System.nanoTime();
+                Media media = user.media().upload(upload, "application/octet-stream");
+                uploadRuns[round] = media.getSize() / 1048576.0 / ((System.nanoTime() - u0) / 1e9);
+            }
+            double ddMbps = median(ddRuns);
+            double uploadMbps = median(uploadRuns);
 
-            System.out.printf("no-op job submit->completed latency over %d sequential jobs: p50 %.2f ms, p99 %.2f ms%n",
-                    latencyJobs, latencies[latencyJobs / 2] / 1e6, latencies[(int) (latencyJobs * 0.99)] / 1e6);
-            System.out.printf("sustained no-op throughput: %d jobs in %.2f s = %.0f jobs/s (%d in flight)%n",
-                    throughputJobs, seconds, throughputJobs / seconds, inFlight);
-            System.out.printf("upload %d MiB over gRPC to the local store: %.0f MiB/s; dd (bs=1M, conv=fdatasync) %.0f MiB/s;"
-                    + " ratio %.2f%n", uploadMb, uploadMbps, ddMbps, uploadMbps / ddMbps);
+            System.out.printf("load average before the measures: %s (%d CPUs)%n", loadBefore,
+                    Runtime.getRuntime().availableProcessors());
+            System.out.printf("no-op job submit->completed latency over %d sequential jobs: p50 %.2f ms, p99 %.2f ms"
+                    + " (process CPU %.2f ms/job)%n", latencyJobs, latencies[latencyJobs / 2] / 1e6,
+                    latencies[(int) (latencyJobs * 0.99)] / 1e6, latencyCpuMs);
+            System.out.printf("sustained no-op throughput: %d jobs in %.2f s = %.0f jobs/s (%d in flight;"
+                    + " process CPU %.2f ms/job, client included; %.2f ledger transactions/job)%n",
+                    throughputJobs, seconds, throughputJobs / seconds, inFlight, throughputCpuMs, txPerJob);
+            System.out.printf("upload %d MiB over gRPC to the local store (fsynced): median %.0f MiB/s of %s;"
+                    + " dd (bs=1M, conv=fdatasync): median %.0f MiB/s of %s; ratio %.2f%n", uploadMb, uploadMbps,
+                    rates(uploadRuns), ddMbps, rates(ddRuns), uploadMbps / ddMbps);
         } finally {
             ignite.close();
             deleteQuietly(root);
@@ -133,12 +165,32 @@ public final class JobsBench implements Callable<Integer> {
     private static void writeRandom(Path file, int mb) throws Exception {
         byte[] block = new byte[1 << 20];
         Random random = new Random(1);
-        try (OutputStream out = Files.newOutputStream(file)) {
+        try (java.nio.channels.FileChannel out = java.nio.channels.FileChannel.open(file,
+                java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE)) {
             for (int i = 0; i < mb; i++) {
                 random.nextBytes(block);
-                out.write(block);
+                java.nio.ByteBuffer buffer = java.nio.ByteBuffer.wrap(block);
+                while (buffer.hasRemaining()) {
+                    out.write(buffer);
+                }
             }
+            out.force(true);
         }
+    }
+
+    private static double median(double[] values) {
+        double[] sorted = values.clone();
+        Arrays.sort(sorted);
+        int n = sorted.length;
+        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+    }
+
+    private static String rates(double[] values) {
+        StringBuilder sb = new StringBuilder("[");
+        for (double v : values) {
+            sb.append(sb.length() > 1 ? ", " : "").append(Math.round(v));
+        }
+        return sb.append(']').toString();
     }
 
     /** Raw sequential write speed of the same disk, measured by dd in this run. */
@@ -153,6 +205,14 @@ public final class JobsBench implements Callable<Integer> {
         double mbps = mb / ((System.nanoTime() - t0) / 1e9);
         Files.deleteIfExists(file);
         return mbps;
+    }
+
+    private static String loadAverage() {
+        try {
+            return Files.readString(Path.of("/proc/loadavg")).trim();
+        } catch (Exception e) {
+            return "unknown";
+        }
     }
 
     private static void deleteQuietly(Path root) {
