@@ -38,6 +38,11 @@ import org.apache.ignite.transactions.TransactionIsolation;
  */
 public final class JobLedger {
     private static final char SEP = '#';
+    /**
+     * Log lines 1..this of a job live in the job record ({@code JobState.inline_log}), written in the same put
+     * as the state change they belong to; a short job (submitted, completed) writes no log-cache entry at all.
+     */
+    static final int INLINE_LOG_LINES = 4;
 
     private final Ignite ignite;
     private final IgniteCache<String, byte[]> jobs;
@@ -112,16 +117,26 @@ public final class JobLedger {
         if (tail > 0) {
             first = Math.max(first, last - tail + 1);
         }
+        Map<Long, LogEntry> inline = new java.util.HashMap<>();
+        for (LogEntry e : state.getInlineLogList()) {
+            inline.put(e.getSequence(), e);
+        }
         Set<String> keys = new java.util.LinkedHashSet<>();
         for (long seq = first; seq <= last; seq++) {
-            keys.add(logKey(jobId, seq));
+            if (!inline.containsKey(seq)) {
+                keys.add(logKey(jobId, seq));
+            }
         }
-        Map<String, byte[]> found = logs.getAll(keys);
+        Map<String, byte[]> found = keys.isEmpty() ? Map.of() : logs.getAll(keys);
         List<LogEntry> lines = new ArrayList<>();
-        for (String key : keys) {
-            byte[] bytes = found.get(key);
-            if (bytes != null) {
-                lines.add(Protos.parse(LogEntry.parser(), bytes));
+        for (long seq = first; seq <= last; seq++) {
+            LogEntry e = inline.get(seq);
+            if (e == null) {
+                byte[] bytes = found.get(logKey(jobId, seq));
+                e = bytes == null ? null : Protos.parse(LogEntry.parser(), bytes);
+            }
+            if (e != null) {
+                lines.add(e);
             }
         }
         return lines;
@@ -533,15 +548,32 @@ public final class JobLedger {
         ujb.addAllQueued(queued);
     }
 
+    /** Appends a log line: into the job record while it is one of the first lines, else into the log cache. */
     private void log(JobState.Builder js, String level, String message) {
         long seq = js.getLogSequence() + 1;
         js.setLogSequence(seq);
         String jobId = js.getJob().getJobId();
-        logs.put(logKey(jobId, seq), LogEntry.newBuilder().setSequence(seq).setTimeMs(clock.millis())
-                .setLevel(level).setMessage(message).build().toByteArray());
+        LogEntry entry = LogEntry.newBuilder().setSequence(seq).setTimeMs(clock.millis())
+                .setLevel(level).setMessage(message).build();
+        if (seq <= INLINE_LOG_LINES) {
+            js.addInlineLog(entry);
+        } else {
+            logs.put(logKey(jobId, seq), entry.toByteArray());
+        }
         long drop = seq - config.maxLogLines();
         if (drop >= 1) {
-            logs.remove(logKey(jobId, drop));
+            int inlineIndex = -1;
+            for (int i = 0; i < js.getInlineLogCount(); i++) {
+                if (js.getInlineLog(i).getSequence() == drop) {
+                    inlineIndex = i;
+                    break;
+                }
+            }
+            if (inlineIndex >= 0) {
+                js.removeInlineLog(inlineIndex);
+            } else {
+                logs.remove(logKey(jobId, drop));
+            }
         }
     }
 

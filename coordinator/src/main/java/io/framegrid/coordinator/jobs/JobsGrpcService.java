@@ -298,6 +298,12 @@ public final class JobsGrpcService extends JobServiceGrpc.JobServiceImplBase {
         }
 
         synchronized void job(JobState state) {
+            // The first lines of a job live in its record and arrive with its states, not as log-cache events.
+            for (LogEntry e : state.getInlineLogList()) {
+                if (next < 0 || e.getSequence() >= next) {
+                    pending.put(e.getSequence(), e);
+                }
+            }
             if (JobLedger.isTerminal(state.getJob().getStatus())) {
                 endSequence = Math.min(endSequence, state.getLogSequence());
             }
