@@ -45,8 +45,11 @@ import picocli.CommandLine.Option;
 @Command(name = "jobs", mixinStandardHelpOptions = true, description = "Job latency/throughput and upload speed")
 public final class JobsBench implements Callable<Integer> {
     @Option(names = "--warmup-jobs", defaultValue = "3000",
-            description = "No-op jobs run before measuring (the JIT compiles Ignite's tx paths for a long while)")
+            description = "No-op jobs run before measuring, at least (the JIT compiles Ignite's tx paths for a long while)")
     int warmupJobs;
+    @Option(names = "--warmup-max-seconds", defaultValue = "90",
+            description = "Warm-up goes on in rounds of 1,000 jobs until the JIT compiles for under 10% of a round, or this long")
+    int warmupMaxSeconds;
     @Option(names = "--latency-jobs", defaultValue = "500") int latencyJobs;
     @Option(names = "--throughput-jobs", defaultValue = "3000") int throughputJobs;
     @Option(names = "--in-flight", defaultValue = "64") int inFlight;
@@ -81,10 +84,25 @@ public final class JobsBench implements Callable<Integer> {
             SubmitJobRequest noop = SubmitJobRequest.newBuilder().setType(JobTypes.NOOP).build();
 
             // Warm-up (JIT, connections, grid pages): concurrent, then sequential, so both measured paths are compiled.
-            runConcurrent(jobs, noop, warmupJobs, inFlight);
-            for (int i = 0; i < Math.min(200, warmupJobs); i++) {
-                jobs.terminal(jobs.submit(noop).join().getJobId()).join();
+            // On two cores C2 keeps compiling Ignite's transaction paths for a minute or more, taking a core from the
+            // cluster; the measures are of the steady state, so the warm-up lasts until compiling has (nearly) stopped.
+            java.lang.management.CompilationMXBean jit = java.lang.management.ManagementFactory.getCompilationMXBean();
+            long warmStart = System.nanoTime();
+            int warmed = 0;
+            double jitShare = 1;
+            while (warmed < warmupJobs || (jitShare > 0.10
+                    && System.nanoTime() - warmStart < TimeUnit.SECONDS.toNanos(warmupMaxSeconds))) {
+                long jit0 = jit.getTotalCompilationTime();
+                long r0 = System.nanoTime();
+                runConcurrent(jobs, noop, 1000, inFlight);
+                for (int i = 0; i < 100; i++) {
+                    jobs.terminal(jobs.submit(noop).join().getJobId()).join();
+                }
+                jitShare = (jit.getTotalCompilationTime() - jit0) / ((System.nanoTime() - r0) / 1e6);
+                warmed += 1100;
             }
+            System.out.printf("warm-up: %d jobs in %.0f s; JIT compiling %.0f%% of the last round's time%n", warmed,
+                    (System.nanoTime() - warmStart) / 1e9, jitShare * 100);
             com.sun.management.OperatingSystemMXBean os = (com.sun.management.OperatingSystemMXBean)
                     java.lang.management.ManagementFactory.getOperatingSystemMXBean();
             String loadBefore = loadAverage();
@@ -100,11 +118,13 @@ public final class JobsBench implements Callable<Integer> {
             Arrays.sort(latencies);
             long c1 = os.getProcessCpuTime();
             long tx1 = JobLedger.transactions();
+            long jit1 = jit.getTotalCompilationTime();
             long t0 = System.nanoTime();
             runConcurrent(jobs, noop, throughputJobs, inFlight);
             double seconds = (System.nanoTime() - t0) / 1e9;
             double throughputCpuMs = (os.getProcessCpuTime() - c1) / 1e6 / throughputJobs;
             double txPerJob = (JobLedger.transactions() - tx1) / (double) throughputJobs;
+            long jitMs = jit.getTotalCompilationTime() - jit1;
 
             // Upload vs dd, made comparable: the source file is on disk before either runs (its writeback would
             // otherwise slow whichever comes first), both write the same bytes (dd copies the upload's source file,
@@ -129,8 +149,8 @@ public final class JobsBench implements Callable<Integer> {
                     + " (process CPU %.2f ms/job)%n", latencyJobs, latencies[latencyJobs / 2] / 1e6,
                     latencies[(int) (latencyJobs * 0.99)] / 1e6, latencyCpuMs);
             System.out.printf("sustained no-op throughput: %d jobs in %.2f s = %.0f jobs/s (%d in flight;"
-                    + " process CPU %.2f ms/job, client included; %.2f ledger transactions/job)%n",
-                    throughputJobs, seconds, throughputJobs / seconds, inFlight, throughputCpuMs, txPerJob);
+                    + " process CPU %.2f ms/job, client included; %.2f ledger transactions/job; JIT %d ms)%n",
+                    throughputJobs, seconds, throughputJobs / seconds, inFlight, throughputCpuMs, txPerJob, jitMs);
             System.out.printf("upload %d MiB over gRPC to the local store (fsynced): median %.0f MiB/s of %s;"
                     + " dd of the same file (bs=1M, conv=fdatasync): median %.0f MiB/s of %s; ratio %.2f%n",
                     uploadMb, uploadMbps, rates(uploadRuns), ddMbps, rates(ddRuns), uploadMbps / ddMbps);
