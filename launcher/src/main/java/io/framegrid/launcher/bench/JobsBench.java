@@ -51,7 +51,7 @@ public final class JobsBench implements Callable<Integer> {
             description = "Warm-up goes on in rounds of 1,000 jobs until the JIT compiles for under 10% of a round, or this long")
     int warmupMaxSeconds;
     @Option(names = "--latency-jobs", defaultValue = "500") int latencyJobs;
-    @Option(names = "--throughput-jobs", defaultValue = "3000") int throughputJobs;
+    @Option(names = "--throughput-jobs", defaultValue = "20000") int throughputJobs;
     @Option(names = "--in-flight", defaultValue = "64") int inFlight;
     @Option(names = "--upload-mb", defaultValue = "256") int uploadMb;
     @Option(names = "--upload-rounds", defaultValue = "3",
