@@ -19,7 +19,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Pushes job and log changes from the grid to this coordinator's watchers: one continuous query per
  * cache, fanned out by job id. The grid delivers the updates of one key in order, so one job's
- * states arrive in order here, whichever node wrote them.
+ * states arrive in order here, whichever node wrote them. The log query starts with this coordinator's
+ * first followed Logs call (and then stays): until someone follows logs, log lines cost no event delivery.
  */
 public final class JobEventHub implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(JobEventHub.class);
@@ -27,11 +28,13 @@ public final class JobEventHub implements AutoCloseable {
     private final Map<String, Set<Consumer<JobState>>> jobWatchers = new ConcurrentHashMap<>();
     private final Map<String, Set<Consumer<LogEntry>>> logWatchers = new ConcurrentHashMap<>();
     private final QueryCursor<?> jobCursor;
-    private final QueryCursor<?> logCursor;
+    private final IgniteCache<String, byte[]> logs;
+    private QueryCursor<?> logCursor;
+    private boolean closed;
 
     public JobEventHub(Ignite ignite) {
         IgniteCache<String, byte[]> jobs = ignite.cache(CacheNames.JOBS);
-        IgniteCache<String, byte[]> logs = ignite.cache(CacheNames.JOB_LOGS);
+        this.logs = ignite.cache(CacheNames.JOB_LOGS);
         ContinuousQuery<String, byte[]> jobQuery = new ContinuousQuery<>();
         jobQuery.setLocalListener(events -> {
             for (CacheEntryEvent<? extends String, ? extends byte[]> e : events) {
@@ -43,6 +46,14 @@ public final class JobEventHub implements AutoCloseable {
                 }
             }
         });
+        this.jobCursor = jobs.query(jobQuery);
+    }
+
+    /** Starts the log query once; it is registered on every node before this returns. */
+    private synchronized void ensureLogQuery() {
+        if (logCursor != null || closed) {
+            return;
+        }
         ContinuousQuery<String, byte[]> logQuery = new ContinuousQuery<>();
         logQuery.setLocalListener(events -> {
             for (CacheEntryEvent<? extends String, ? extends byte[]> e : events) {
@@ -54,8 +65,7 @@ public final class JobEventHub implements AutoCloseable {
                 }
             }
         });
-        this.jobCursor = jobs.query(jobQuery);
-        this.logCursor = logs.query(logQuery);
+        logCursor = logs.query(logQuery);
     }
 
     private static <T> void deliver(Consumer<T> watcher, T value) {
@@ -77,6 +87,7 @@ public final class JobEventHub implements AutoCloseable {
 
     /** Calls {@code watcher} with every new log line of the job (possibly out of order across lines). */
     public AutoCloseable watchLogs(String jobId, Consumer<LogEntry> watcher) {
+        ensureLogQuery();
         logWatchers.computeIfAbsent(jobId, k -> ConcurrentHashMap.newKeySet()).add(watcher);
         return () -> logWatchers.computeIfPresent(jobId, (k, set) -> {
             set.remove(watcher);
@@ -87,6 +98,11 @@ public final class JobEventHub implements AutoCloseable {
     @Override
     public void close() {
         jobCursor.close();
-        logCursor.close();
+        synchronized (this) {
+            closed = true;
+            if (logCursor != null) {
+                logCursor.close();
+            }
+        }
     }
 }

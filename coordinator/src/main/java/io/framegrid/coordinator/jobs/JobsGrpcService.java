@@ -117,20 +117,26 @@ public final class JobsGrpcService extends JobServiceGrpc.JobServiceImplBase {
     /** Streams the current state, then every change in sequence order, completing after a terminal state. */
     @Override
     public void watch(WatchJobRequest request, StreamObserver<JobEvent> response) {
-        JobState current;
-        try {
-            current = owned(request.getJobId());
-        } catch (RuntimeException e) {
-            response.onError(e);
-            return;
-        }
         ServerCallStreamObserver<JobEvent> out = (ServerCallStreamObserver<JobEvent>) response;
         WatchStream stream = new WatchStream(out);
-        AutoCloseable subscription = hub.watchJob(request.getJobId(), stream::offer);
-        stream.subscription = subscription;
-        out.setOnCancelHandler(stream::close);
-        // Read again after subscribing, so no change between the first read and the subscription is lost.
-        stream.offer(ledger.state(request.getJobId()).orElse(current));
+        try {
+            Principal caller = caller();
+            if (request.getJobId().isBlank()) {
+                throw Errors.invalid("INVALID_JOB_ID", "job_id is required");
+            }
+            // Subscribe first and read once: no change after the read can be missed. The stream holds back
+            // whatever arrives until the read has shown the job is the caller's.
+            stream.subscription = hub.watchJob(request.getJobId(), stream::offer);
+            JobState state = ledger.state(request.getJobId()).orElse(null);
+            if (state == null || (!state.getJob().getOwnerId().equals(caller.userId()) && !caller.isAdmin())) {
+                throw Errors.notFound("JOB_NOT_FOUND", "Job not found");
+            }
+            out.setOnCancelHandler(stream::close);
+            stream.open(state);
+        } catch (RuntimeException e) {
+            stream.close();
+            response.onError(e);
+        }
     }
 
     /** Streams stored log lines (the last {@code tail}), then, with follow, new lines until the job ends. */
@@ -209,12 +215,31 @@ public final class JobsGrpcService extends JobServiceGrpc.JobServiceImplBase {
         private volatile AutoCloseable subscription;
         private long lastSequence;
         private boolean done;
+        private boolean opened;
+        private JobState held;
 
         WatchStream(ServerCallStreamObserver<JobEvent> out) {
             this.out = out;
         }
 
+        /** Starts forwarding, from {@code read} and then anything newer that arrived meanwhile. */
+        synchronized void open(JobState read) {
+            opened = true;
+            JobState newer = held;
+            held = null;
+            offer(read);
+            if (newer != null) {
+                offer(newer);
+            }
+        }
+
         synchronized void offer(JobState state) {
+            if (!opened) {
+                if (held == null || state.getEventSequence() > held.getEventSequence()) {
+                    held = state;
+                }
+                return;
+            }
             if (done || state.getEventSequence() <= lastSequence) {
                 return;
             }
@@ -273,6 +298,12 @@ public final class JobsGrpcService extends JobServiceGrpc.JobServiceImplBase {
         }
 
         synchronized void job(JobState state) {
+            // The first lines of a job live in its record and arrive with its states, not as log-cache events.
+            for (LogEntry e : state.getInlineLogList()) {
+                if (next < 0 || e.getSequence() >= next) {
+                    pending.put(e.getSequence(), e);
+                }
+            }
             if (JobLedger.isTerminal(state.getJob().getStatus())) {
                 endSequence = Math.min(endSequence, state.getLogSequence());
             }

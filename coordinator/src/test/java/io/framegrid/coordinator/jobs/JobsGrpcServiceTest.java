@@ -121,6 +121,32 @@ class JobsGrpcServiceTest {
     }
 
     @Test
+    void logLinesMergeTheJobRecordAndTheLogCacheAndDropTheOldestAcrossBoth() {
+        // The first lines live in the job record, later ones in the log cache; with at most 6 lines kept, the
+        // oldest are dropped from wherever they are, and reads return one ordered sequence.
+        io.framegrid.config.FramegridConfig.Jobs c = cluster.config().jobs();
+        JobLedger ledger = new JobLedger(cluster.ignite(), new io.framegrid.config.FramegridConfig.Jobs(c.leaseTime(),
+                c.heartbeatInterval(), c.maxAttempts(), 1_000, 1_000, 1_000, 6, c.taskSlots(), c.gpu(), c.models(),
+                c.nearFrameCacheMb()), cluster.clock());
+        String jobId = ledger.submit("log-owner-" + UUID.randomUUID(), "free", JobTypes.NOOP, "logs", Map.of(),
+                JobTypes.withBuiltIns().plan(JobTypes.NOOP, Map.of()).orElseThrow()).getJob().getJobId();
+        assertThat(ledger.state(jobId).orElseThrow().getInlineLogCount()).isEqualTo(1);
+        assertThat(ledger.logLines(jobId, 0)).extracting(l -> l.getSequence()).containsExactly(1L);
+        for (int i = 2; i <= 9; i++) {
+            ledger.appendLog(jobId, "INFO", "line " + i);
+        }
+        assertThat(ledger.logLines(jobId, 0)).extracting(l -> l.getMessage())
+                .containsExactly("line 4", "line 5", "line 6", "line 7", "line 8", "line 9");
+        assertThat(ledger.logLines(jobId, 0)).extracting(l -> l.getSequence()).containsExactly(4L, 5L, 6L, 7L, 8L, 9L);
+        assertThat(ledger.logLines(jobId, 3)).extracting(l -> l.getMessage())
+                .containsExactly("line 7", "line 8", "line 9");
+        assertThat(ledger.state(jobId).orElseThrow().getInlineLogList()).extracting(l -> l.getSequence())
+                .containsExactly(4L);
+        ledger.cancel(jobId);
+        assertThat(ledger.logLines(jobId, 1)).extracting(l -> l.getMessage()).containsExactly("Job cancelled");
+    }
+
+    @Test
     void followedLogsStreamNewLinesAndEndWithTheJob() throws Exception {
         JobsClient jobs = newUser().jobs();
         Job job = jobs.submit(JobTypes.NOOP, Map.of());

@@ -212,7 +212,7 @@ public final class TaskWorker implements AutoCloseable {
         try {
             TaskCommit result = executor.execute(context);
             context.checkCancelled();
-            ledger.commit(id, nodeId, task.getFence(), result);
+            ledger.commit(task, nodeId, result);
             completed.incrementAndGet();
         } catch (LeaseLostException | CancellationException | InterruptedException e) {
             log.debug("Task {} stopped without committing: {}", id, e.toString());

@@ -18,7 +18,6 @@ import io.framegrid.proto.media.v1.Media;
 import io.framegrid.sdk.FramegridClient;
 import io.framegrid.sdk.jobs.JobsAsyncClient;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
-import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -45,10 +44,19 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "jobs", mixinStandardHelpOptions = true, description = "Job latency/throughput and upload speed")
 public final class JobsBench implements Callable<Integer> {
+    @Option(names = "--warmup-jobs", defaultValue = "3000",
+            description = "No-op jobs run before measuring, at least (the JIT compiles Ignite's tx paths for a long while)")
+    int warmupJobs;
+    @Option(names = "--warmup-max-seconds", defaultValue = "90",
+            description = "Warm-up goes on in rounds of 1,000 jobs until the JIT compiles for under 10% of a round, or this long")
+    int warmupMaxSeconds;
     @Option(names = "--latency-jobs", defaultValue = "500") int latencyJobs;
-    @Option(names = "--throughput-jobs", defaultValue = "3000") int throughputJobs;
+    @Option(names = "--throughput-jobs", defaultValue = "20000") int throughputJobs;
     @Option(names = "--in-flight", defaultValue = "64") int inFlight;
     @Option(names = "--upload-mb", defaultValue = "256") int uploadMb;
+    @Option(names = "--upload-rounds", defaultValue = "3",
+            description = "dd and upload alternate this many times; the medians are compared")
+    int uploadRounds;
     @Option(names = "--dir", description = "Scratch directory (default: a temp dir)") Path dir;
 
     @Override
@@ -75,33 +83,77 @@ public final class JobsBench implements Callable<Integer> {
             JobsAsyncClient jobs = user.jobsAsync();
             SubmitJobRequest noop = SubmitJobRequest.newBuilder().setType(JobTypes.NOOP).build();
 
-            // Warm-up (JIT, connections, grid pages).
-            runConcurrent(jobs, noop, 500, 16);
+            // Warm-up (JIT, connections, grid pages): concurrent, then sequential, so both measured paths are compiled.
+            // On two cores C2 keeps compiling Ignite's transaction paths for a minute or more, taking a core from the
+            // cluster; the measures are of the steady state, so the warm-up lasts until compiling has (nearly) stopped.
+            java.lang.management.CompilationMXBean jit = java.lang.management.ManagementFactory.getCompilationMXBean();
+            long warmStart = System.nanoTime();
+            int warmed = 0;
+            double jitShare = 1;
+            while (warmed < warmupJobs || (jitShare > 0.10
+                    && System.nanoTime() - warmStart < TimeUnit.SECONDS.toNanos(warmupMaxSeconds))) {
+                long jit0 = jit.getTotalCompilationTime();
+                long r0 = System.nanoTime();
+                runConcurrent(jobs, noop, 1000, inFlight);
+                for (int i = 0; i < 100; i++) {
+                    jobs.terminal(jobs.submit(noop).join().getJobId()).join();
+                }
+                jitShare = (jit.getTotalCompilationTime() - jit0) / ((System.nanoTime() - r0) / 1e6);
+                warmed += 1100;
+            }
+            System.out.printf("warm-up: %d jobs in %.0f s; JIT compiling %.0f%% of the last round's time%n", warmed,
+                    (System.nanoTime() - warmStart) / 1e9, jitShare * 100);
+            com.sun.management.OperatingSystemMXBean os = (com.sun.management.OperatingSystemMXBean)
+                    java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+            String loadBefore = loadAverage();
             long[] latencies = new long[latencyJobs];
+            long c0 = os.getProcessCpuTime();
             for (int i = 0; i < latencyJobs; i++) {
                 long start = System.nanoTime();
                 String id = jobs.submit(noop).join().getJobId();
                 jobs.terminal(id).join();
                 latencies[i] = System.nanoTime() - start;
             }
+            double latencyCpuMs = (os.getProcessCpuTime() - c0) / 1e6 / latencyJobs;
             Arrays.sort(latencies);
+            long c1 = os.getProcessCpuTime();
+            long tx1 = JobLedger.transactions();
+            long jit1 = jit.getTotalCompilationTime();
             long t0 = System.nanoTime();
             runConcurrent(jobs, noop, throughputJobs, inFlight);
             double seconds = (System.nanoTime() - t0) / 1e9;
+            double throughputCpuMs = (os.getProcessCpuTime() - c1) / 1e6 / throughputJobs;
+            double txPerJob = (JobLedger.transactions() - tx1) / (double) throughputJobs;
+            long jitMs = jit.getTotalCompilationTime() - jit1;
 
+            // Upload vs dd, made comparable: the source file is on disk before either runs (its writeback would
+            // otherwise slow whichever comes first), both write the same bytes (dd copies the upload's source file,
+            // which both read from the page cache) to the same file system and are timed until the data is durable (dd conv=fdatasync; the store fsyncs before answering), and
+            // they alternate so a slow spell of the (virtual) disk hits both; the medians are compared.
             Path upload = root.resolve("upload.bin");
             writeRandom(upload, uploadMb);
-            double ddMbps = dd(root.resolve("dd.bin"), uploadMb);
-            long u0 = System.nanoTime();
-            Media media = user.media().upload(upload, "application/octet-stream");
-            double uploadMbps = media.getSize() / 1048576.0 / ((System.nanoTime() - u0) / 1e9);
+            double[] ddRuns = new double[uploadRounds];
+            double[] uploadRuns = new double[uploadRounds];
+            for (int round = 0; round < uploadRounds; round++) {
+                ddRuns[round] = dd(upload, root.resolve("dd.bin"), uploadMb);
+                long u0 = System.nanoTime();
+                Media media = user.media().upload(upload, "application/octet-stream");
+                uploadRuns[round] = media.getSize() / 1048576.0 / ((System.nanoTime() - u0) / 1e9);
+            }
+            double ddMbps = median(ddRuns);
+            double uploadMbps = median(uploadRuns);
 
-            System.out.printf("no-op job submit->completed latency over %d sequential jobs: p50 %.2f ms, p99 %.2f ms%n",
-                    latencyJobs, latencies[latencyJobs / 2] / 1e6, latencies[(int) (latencyJobs * 0.99)] / 1e6);
-            System.out.printf("sustained no-op throughput: %d jobs in %.2f s = %.0f jobs/s (%d in flight)%n",
-                    throughputJobs, seconds, throughputJobs / seconds, inFlight);
-            System.out.printf("upload %d MiB over gRPC to the local store: %.0f MiB/s; dd (bs=1M, conv=fdatasync) %.0f MiB/s;"
-                    + " ratio %.2f%n", uploadMb, uploadMbps, ddMbps, uploadMbps / ddMbps);
+            System.out.printf("load average before the measures: %s (%d CPUs)%n", loadBefore,
+                    Runtime.getRuntime().availableProcessors());
+            System.out.printf("no-op job submit->completed latency over %d sequential jobs: p50 %.2f ms, p99 %.2f ms"
+                    + " (process CPU %.2f ms/job)%n", latencyJobs, latencies[latencyJobs / 2] / 1e6,
+                    latencies[(int) (latencyJobs * 0.99)] / 1e6, latencyCpuMs);
+            System.out.printf("sustained no-op throughput: %d jobs in %.2f s = %.0f jobs/s (%d in flight;"
+                    + " process CPU %.2f ms/job, client included; %.2f ledger transactions/job; JIT %d ms)%n",
+                    throughputJobs, seconds, throughputJobs / seconds, inFlight, throughputCpuMs, txPerJob, jitMs);
+            System.out.printf("upload %d MiB over gRPC to the local store (fsynced): median %.0f MiB/s of %s;"
+                    + " dd of the same file (bs=1M, conv=fdatasync): median %.0f MiB/s of %s; ratio %.2f%n",
+                    uploadMb, uploadMbps, rates(uploadRuns), ddMbps, rates(ddRuns), uploadMbps / ddMbps);
         } finally {
             ignite.close();
             deleteQuietly(root);
@@ -133,18 +185,42 @@ public final class JobsBench implements Callable<Integer> {
     private static void writeRandom(Path file, int mb) throws Exception {
         byte[] block = new byte[1 << 20];
         Random random = new Random(1);
-        try (OutputStream out = Files.newOutputStream(file)) {
+        try (java.nio.channels.FileChannel out = java.nio.channels.FileChannel.open(file,
+                java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE)) {
             for (int i = 0; i < mb; i++) {
                 random.nextBytes(block);
-                out.write(block);
+                java.nio.ByteBuffer buffer = java.nio.ByteBuffer.wrap(block);
+                while (buffer.hasRemaining()) {
+                    out.write(buffer);
+                }
             }
+            out.force(true);
         }
     }
 
-    /** Raw sequential write speed of the same disk, measured by dd in this run. */
-    private static double dd(Path file, int mb) throws Exception {
+    private static double median(double[] values) {
+        double[] sorted = values.clone();
+        Arrays.sort(sorted);
+        int n = sorted.length;
+        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+    }
+
+    private static String rates(double[] values) {
+        StringBuilder sb = new StringBuilder("[");
+        for (double v : values) {
+            sb.append(sb.length() > 1 ? ", " : "").append(Math.round(v));
+        }
+        return sb.append(']').toString();
+    }
+
+    /**
+     * Raw sequential write speed of the same disk, measured by dd in this run: the same bytes the upload sends
+     * (the random source file, in the page cache for both; not /dev/zero, which a virtual disk may store more
+     * cheaply), 1 MiB blocks, timed until fdatasync returns.
+     */
+    private static double dd(Path source, Path file, int mb) throws Exception {
         long t0 = System.nanoTime();
-        Process p = new ProcessBuilder("dd", "if=/dev/zero", "of=" + file, "bs=1M", "count=" + mb, "conv=fdatasync")
+        Process p = new ProcessBuilder("dd", "if=" + source, "of=" + file, "bs=1M", "count=" + mb, "conv=fdatasync")
                 .redirectErrorStream(true).start();
         p.getInputStream().readAllBytes();
         if (!p.waitFor(300, TimeUnit.SECONDS) || p.exitValue() != 0) {
@@ -153,6 +229,14 @@ public final class JobsBench implements Callable<Integer> {
         double mbps = mb / ((System.nanoTime() - t0) / 1e9);
         Files.deleteIfExists(file);
         return mbps;
+    }
+
+    private static String loadAverage() {
+        try {
+            return Files.readString(Path.of("/proc/loadavg")).trim();
+        } catch (Exception e) {
+            return "unknown";
+        }
     }
 
     private static void deleteQuietly(Path root) {
