@@ -147,6 +147,12 @@ public final class JobLedger {
     /** Stores a new job; it is admitted at once (tasks of its first stage opened) or queued behind the owner's limit. */
     public JobState submit(String ownerId, String tier, String type, String displayName, Map<String, String> metadata,
                            List<StagePlan> stages) {
+        return submit(ownerId, tier, type, displayName, metadata, stages, java.time.Duration.ZERO);
+    }
+
+    /** As above; a job still processing {@code maxDuration} after its admission fails (zero = no limit). */
+    public JobState submit(String ownerId, String tier, String type, String displayName, Map<String, String> metadata,
+                           List<StagePlan> stages, java.time.Duration maxDuration) {
         String jobId = UUID.randomUUID().toString();
         long now = clock.millis();
         int total = stages.stream().mapToInt(StagePlan::getChunks).sum();
@@ -157,7 +163,8 @@ public final class JobLedger {
                             .setDisplayName(displayName).setStatus(JobStatus.JOB_STATUS_QUEUED)
                             .setCreatedAt(Protos.timestamp(now)).putAllMetadata(metadata).setTasksTotal(total)
                             .setCurrentStep("queued"))
-                    .addAllStages(stages).setTier(tier).setCreatedMs(now).setEventSequence(1);
+                    .addAllStages(stages).setTier(tier).setCreatedMs(now).setEventSequence(1)
+                    .setMaxDurationMs(maxDuration.toMillis());
             log(js, "INFO", "Job submitted (type " + type + ", " + total + " tasks)");
             if (ujb.getActiveCount() < config.concurrentJobs(tier)) {
                 admit(js, ujb, now);
@@ -197,6 +204,45 @@ public final class JobLedger {
             userJobs.put(owner, ujb.build().toByteArray());
             return built;
         });
+    }
+
+    /**
+     * Fails a job still processing past its deadline; its open tasks are removed, so running tasks lose their
+     * leases (and stop) and nothing they produce afterwards can commit. False when it ended meanwhile.
+     */
+    public boolean expire(String jobId) {
+        JobState peek = state(jobId).orElse(null);
+        if (peek == null || isTerminal(peek.getJob().getStatus()) || peek.getDeadlineMs() == 0
+                || peek.getDeadlineMs() > clock.millis()) {
+            return false;
+        }
+        String owner = peek.getJob().getOwnerId();
+        return inTx(() -> {
+            UserJobs.Builder ujb = userJobs(owner).toBuilder();
+            JobState.Builder js = lockedJob(jobId).toBuilder();
+            if (isTerminal(js.getJob().getStatus())) {
+                return false;
+            }
+            long now = clock.millis();
+            String error = "Job exceeded its maximum duration of " + humanDuration(js.getMaxDurationMs());
+            removeOpenTasks(js);
+            js.getJobBuilder().setStatus(JobStatus.JOB_STATUS_FAILED).setErrorMessage(error)
+                    .setCompletedAt(Protos.timestamp(now)).setCurrentStep("failed");
+            js.setEventSequence(js.getEventSequence() + 1);
+            log(js, "ERROR", error);
+            finish(js, ujb, now);
+            jobs.put(jobId, js.build().toByteArray());
+            userJobs.put(owner, ujb.build().toByteArray());
+            return true;
+        });
+    }
+
+    private static String humanDuration(long millis) {
+        java.time.Duration d = java.time.Duration.ofMillis(millis);
+        if (d.toSeconds() % 60 == 0 && d.toMinutes() > 0) {
+            return d.toMinutes() + (d.toMinutes() == 1 ? " minute" : " minutes");
+        }
+        return (millis / 1000.0) + " s";
     }
 
     /** Returns a leased task whose lease ran out to the pending pool (or fails its job when out of attempts). */
@@ -492,6 +538,9 @@ public final class JobLedger {
     private void admit(JobState.Builder js, UserJobs.Builder ujb, long now) {
         ujb.addActive(js.getJob().getJobId());
         js.getJobBuilder().setStatus(JobStatus.JOB_STATUS_PROCESSING).setStartedAt(Protos.timestamp(now));
+        if (js.getMaxDurationMs() > 0) {
+            js.setDeadlineMs(now + js.getMaxDurationMs());
+        }
         js.setCurrentStage(0);
         openStage(js, now);
     }
@@ -505,7 +554,7 @@ public final class JobLedger {
                     .setJobType(job.getType()).setTaskType(stage.getTaskType()).setStage(js.getCurrentStage())
                     .setChunk(chunk).setChunks(stage.getChunks()).setRequirements(stage.getRequirements())
                     .putAllParams(job.getMetadataMap()).putAllParams(stage.getParamsMap()).setStatus(TaskStatus.TASK_STATUS_PENDING).setCreatedMs(now)
-                    .build().toByteArray());
+                    .setJobDeadlineMs(js.getDeadlineMs()).build().toByteArray());
         }
         js.setOpenTasks(stage.getChunks());
         js.getJobBuilder().setCurrentStep(stage.getName());

@@ -20,6 +20,7 @@ public final class JobTypes {
     public static final String TEST_MERGE = "test.merge";
 
     private final Map<String, Function<Map<String, String>, List<StagePlan>>> planners = new ConcurrentHashMap<>();
+    private final Map<String, java.time.Duration> maxDurations = new ConcurrentHashMap<>();
 
     /** The built-in types. */
     public static JobTypes withBuiltIns() {
@@ -35,6 +36,18 @@ public final class JobTypes {
     public JobTypes register(String type, Function<Map<String, String>, List<StagePlan>> planner) {
         planners.put(type, planner);
         return this;
+    }
+
+    /** Jobs of {@code type} that still process {@code maxDuration} after admission fail. */
+    public JobTypes register(String type, Function<Map<String, String>, List<StagePlan>> planner,
+            java.time.Duration maxDuration) {
+        maxDurations.put(type, maxDuration);
+        return register(type, planner);
+    }
+
+    /** The longest a job of {@code type} may process; zero = no limit. */
+    public java.time.Duration maxDuration(String type) {
+        return maxDurations.getOrDefault(type, java.time.Duration.ZERO);
     }
 
     public Optional<List<StagePlan>> plan(String type, Map<String, String> metadata) {

@@ -68,7 +68,7 @@ public final class JobsGrpcService extends JobServiceGrpc.JobServiceImplBase {
             }
             String name = request.getDisplayName().isBlank() ? request.getType() : request.getDisplayName().trim();
             return ledger.submit(caller.userId(), tierOf.apply(caller.userId()), request.getType(), name,
-                    request.getMetadataMap(), stages).getJob();
+                    request.getMetadataMap(), stages, types.maxDuration(request.getType())).getJob();
         });
     }
 

@@ -19,7 +19,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Runs on every coordinator: reclaims the expired leases of tasks whose primary copy lives on this
- * node (so coordinators split the work without talking), once per heartbeat interval.
+ * node (so coordinators split the work without talking), and fails the jobs of such tasks that are past their
+ * maximum duration, once per heartbeat interval.
  */
 public final class LeaseReaper implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(LeaseReaper.class);
@@ -48,10 +49,23 @@ public final class LeaseReaper implements AutoCloseable {
     public int sweep() {
         long now = clock.millis();
         List<String> expired = new ArrayList<>();
+        java.util.Set<String> overdueJobs = new java.util.LinkedHashSet<>();
         for (Cache.Entry<String, byte[]> e : tasks.localEntries(CachePeekMode.PRIMARY)) {
             TaskState task = Protos.parse(TaskState.parser(), e.getValue());
-            if (task.getStatus() == TaskStatus.TASK_STATUS_LEASED && task.getLeaseExpiresMs() < now) {
+            if (task.getJobDeadlineMs() > 0 && task.getJobDeadlineMs() < now) {
+                // A processing job always has open tasks, so its deadline is found through them.
+                overdueJobs.add(task.getJobId());
+            } else if (task.getStatus() == TaskStatus.TASK_STATUS_LEASED && task.getLeaseExpiresMs() < now) {
                 expired.add(e.getKey());
+            }
+        }
+        for (String jobId : overdueJobs) {
+            try {
+                if (ledger.expire(jobId)) {
+                    log.info("Job {} failed: past its maximum duration", jobId);
+                }
+            } catch (RuntimeException ex) {
+                log.warn("Cannot expire job {}: {}", jobId, ex.toString());
             }
         }
         int reclaimed = 0;

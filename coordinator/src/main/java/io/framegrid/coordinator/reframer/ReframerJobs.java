@@ -35,6 +35,8 @@ public final class ReframerJobs {
     public static final String RESULTS_REF = "results:";
     public static final String VIDEO_REF = "video:";
 
+    /** The spec's limit on one analysis ("Max job duration: 10 minutes"); past it the job fails. */
+    public static final java.time.Duration MAX_DURATION = java.time.Duration.ofMinutes(10);
     /** Frames per range unless the job asks otherwise: about 20 s of 10 fps video, a few seconds of work each. */
     static final int DEFAULT_RANGE_FRAMES = 200;
     /** Long videos get longer ranges rather than more tasks than the grid should track for one job. */
@@ -49,7 +51,7 @@ public final class ReframerJobs {
      */
     public static void register(JobTypes types, Function<String, OptionalLong> frameCount) {
         types.register(PROBE, meta -> List.of(JobTypes.stage("probe", PROBE, 1, meta)));
-        types.register(ANALYZE, meta -> plan(meta, frameCount));
+        types.register(ANALYZE, meta -> plan(meta, frameCount), MAX_DURATION);
     }
 
     static List<StagePlan> plan(Map<String, String> meta, Function<String, OptionalLong> frameCount) {

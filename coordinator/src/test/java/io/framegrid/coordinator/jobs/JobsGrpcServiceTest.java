@@ -241,6 +241,42 @@ class JobsGrpcServiceTest {
     }
 
     @Test
+    void aJobStillProcessingPastItsMaximumDurationFailsAndItsTasksCannotCommit() {
+        cluster.server().jobTypes().register("test.bounded",
+                meta -> List.of(JobTypes.stage("work", JobTypes.TEST_WRITE_OUTPUTS, 2, meta)), Duration.ofMinutes(10));
+        JobsClient jobs = newUser().jobs();
+        Job job = jobs.submit("test.bounded", Map.of());
+        JobLedger ledger = ledger();
+        String taskId = JobLedger.taskId(job.getJobId(), 0, 0);
+        TaskState leased = ledger.lease(taskId, "node-a").orElseThrow();
+        LeaseReaper reaper = new LeaseReaper(cluster.ignite(), ledger, cluster.clock());
+
+        cluster.clock().advance(Duration.ofMinutes(9));
+        assertThat(ledger.renew(taskId, "node-a", leased.getFence())).isTrue();
+        reaper.sweep();
+        // The ledger is read directly from here on: the caller's access token does not outlive the moved clock.
+        assertThat(ledger.state(job.getJobId()).orElseThrow().getJob().getStatus())
+                .isEqualTo(JobStatus.JOB_STATUS_PROCESSING);
+
+        cluster.clock().advance(Duration.ofMinutes(2));
+        reaper.sweep();
+        Job failed = ledger.state(job.getJobId()).orElseThrow().getJob();
+        assertThat(failed.getStatus()).isEqualTo(JobStatus.JOB_STATUS_FAILED);
+        assertThat(failed.getErrorMessage()).isEqualTo("Job exceeded its maximum duration of 10 minutes");
+        assertThat(ledger.renew(taskId, "node-a", leased.getFence())).isFalse();
+        assertThatThrownBy(() -> ledger.commit(taskId, "node-a", leased.getFence(), TaskCommit.empty()))
+                .isInstanceOf(LeaseLostException.class);
+        assertThat(ledger.task(JobLedger.taskId(job.getJobId(), 0, 1))).isEmpty();
+        // Jobs of types without a limit never expire.
+        String unbounded = ledger.submit(job.getOwnerId(), "pro", JobTypes.TEST_WRITE_OUTPUTS, "unbounded", Map.of(),
+                List.of(JobTypes.stage("work", JobTypes.TEST_WRITE_OUTPUTS, 1, Map.of()))).getJob().getJobId();
+        cluster.clock().advance(Duration.ofHours(5));
+        reaper.sweep();
+        assertThat(ledger.state(unbounded).orElseThrow().getJob().getStatus()).isEqualTo(JobStatus.JOB_STATUS_PROCESSING);
+        ledger.cancel(unbounded);
+    }
+
+    @Test
     void aLateWriteFromAnExpiredLeaseIsRejectedAndTheNewHolderCommitsOnce() {
         JobsClient jobs = newUser().jobs();
         Job job = jobs.submit(JobTypes.NOOP, Map.of());

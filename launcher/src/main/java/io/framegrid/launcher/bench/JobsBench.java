@@ -156,7 +156,7 @@ public final class JobsBench implements Callable<Integer> {
                     uploadMb, uploadMbps, rates(uploadRuns), ddMbps, rates(ddRuns), uploadMbps / ddMbps);
         } finally {
             ignite.close();
-            deleteQuietly(root);
+            BenchFiles.deleteQuietly(root);
         }
         return 0;
     }
@@ -239,11 +239,4 @@ public final class JobsBench implements Callable<Integer> {
         }
     }
 
-    private static void deleteQuietly(Path root) {
-        try (var paths = Files.walk(root)) {
-            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (Exception ignored) {
-            // Best effort.
-        }
-    }
 }
