@@ -48,7 +48,7 @@ public final class JobsBench implements Callable<Integer> {
             description = "No-op jobs run before measuring, at least (the JIT compiles Ignite's tx paths for a long while)")
     int warmupJobs;
     @Option(names = "--warmup-max-seconds", defaultValue = "90",
-            description = "Warm-up goes on in rounds of 1,000 jobs until the JIT compiles for under 10% of a round, or this long")
+            description = "Warm-up goes on in rounds of 1,000 jobs until the JIT compiles for under 10%% of a round, or this long")
     int warmupMaxSeconds;
     @Option(names = "--latency-jobs", defaultValue = "500") int latencyJobs;
     @Option(names = "--throughput-jobs", defaultValue = "20000") int throughputJobs;
