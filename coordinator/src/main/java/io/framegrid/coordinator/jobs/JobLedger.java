@@ -223,16 +223,7 @@ public final class JobLedger {
             if (isTerminal(js.getJob().getStatus())) {
                 return false;
             }
-            long now = clock.millis();
-            String error = "Job exceeded its maximum duration of " + humanDuration(js.getMaxDurationMs());
-            removeOpenTasks(js);
-            js.getJobBuilder().setStatus(JobStatus.JOB_STATUS_FAILED).setErrorMessage(error)
-                    .setCompletedAt(Protos.timestamp(now)).setCurrentStep("failed");
-            js.setEventSequence(js.getEventSequence() + 1);
-            log(js, "ERROR", error);
-            finish(js, ujb, now);
-            jobs.put(jobId, js.build().toByteArray());
-            userJobs.put(owner, ujb.build().toByteArray());
+            failLocked(js, ujb, owner, "Job exceeded its maximum duration of " + humanDuration(js.getMaxDurationMs()));
             return true;
         });
     }
@@ -498,20 +489,25 @@ public final class JobLedger {
                     || (nodeId != null && !nodeId.equals(task.getLeaseNode()))) {
                 return null;
             }
-            long now = clock.millis();
-            removeOpenTasks(js);
-            js.getJobBuilder().setStatus(JobStatus.JOB_STATUS_FAILED).setErrorMessage(error)
-                    .setCompletedAt(Protos.timestamp(now)).setCurrentStep("failed");
-            js.setEventSequence(js.getEventSequence() + 1);
-            log(js, "ERROR", error);
-            finish(js, ujb, now);
-            jobs.put(jobId, js.build().toByteArray());
-            userJobs.put(owner, ujb.build().toByteArray());
+            failLocked(js, ujb, owner, error);
             return null;
         });
     }
 
     // ---- internals --------------------------------------------------------------------------
+
+    /** Ends a processing job as failed, under the locks of its owner's record and the job. */
+    private void failLocked(JobState.Builder js, UserJobs.Builder ujb, String owner, String error) {
+        long now = clock.millis();
+        removeOpenTasks(js);
+        js.getJobBuilder().setStatus(JobStatus.JOB_STATUS_FAILED).setErrorMessage(error)
+                .setCompletedAt(Protos.timestamp(now)).setCurrentStep("failed");
+        js.setEventSequence(js.getEventSequence() + 1);
+        log(js, "ERROR", error);
+        finish(js, ujb, now);
+        jobs.put(js.getJob().getJobId(), js.build().toByteArray());
+        userJobs.put(owner, ujb.build().toByteArray());
+    }
 
     private static boolean holds(TaskState task, String nodeId, long fence) {
         return task != null && task.getStatus() == TaskStatus.TASK_STATUS_LEASED && task.getFence() == fence
