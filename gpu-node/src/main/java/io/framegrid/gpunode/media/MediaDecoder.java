@@ -92,89 +92,59 @@ public final class MediaDecoder {
     private long decodeSequential(Path file, FFmpegFrameGrabber grabber, OpenCVFrameConverter.ToMat converter,
             MediaInfo info, int n, String key, FrameConsumer consumer, java.util.function.LongPredicate cached)
             throws FrameGrabber.Exception {
-        long index = 0;
-        long delivered = 0;
-        // Frames another stage already decoded come from the cache; decoding starts at the first miss. Only a
-        // declared frame count tells where the video ends, so without one everything is decoded.
-        if (info.frameCountDeclared()) {
-            while (index < info.frameCount()) {
-                java.util.Optional<Mat> hit = cache.get(key, index);
-                if (hit.isEmpty()) {
-                    break;
-                }
-                delivered++;
-                if (!consumer.accept(new DecodedFrame(index, timestampMicros(index, info), hit.get()))) {
-                    return delivered;
-                }
-                index += n;
-            }
-            if (index >= info.frameCount()) {
-                return delivered;
-            }
-            if (index > 0) {
-                grabber.setVideoFrameNumber((int) index);
-            }
+        // Only a declared frame count tells where the video ends, so without one nothing is read from the cache
+        // and everything is decoded; decoding runs to the real end, which must match the declared count.
+        long cacheLimit = info.frameCountDeclared() ? info.frameCount() : 0;
+        Pass pass = decodeStepped(grabber, converter, info, 0, cacheLimit, Long.MAX_VALUE, n, key, consumer, cached);
+        if (pass.decodedToEnd()) {
+            checkNotTruncated(file, info, pass.next());
         }
-        boolean stopped = false;
-        while (true) {
-            boolean wanted = index % n == 0;
-            // Frames we skip are decoded (the codec needs them) but not colour-converted.
-            Frame frame = grabber.grabFrame(false, true, wanted, false, false);
-            if (frame == null) {
-                break;
-            }
-            if (frame.image == null) {
-                continue;
-            }
-            if (wanted) {
-                Mat mat = converter.convert(frame);
-                if (cached.test(index)) {
-                    cache.put(key, index, mat);
-                }
-                delivered++;
-                if (!consumer.accept(new DecodedFrame(index, frame.timestamp, mat))) {
-                    stopped = true;
-                    break;
-                }
-            }
-            index++;
-        }
-        if (!stopped) {
-            checkNotTruncated(file, info, index);
-        }
-        return delivered;
+        return pass.delivered();
     }
 
     private long decodeRange(FFmpegFrameGrabber grabber, OpenCVFrameConverter.ToMat converter, MediaInfo info,
             FrameSampling.Range range, String key, FrameConsumer consumer, java.util.function.LongPredicate cached)
             throws FrameGrabber.Exception {
-        long index = range.from();
+        return decodeStepped(grabber, converter, info, range.from(), range.toExclusive(), range.toExclusive(),
+                range.step(), key, consumer, cached).delivered();
+    }
+
+    /** How a stepped decode ended: frames delivered, the next frame index, whether the decoder ran out of frames. */
+    private record Pass(long delivered, long next, boolean decodedToEnd) {}
+
+    /**
+     * Frames {@code from, from + step, ...}: those cached (below {@code cacheLimit}) are served first; from the first
+     * miss the grabber seeks once and decodes forward below {@code decodeLimit}, colour-converting only wanted frames.
+     */
+    private Pass decodeStepped(FFmpegFrameGrabber grabber, OpenCVFrameConverter.ToMat converter, MediaInfo info,
+            long from, long cacheLimit, long decodeLimit, int step, String key, FrameConsumer consumer,
+            java.util.function.LongPredicate cached) throws FrameGrabber.Exception {
+        long index = from;
         long delivered = 0;
-        // Cached frames first; the grabber seeks only to the first frame nobody has decoded yet.
-        while (index < range.toExclusive()) {
+        while (index < cacheLimit) {
             java.util.Optional<Mat> hit = cache.get(key, index);
             if (hit.isEmpty()) {
                 break;
             }
             delivered++;
             if (!consumer.accept(new DecodedFrame(index, timestampMicros(index, info), hit.get()))) {
-                return delivered;
+                return new Pass(delivered, index, false);
             }
-            index += range.step();
+            index += step;
         }
-        if (index >= range.toExclusive()) {
-            return delivered;
+        if (index >= decodeLimit || (cacheLimit > from && index >= cacheLimit)) {
+            return new Pass(delivered, index, false);
         }
         if (index > 0) {
             // JavaCV seeks to the preceding key frame and decodes forward to the exact frame.
             grabber.setVideoFrameNumber((int) index);
         }
-        while (index < range.toExclusive()) {
-            boolean wanted = (index - range.from()) % range.step() == 0;
+        while (index < decodeLimit) {
+            boolean wanted = (index - from) % step == 0;
             // Frames between the wanted ones are decoded (the codec needs them) but not colour-converted.
             Frame frame = grabber.grabFrame(false, true, wanted, false, false);
             if (frame == null) {
-                break;
+                return new Pass(delivered, index, true);
             }
             if (frame.image == null) {
                 continue;
@@ -186,12 +156,12 @@ public final class MediaDecoder {
                 }
                 delivered++;
                 if (!consumer.accept(new DecodedFrame(index, frame.timestamp, mat))) {
-                    break;
+                    return new Pass(delivered, index, false);
                 }
             }
             index++;
         }
-        return delivered;
+        return new Pass(delivered, index, false);
     }
 
     private long decodeAtTimestamps(FFmpegFrameGrabber grabber, OpenCVFrameConverter.ToMat converter,
