@@ -42,13 +42,14 @@ public final class QuotaLedger {
     /** Leases permit {@code leaseId} when fewer than {@code limit} unexpired leases of {@code subject} exist. */
     public Lease acquire(String bucket, String subject, String leaseId, int limit, long ttlMillis) {
         long[] r = expiring(ttlMillis).invoke(permitKey(bucket, subject),
-                new Acquire(clock.millis(), ttlMillis, limit, leaseId));
+                new PutLease(clock.millis(), ttlMillis, limit, leaseId, false));
         return new Lease(r[0] == 1, (int) r[1], limit, r[2]);
     }
 
     /** Extends a live lease; not granted when it expired or was released meanwhile. */
     public Lease renew(String bucket, String subject, String leaseId, long ttlMillis) {
-        long[] r = expiring(ttlMillis).invoke(permitKey(bucket, subject), new Renew(clock.millis(), ttlMillis, leaseId));
+        long[] r = expiring(ttlMillis).invoke(permitKey(bucket, subject),
+                new PutLease(clock.millis(), ttlMillis, Integer.MAX_VALUE, leaseId, true));
         return new Lease(r[0] == 1, (int) r[1], 0, r[2]);
     }
 
@@ -91,54 +92,36 @@ public final class QuotaLedger {
         }
     }
 
-    /** Value: lease id → expiry millis. Returns {@code {granted, inUse, expiresAt}}. */
-    static final class Acquire implements CacheEntryProcessor<String, Object, long[]> {
+    /**
+     * Value: lease id → expiry millis. Grants (or extends) {@code leaseId} for {@code ttlMillis}: a renewal only when
+     * the lease is still live, a new lease only while fewer than {@code limit} are. Returns
+     * {@code {granted, inUse, expiresAt}}.
+     */
+    static final class PutLease implements CacheEntryProcessor<String, Object, long[]> {
         private static final long serialVersionUID = 1L;
         private final long now;
         private final long ttlMillis;
         private final int limit;
         private final String leaseId;
+        private final boolean renewal;
 
-        Acquire(long now, long ttlMillis, int limit, String leaseId) {
+        PutLease(long now, long ttlMillis, int limit, String leaseId, boolean renewal) {
             this.now = now;
             this.ttlMillis = ttlMillis;
             this.limit = limit;
             this.leaseId = leaseId;
+            this.renewal = renewal;
         }
 
         @Override
         public long[] process(MutableEntry<String, Object> entry, Object... args) {
             Map<String, Long> leases = live(entry.getValue(), now);
-            boolean granted = leases.size() < limit;
+            boolean granted = renewal ? leases.containsKey(leaseId) : leases.size() < limit;
             if (granted) {
                 leases.put(leaseId, now + ttlMillis);
             }
             store(entry, leases);
             return new long[] {granted ? 1 : 0, leases.size(), granted ? now + ttlMillis : 0};
-        }
-    }
-
-    static final class Renew implements CacheEntryProcessor<String, Object, long[]> {
-        private static final long serialVersionUID = 1L;
-        private final long now;
-        private final long ttlMillis;
-        private final String leaseId;
-
-        Renew(long now, long ttlMillis, String leaseId) {
-            this.now = now;
-            this.ttlMillis = ttlMillis;
-            this.leaseId = leaseId;
-        }
-
-        @Override
-        public long[] process(MutableEntry<String, Object> entry, Object... args) {
-            Map<String, Long> leases = live(entry.getValue(), now);
-            boolean renewed = leases.containsKey(leaseId);
-            if (renewed) {
-                leases.put(leaseId, now + ttlMillis);
-            }
-            store(entry, leases);
-            return new long[] {renewed ? 1 : 0, leases.size(), renewed ? now + ttlMillis : 0};
         }
     }
 
