@@ -50,23 +50,8 @@ class ClusterFabricProcessTest {
     }
 
     private List<String> common(String role, Path dataDir, String name, int discoveryPort) {
-        List<String> args = new ArrayList<>(List.of(role, "--data-dir", dataDir.toString()));
-        Map<String, String> settings = new java.util.LinkedHashMap<>();
-        settings.put("grid.instance-name", name);
-        settings.put("grid.consistent-id", name);
-        settings.put("grid.discovery.port", String.valueOf(discoveryPort));
-        settings.put("grid.discovery.port-range", "0");
-        settings.put("grid.discovery.addresses", "127.0.0.1:" + discovery);
-        settings.put("grid.communication.port", String.valueOf(LocalPorts.free()));
-        settings.put("metrics.enabled", "false");
-        settings.put("jobs.lease-time", "2s");
-        settings.put("jobs.heartbeat-interval", "300ms");
-        settings.put("jobs.tier-limit.free", "100");
-        settings.forEach((k, v) -> {
-            args.add("--set");
-            args.add(k + "=" + v);
-        });
-        return args;
+        return LoopbackRoles.args(role, dataDir, name, discoveryPort, discovery, "2s", "300ms",
+                Map.of("jobs.tier-limit.free", "100"));
     }
 
     private FramegridProcess coordinator(Path dataDir) throws Exception {

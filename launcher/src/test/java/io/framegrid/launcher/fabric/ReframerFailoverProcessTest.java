@@ -55,26 +55,12 @@ class ReframerFailoverProcessTest {
 
     private FramegridProcess start(String role, String name, List<String> extra) throws Exception {
         Path dataDir = dir("reframer-" + name);
-        List<String> args = new ArrayList<>(List.of(role, "--data-dir", dataDir.toString()));
-        Map<String, String> settings = new LinkedHashMap<>();
-        settings.put("grid.instance-name", name);
-        settings.put("grid.consistent-id", name);
-        settings.put("grid.discovery.port", String.valueOf(role.equals("coordinator") ? discovery : LocalPorts.free()));
-        settings.put("grid.discovery.port-range", "0");
-        settings.put("grid.discovery.addresses", "127.0.0.1:" + discovery);
-        settings.put("grid.communication.port", String.valueOf(LocalPorts.free()));
-        settings.put("metrics.enabled", "false");
+        int discoveryPort = role.equals("coordinator") ? discovery : LocalPorts.free();
         // Leases a little longer than the fabric test's: both nodes run YOLOX on two shared cores, and a starved
-        // heartbeat must not turn into lost leases (that would still end correctly, only slower).
-        settings.put("jobs.lease-time", "4s");
-        settings.put("jobs.heartbeat-interval", "500ms");
-        // Every process sees the same blobs, as nodes sharing an S3 bucket or a network volume would.
-        settings.put("media.local.dir", mediaDir.toString());
-        settings.put("frame-cache.near-max-size-mb", "32");
-        settings.forEach((k, v) -> {
-            args.add("--set");
-            args.add(k + "=" + v);
-        });
+        // heartbeat must not turn into lost leases (that would still end correctly, only slower). Every process
+        // sees the same blobs, as nodes sharing an S3 bucket or a network volume would.
+        List<String> args = LoopbackRoles.args(role, dataDir, name, discoveryPort, discovery, "4s", "500ms",
+                Map.of("media.local.dir", mediaDir.toString(), "frame-cache.near-max-size-mb", "32"));
         args.addAll(extra);
         FramegridProcess p = FramegridProcess.fromClasspath(name, args);
         processes.add(p);
