@@ -34,6 +34,7 @@ public record FramegridConfig(
                         s.getBoolean("grid.persistence.enabled"),
                         positive(s, "grid.durable-region.max-size-mb"),
                         positive(s, "grid.cache-region.max-size-mb"),
+                        positive(s, "grid.wal.max-size-mb"),
                         s.getInt("grid.backups"),
                         dataDir.resolve("ignite")),
                 new Coordinator(s.getString("coordinator.grpc.host"), s.getPort("coordinator.grpc.port")),
@@ -119,6 +120,7 @@ public record FramegridConfig(
             boolean persistenceEnabled,
             int durableRegionMaxSizeMb,
             int cacheRegionMaxSizeMb,
+            int walMaxSizeMb,
             int backups,
             Path workDirectory) {}
 

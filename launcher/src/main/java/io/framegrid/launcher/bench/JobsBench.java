@@ -54,7 +54,7 @@ public final class JobsBench implements Callable<Integer> {
     @Option(names = "--throughput-jobs", defaultValue = "20000") int throughputJobs;
     @Option(names = "--in-flight", defaultValue = "64") int inFlight;
     @Option(names = "--upload-mb", defaultValue = "256") int uploadMb;
-    @Option(names = "--upload-rounds", defaultValue = "3",
+    @Option(names = "--upload-rounds", defaultValue = "5",
             description = "dd and upload alternate this many times; the medians are compared")
     int uploadRounds;
     @Option(names = "--dir", description = "Scratch directory (default: a temp dir)") Path dir;
@@ -82,6 +82,26 @@ public final class JobsBench implements Callable<Integer> {
             FramegridClient user = client.withBearerToken(client.identity().login("bench", "BenchPass123").getAccessToken());
             JobsAsyncClient jobs = user.jobsAsync();
             SubmitJobRequest noop = SubmitJobRequest.newBuilder().setType(JobTypes.NOOP).build();
+
+            // Upload vs dd, measured first, on the quiet cluster: after the job phases the grid still owes a checkpoint
+            // of their pages, which would compete for the disk with whichever of the two ran into it. One upload
+            // unmeasured first (JIT, buffers). Made comparable: the source file is on disk before either runs (its writeback would
+            // otherwise slow whichever comes first), both write the same bytes (dd copies the upload's source file,
+            // which both read from the page cache) to the same file system and are timed until the data is durable (dd conv=fdatasync; the store fsyncs before answering), and
+            // they alternate so a slow spell of the (virtual) disk hits both; the medians are compared.
+            Path upload = root.resolve("upload.bin");
+            writeRandom(upload, uploadMb);
+            user.media().upload(upload, "application/octet-stream");
+            double[] ddRuns = new double[uploadRounds];
+            double[] uploadRuns = new double[uploadRounds];
+            for (int round = 0; round < uploadRounds; round++) {
+                ddRuns[round] = dd(upload, root.resolve("dd.bin"), uploadMb);
+                long u0 = System.nanoTime();
+                Media media = user.media().upload(upload, "application/octet-stream");
+                uploadRuns[round] = media.getSize() / 1048576.0 / ((System.nanoTime() - u0) / 1e9);
+            }
+            double ddMbps = median(ddRuns);
+            double uploadMbps = median(uploadRuns);
 
             // Warm-up (JIT, connections, grid pages): concurrent, then sequential, so both measured paths are compiled.
             // On two cores C2 keeps compiling Ignite's transaction paths for a minute or more, taking a core from the
@@ -119,29 +139,15 @@ public final class JobsBench implements Callable<Integer> {
             long c1 = os.getProcessCpuTime();
             long tx1 = JobLedger.transactions();
             long jit1 = jit.getTotalCompilationTime();
+            Map<String, Long> threads0 = ThreadCpu.byGroup();
             long t0 = System.nanoTime();
             runConcurrent(jobs, noop, throughputJobs, inFlight);
             double seconds = (System.nanoTime() - t0) / 1e9;
             double throughputCpuMs = (os.getProcessCpuTime() - c1) / 1e6 / throughputJobs;
+            String cpuSplit = ThreadCpu.split(threads0, ThreadCpu.byGroup(), os.getProcessCpuTime() - c1, throughputJobs);
             double txPerJob = (JobLedger.transactions() - tx1) / (double) throughputJobs;
             long jitMs = jit.getTotalCompilationTime() - jit1;
 
-            // Upload vs dd, made comparable: the source file is on disk before either runs (its writeback would
-            // otherwise slow whichever comes first), both write the same bytes (dd copies the upload's source file,
-            // which both read from the page cache) to the same file system and are timed until the data is durable (dd conv=fdatasync; the store fsyncs before answering), and
-            // they alternate so a slow spell of the (virtual) disk hits both; the medians are compared.
-            Path upload = root.resolve("upload.bin");
-            writeRandom(upload, uploadMb);
-            double[] ddRuns = new double[uploadRounds];
-            double[] uploadRuns = new double[uploadRounds];
-            for (int round = 0; round < uploadRounds; round++) {
-                ddRuns[round] = dd(upload, root.resolve("dd.bin"), uploadMb);
-                long u0 = System.nanoTime();
-                Media media = user.media().upload(upload, "application/octet-stream");
-                uploadRuns[round] = media.getSize() / 1048576.0 / ((System.nanoTime() - u0) / 1e9);
-            }
-            double ddMbps = median(ddRuns);
-            double uploadMbps = median(uploadRuns);
 
             System.out.printf("load average before the measures: %s (%d CPUs)%n", loadBefore,
                     Runtime.getRuntime().availableProcessors());
@@ -151,6 +157,7 @@ public final class JobsBench implements Callable<Integer> {
             System.out.printf("sustained no-op throughput: %d jobs in %.2f s = %.0f jobs/s (%d in flight;"
                     + " process CPU %.2f ms/job, client included; %.2f ledger transactions/job; JIT %d ms)%n",
                     throughputJobs, seconds, throughputJobs / seconds, inFlight, throughputCpuMs, txPerJob, jitMs);
+            System.out.printf("  CPU per job by thread group (µs): %s%n", cpuSplit);
             System.out.printf("upload %d MiB over gRPC to the local store (fsynced): median %.0f MiB/s of %s;"
                     + " dd of the same file (bs=1M, conv=fdatasync): median %.0f MiB/s of %s; ratio %.2f%n",
                     uploadMb, uploadMbps, rates(uploadRuns), ddMbps, rates(ddRuns), uploadMbps / ddMbps);
