@@ -113,6 +113,7 @@ public final class FramegridClient implements AutoCloseable {
         private final String target;
         private boolean tls;
         private Duration deadline = Duration.ofSeconds(30);
+        private java.util.concurrent.Executor executor;
         private CallCredentials credentials;
 
         private Builder(String target) {
@@ -130,6 +131,16 @@ public final class FramegridClient implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Executor that runs the async clients' callbacks (default: gRPC's shared cached pool). A caller whose
+         * callbacks never block can pass {@code Runnable::run}: they then run on the transport's event loop,
+         * saving a thread hand-off per message.
+         */
+        public Builder executor(java.util.concurrent.Executor executor) {
+            this.executor = executor;
+            return this;
+        }
+
         public Builder bearerToken(String token) {
             this.credentials = CallCredentialsSupport.bearer(token);
             return this;
@@ -143,6 +154,9 @@ public final class FramegridClient implements AutoCloseable {
         public FramegridClient build() {
             // Downloads stream 1 MiB messages: a window of several keeps them flowing without a round trip each.
             NettyChannelBuilder cb = NettyChannelBuilder.forTarget(target).flowControlWindow(8 << 20);
+            if (executor != null) {
+                cb.executor(executor);
+            }
             if (tls) {
                 cb.useTransportSecurity();
             } else {

@@ -16,30 +16,51 @@ import java.util.stream.Stream;
 
 /** Blobs as files under a root directory; writes go to a temporary file moved into place atomically. */
 public final class LocalBlobStore implements BlobStore {
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(LocalBlobStore.class);
     /** Written bytes after which a writer starts flushing them to disk in the background. */
     static final long FLUSH_EVERY_BYTES = 16L << 20;
+    /** Size of each of a direct writer's two aligned buffers. */
+    static final int DIRECT_BUFFER_BYTES = 2 << 20;
+    /** Aligned buffers kept for reuse once their writer is done (direct memory is slow to allocate and free). */
+    private static final int POOLED_BUFFERS = 16;
 
     private final Path root;
     private final Path staging;
     /**
-     * Flushes written blob data while the upload goes on. The page cache would otherwise hold a whole upload
-     * dirty until the final fsync, so the disk would idle during the transfer and then the caller would wait
-     * for all of it at once; flushing as we go overlaps network and disk.
+     * Writes full direct buffers, or flushes buffered data, while the upload goes on, so network and disk overlap
+     * instead of the caller waiting for all of the disk work at commit.
      */
-    private final java.util.concurrent.ExecutorService flusher = java.util.concurrent.Executors.newCachedThreadPool(r -> {
-        Thread t = new Thread(r, "framegrid-blob-flush");
+    private final java.util.concurrent.ExecutorService io = java.util.concurrent.Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "framegrid-blob-io");
         t.setDaemon(true);
         return t;
     });
 
+    private final java.util.Queue<java.nio.ByteBuffer> buffers = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    private final int alignment;
+    private volatile boolean directIo;
+
+    /** Blobs under {@code root}, written with direct I/O where its file system allows it. */
     public LocalBlobStore(Path root) {
+        this(root, true);
+    }
+
+    /** As above; {@code directIo} false always writes through the page cache. */
+    public LocalBlobStore(Path root, boolean directIo) {
         this.root = root.toAbsolutePath().normalize();
         this.staging = this.root.resolve(".staging");
         try {
             Files.createDirectories(staging);
+            this.alignment = (int) Math.max(4096, Files.getFileStore(staging).getBlockSize());
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot create media directory " + root, e);
         }
+        this.directIo = directIo;
+    }
+
+    /** Whether new blobs are written with O_DIRECT (false once the file system refused it). */
+    boolean writesDirect() {
+        return directIo;
     }
 
     private Path path(String key) {
@@ -54,79 +75,244 @@ public final class LocalBlobStore implements BlobStore {
     public BlobWriter create(String key) throws IOException {
         Path target = path(key);
         Path temp = staging.resolve(UUID.randomUUID() + ".part");
-        FileChannel out = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-        return new BlobWriter() {
-            private long size;
-            private boolean done;
-
-            @Override
-            public void write(byte[] data, int offset, int length) throws IOException {
-                write(java.nio.ByteBuffer.wrap(data, offset, length));
+        if (directIo) {
+            try {
+                return new DirectWriter(key, target, temp,
+                        FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
+                                com.sun.nio.file.ExtendedOpenOption.DIRECT));
+            } catch (UnsupportedOperationException | IOException e) {
+                // tmpfs and some network file systems refuse O_DIRECT: buffered writes from now on.
+                Files.deleteIfExists(temp);
+                directIo = false;
+                log.info("Media directory {} does not take direct I/O ({}); writing through the page cache", root,
+                        e.toString());
             }
+        }
+        return new BufferedWriter(key, target, temp,
+                FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE));
+    }
 
-            private long unflushed;
-            private java.util.concurrent.Future<?> flushing;
+    /** Moves a complete, durable staging file to its key. */
+    private static void publish(Path temp, Path target) throws IOException {
+        Files.createDirectories(target.getParent());
+        Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    }
 
-            @Override
-            public void write(java.nio.ByteBuffer buffer) throws IOException {
-                // Straight from the caller's buffer (a gRPC message's own bytes) to the file: no intermediate copy.
-                while (buffer.hasRemaining()) {
-                    int n = out.write(buffer);
-                    size += n;
-                    unflushed += n;
-                }
-                if (unflushed >= FLUSH_EVERY_BYTES && (flushing == null || flushing.isDone())) {
-                    unflushed = 0;
-                    flushing = flusher.submit(() -> {
-                        out.force(false);
-                        return null;
-                    });
+    private static void discard(FileChannel out, Path temp) {
+        try {
+            out.close();
+            Files.deleteIfExists(temp);
+        } catch (IOException ignored) {
+            // Staging leftovers are harmless.
+        }
+    }
+
+    private static void await(java.util.concurrent.Future<?> pending, String key) throws IOException {
+        if (pending == null) {
+            return;
+        }
+        try {
+            pending.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("Interrupted while writing " + key);
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
+        }
+    }
+
+    private java.nio.ByteBuffer takeBuffer() {
+        java.nio.ByteBuffer b = buffers.poll();
+        return b != null ? b.clear()
+                : java.nio.ByteBuffer.allocateDirect(DIRECT_BUFFER_BYTES + alignment).alignedSlice(alignment);
+    }
+
+    private void giveBack(java.nio.ByteBuffer buffer) {
+        if (buffers.size() < POOLED_BUFFERS) {
+            buffers.offer(buffer);
+        }
+    }
+
+    /**
+     * Writes with O_DIRECT: bytes go from two reused aligned buffers straight to the disk, never through the page
+     * cache. A large upload then neither allocates page-cache memory for itself (on a virtual machine that
+     * memory may first have to come back from the host, which cost up to ten times the copy itself) nor evicts
+     * what other readers cache, and no dirty pages are left to flush at commit. While one buffer is written by
+     * the store's I/O thread, the caller fills the other, so network and disk overlap.
+     */
+    private final class DirectWriter implements BlobWriter {
+        private final String key;
+        private final Path target;
+        private final Path temp;
+        private final FileChannel out;
+        private java.nio.ByteBuffer filling;
+        private java.nio.ByteBuffer spare;
+        private java.util.concurrent.Future<?> writing;
+        private long size;
+        private boolean done;
+
+        DirectWriter(String key, Path target, Path temp, FileChannel out) {
+            this.key = key;
+            this.target = target;
+            this.temp = temp;
+            this.out = out;
+            this.filling = takeBuffer();
+            this.spare = takeBuffer();
+        }
+
+        @Override
+        public void write(byte[] data, int offset, int length) throws IOException {
+            write(java.nio.ByteBuffer.wrap(data, offset, length));
+        }
+
+        @Override
+        public void write(java.nio.ByteBuffer buffer) throws IOException {
+            while (buffer.hasRemaining()) {
+                int n = Math.min(buffer.remaining(), filling.remaining());
+                filling.put(filling.position(), buffer, buffer.position(), n);
+                filling.position(filling.position() + n);
+                buffer.position(buffer.position() + n);
+                size += n;
+                if (!filling.hasRemaining()) {
+                    swap();
                 }
             }
+        }
 
-            @Override
-            public long commit() throws IOException {
-                awaitFlush();
-                // The blob must be on disk before its metadata names it (and before the caller hears "done"),
-                // or a power loss could leave metadata pointing at a truncated file.
-                out.force(false);
-                out.close();
-                Files.createDirectories(target.getParent());
-                Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-                done = true;
-                return size;
-            }
+        /** Hands the full buffer to the I/O thread once the previous one is on disk, and fills the other. */
+        private void swap() throws IOException {
+            await(writing, key);
+            java.nio.ByteBuffer full = filling.flip();
+            // The previous write ended (awaited above), so its buffer is free to fill again.
+            filling = spare.clear();
+            spare = full;
+            writing = io.submit(() -> {
+                while (full.hasRemaining()) {
+                    out.write(full);
+                }
+                return null;
+            });
+        }
 
-            private void awaitFlush() throws IOException {
-                if (flushing == null) {
-                    return;
+        @Override
+        public long commit() throws IOException {
+            await(writing, key);
+            writing = null;
+            if (filling.position() > 0) {
+                // O_DIRECT writes whole blocks: the tail goes out zero-padded and the file is cut back to size.
+                int tail = filling.position();
+                int padded = (tail + alignment - 1) / alignment * alignment;
+                while (filling.position() < padded) {
+                    filling.put((byte) 0);
                 }
-                try {
-                    flushing.get();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new java.io.InterruptedIOException("Interrupted while flushing " + key);
-                } catch (java.util.concurrent.ExecutionException e) {
-                    throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
+                filling.flip();
+                while (filling.hasRemaining()) {
+                    out.write(filling);
                 }
+                out.truncate(size);
             }
+            // The data is on the device already; this makes the file's size and block map durable too.
+            out.force(true);
+            out.close();
+            publish(temp, target);
+            done = true;
+            release();
+            return size;
+        }
 
-            @Override
-            public void close() {
-                if (done) {
-                    return;
-                }
-                if (flushing != null) {
-                    flushing.cancel(false);
-                }
-                try {
-                    out.close();
-                    Files.deleteIfExists(temp);
-                } catch (IOException ignored) {
-                    // Staging leftovers are harmless.
-                }
+        private void release() {
+            if (filling != null) {
+                giveBack(filling);
+                giveBack(spare);
+                filling = null;
+                spare = null;
             }
-        };
+        }
+
+        @Override
+        public void close() {
+            if (done) {
+                return;
+            }
+            done = true;
+            boolean idle = true;
+            try {
+                // The I/O thread may still be writing a buffer: it goes back to the pool only once that ended.
+                await(writing, key);
+            } catch (java.io.InterruptedIOException e) {
+                idle = false;
+            } catch (IOException ignored) {
+                // The write failed; discarding anyway.
+            }
+            discard(out, temp);
+            if (idle) {
+                release();
+            }
+        }
+    }
+
+    /** Writes through the page cache, flushing in the background as it goes (file systems without O_DIRECT). */
+    private final class BufferedWriter implements BlobWriter {
+        private final String key;
+        private final Path target;
+        private final Path temp;
+        private final FileChannel out;
+        private long size;
+        private long unflushed;
+        private java.util.concurrent.Future<?> flushing;
+        private boolean done;
+
+        BufferedWriter(String key, Path target, Path temp, FileChannel out) {
+            this.key = key;
+            this.target = target;
+            this.temp = temp;
+            this.out = out;
+        }
+
+        @Override
+        public void write(byte[] data, int offset, int length) throws IOException {
+            write(java.nio.ByteBuffer.wrap(data, offset, length));
+        }
+
+        @Override
+        public void write(java.nio.ByteBuffer buffer) throws IOException {
+            // Straight from the caller's buffer (a gRPC message's own bytes) to the file: no intermediate copy.
+            while (buffer.hasRemaining()) {
+                int n = out.write(buffer);
+                size += n;
+                unflushed += n;
+            }
+            if (unflushed >= FLUSH_EVERY_BYTES && (flushing == null || flushing.isDone())) {
+                unflushed = 0;
+                flushing = io.submit(() -> {
+                    out.force(false);
+                    return null;
+                });
+            }
+        }
+
+        @Override
+        public long commit() throws IOException {
+            await(flushing, key);
+            // The blob must be on disk before its metadata names it (and before the caller hears "done"),
+            // or a power loss could leave metadata pointing at a truncated file.
+            out.force(false);
+            out.close();
+            publish(temp, target);
+            done = true;
+            return size;
+        }
+
+        @Override
+        public void close() {
+            if (done) {
+                return;
+            }
+            if (flushing != null) {
+                flushing.cancel(false);
+            }
+            discard(out, temp);
+        }
     }
 
     @Override
@@ -168,7 +354,7 @@ public final class LocalBlobStore implements BlobStore {
 
     @Override
     public void close() {
-        flusher.shutdown();
+        io.shutdown();
     }
 
     @Override
