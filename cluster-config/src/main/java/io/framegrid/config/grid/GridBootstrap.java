@@ -56,6 +56,9 @@ public final class GridBootstrap {
         return ignite;
     }
 
+    /** How long a stop waits for this node's partitions to be copied elsewhere before stopping anyway. */
+    static final java.time.Duration GRACEFUL_STOP_LIMIT = java.time.Duration.ofSeconds(30);
+
     /**
      * Stops a node without losing data still being rebalanced. While other server nodes remain, the stop is
      * GRACEFUL: Ignite waits until every partition this node holds has a copy elsewhere. The last server stops
@@ -71,7 +74,33 @@ public final class GridBootstrap {
         } catch (RuntimeException e) {
             log.warn("Could not set the shutdown policy; stopping immediately: {}", e.getMessage());
         }
-        ignite.close();
+        // A graceful stop waits for rebalancing, which can take long right after a node joined a loaded cluster;
+        // a SIGTERM must still end. Past the limit the wait is cut short (Ignite ends a pending graceful stop when
+        // stopped again under IMMEDIATE): this node's data is persisted and returns with it, so nothing is lost.
+        Thread watchdog = new Thread(() -> {
+            try {
+                Thread.sleep(GRACEFUL_STOP_LIMIT.toMillis());
+            } catch (InterruptedException e) {
+                return;
+            }
+            log.warn("Node {} still waits for its partitions to be copied after {} s; stopping it now",
+                    ignite.name(), GRACEFUL_STOP_LIMIT.toSeconds());
+            try {
+                ignite.cluster().shutdownPolicy(ShutdownPolicy.IMMEDIATE);
+                org.apache.ignite.Ignition.stop(ignite.name(), true);
+            } catch (RuntimeException e) {
+                log.debug("Immediate stop of {} failed: {}", ignite.name(), e.toString());
+            }
+        }, "framegrid-graceful-stop-limit");
+        watchdog.setDaemon(true);
+        if (othersHoldData) {
+            watchdog.start();
+        }
+        try {
+            ignite.close();
+        } finally {
+            watchdog.interrupt();
+        }
     }
 
     /** Waits (bounded by the join timeout) until whichever node activates the cluster has done so. */

@@ -233,6 +233,13 @@ public final class TaskWorker implements AutoCloseable {
     }
 
     private void beat() {
+        // Status first: a renewal can wait for the grid to remap the partitions of a node that just died, and
+        // this node must not look dead meanwhile.
+        try {
+            publishStatus();
+        } catch (RuntimeException ex) {
+            log.debug("Node status update failed: {}", ex.toString());
+        }
         for (Map.Entry<String, Running> e : running.entrySet()) {
             Running r = e.getValue();
             try {
@@ -242,11 +249,6 @@ public final class TaskWorker implements AutoCloseable {
             } catch (RuntimeException ex) {
                 log.debug("Renewal of {} failed: {}", e.getKey(), ex.toString());
             }
-        }
-        try {
-            publishStatus();
-        } catch (RuntimeException ex) {
-            log.debug("Node status update failed: {}", ex.toString());
         }
     }
 
