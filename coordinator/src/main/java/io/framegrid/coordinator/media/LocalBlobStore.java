@@ -133,6 +133,26 @@ public final class LocalBlobStore implements BlobStore {
         }
     }
 
+    /** A writer of one staging file, published under its key on commit. */
+    private abstract static class StagedWriter implements BlobWriter {
+        final String key;
+        final Path target;
+        final Path temp;
+        final FileChannel out;
+
+        StagedWriter(String key, Path target, Path temp, FileChannel out) {
+            this.key = key;
+            this.target = target;
+            this.temp = temp;
+            this.out = out;
+        }
+
+        @Override
+        public void write(byte[] data, int offset, int length) throws IOException {
+            write(java.nio.ByteBuffer.wrap(data, offset, length));
+        }
+    }
+
     /**
      * Writes with O_DIRECT: bytes go from two reused aligned buffers straight to the disk, never through the page
      * cache. A large upload then neither allocates page-cache memory for itself (on a virtual machine that
@@ -140,11 +160,7 @@ public final class LocalBlobStore implements BlobStore {
      * what other readers cache, and no dirty pages are left to flush at commit. While one buffer is written by
      * the store's I/O thread, the caller fills the other, so network and disk overlap.
      */
-    private final class DirectWriter implements BlobWriter {
-        private final String key;
-        private final Path target;
-        private final Path temp;
-        private final FileChannel out;
+    private final class DirectWriter extends StagedWriter {
         private java.nio.ByteBuffer filling;
         private java.nio.ByteBuffer spare;
         private java.util.concurrent.Future<?> writing;
@@ -152,17 +168,9 @@ public final class LocalBlobStore implements BlobStore {
         private boolean done;
 
         DirectWriter(String key, Path target, Path temp, FileChannel out) {
-            this.key = key;
-            this.target = target;
-            this.temp = temp;
-            this.out = out;
+            super(key, target, temp, out);
             this.filling = takeBuffer();
             this.spare = takeBuffer();
-        }
-
-        @Override
-        public void write(byte[] data, int offset, int length) throws IOException {
-            write(java.nio.ByteBuffer.wrap(data, offset, length));
         }
 
         @Override
@@ -252,26 +260,14 @@ public final class LocalBlobStore implements BlobStore {
     }
 
     /** Writes through the page cache, flushing in the background as it goes (file systems without O_DIRECT). */
-    private final class BufferedWriter implements BlobWriter {
-        private final String key;
-        private final Path target;
-        private final Path temp;
-        private final FileChannel out;
+    private final class BufferedWriter extends StagedWriter {
         private long size;
         private long unflushed;
         private java.util.concurrent.Future<?> flushing;
         private boolean done;
 
         BufferedWriter(String key, Path target, Path temp, FileChannel out) {
-            this.key = key;
-            this.target = target;
-            this.temp = temp;
-            this.out = out;
-        }
-
-        @Override
-        public void write(byte[] data, int offset, int length) throws IOException {
-            write(java.nio.ByteBuffer.wrap(data, offset, length));
+            super(key, target, temp, out);
         }
 
         @Override
