@@ -170,7 +170,6 @@ public final class LocalBlobStore implements BlobStore {
         DirectWriter(String key, Path target, Path temp, FileChannel out) {
             super(key, target, temp, out);
             this.filling = takeBuffer();
-            this.spare = takeBuffer();
         }
 
         @Override
@@ -191,8 +190,9 @@ public final class LocalBlobStore implements BlobStore {
         private void swap() throws IOException {
             await(writing, key);
             java.nio.ByteBuffer full = filling.flip();
-            // The previous write ended (awaited above), so its buffer is free to fill again.
-            filling = spare.clear();
+            // The previous write ended (awaited above), so its buffer is free to fill again. A blob that fits one
+            // buffer never takes the second.
+            filling = spare != null ? spare.clear() : takeBuffer();
             spare = full;
             writing = io.submit(() -> {
                 while (full.hasRemaining()) {
@@ -231,8 +231,10 @@ public final class LocalBlobStore implements BlobStore {
         private void release() {
             if (filling != null) {
                 giveBack(filling);
-                giveBack(spare);
                 filling = null;
+            }
+            if (spare != null) {
+                giveBack(spare);
                 spare = null;
             }
         }

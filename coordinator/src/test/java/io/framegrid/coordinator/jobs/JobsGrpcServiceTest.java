@@ -367,6 +367,32 @@ class JobsGrpcServiceTest {
                 .isEqualTo("INVALID_PAGE");
     }
 
+    @Test
+    void asyncCallbacksRunOnTheExecutorGivenToTheSdk() throws Exception {
+        java.util.concurrent.ExecutorService callbacks = java.util.concurrent.Executors.newSingleThreadExecutor(
+                r -> new Thread(r, "sdk-callbacks"));
+        try (FramegridClient own = FramegridClient.builder(cluster.target()).executor(callbacks).build()) {
+            String name = "u" + UUID.randomUUID().toString().substring(0, 8);
+            own.identity().register(RegisterRequest.newBuilder().setEmail(name + "@example.com")
+                    .setUsername(name).setPassword("Sup3rSecret").build());
+            FramegridClient user = own.withBearerToken(own.identity().login(name, "Sup3rSecret").getAccessToken());
+            Job job = user.jobs().submit(JobTypes.NOOP, Map.of());
+            List<String> threads = new java.util.concurrent.CopyOnWriteArrayList<>();
+            CompletableFuture<Void> done = new CompletableFuture<>();
+            user.jobsAsync().watch(job.getJobId(), new StreamObserver<>() {
+                @Override public void onNext(JobEvent value) { threads.add(Thread.currentThread().getName()); }
+                @Override public void onError(Throwable t) { done.completeExceptionally(t); }
+                @Override public void onCompleted() { done.complete(null); }
+            });
+            await().atMost(Duration.ofSeconds(5)).until(() -> !threads.isEmpty());
+            runStage(ledger(), job, 0, 1, "node-a");
+            done.get(10, TimeUnit.SECONDS);
+            assertThat(threads).hasSizeGreaterThan(1).containsOnly("sdk-callbacks");
+        } finally {
+            callbacks.shutdownNow();
+        }
+    }
+
     private static io.framegrid.sdk.jobs.JobsAsyncClient asyncFor(JobsClient jobs) {
         return jobs.async();
     }

@@ -6,7 +6,6 @@ import static org.awaitility.Awaitility.await;
 import io.framegrid.config.local.LocalPorts;
 import io.framegrid.coordinator.jobs.JobLedger;
 import io.framegrid.coordinator.jobs.JobTypes;
-import io.framegrid.coordinator.testing.CoordinatorExtension;
 import io.framegrid.launcher.FramegridProcess;
 import io.framegrid.proto.cluster.v1.NodeStatus;
 import io.framegrid.proto.identity.v1.RegisterRequest;
@@ -18,15 +17,14 @@ import io.framegrid.proto.media.v1.UploadHeader;
 import io.framegrid.sdk.FramegridClient;
 import io.framegrid.sdk.jobs.JobsClient;
 import java.io.ByteArrayInputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A real cluster on loopback: one coordinator JVM (grid server) and two gpu-node JVMs (grid clients),
@@ -34,20 +32,10 @@ import org.junit.jupiter.api.Test;
  */
 class ClusterFabricProcessTest {
     private static final Duration START = Duration.ofSeconds(120);
-    private final List<FramegridProcess> processes = new ArrayList<>();
-    private final List<Path> dirs = new ArrayList<>();
+    @RegisterExtension
+    final LoopbackProcesses cluster = new LoopbackProcesses();
     private final int discovery = LocalPorts.free();
     private final int grpc = LocalPorts.free();
-
-    @AfterEach
-    void cleanUp() throws Exception {
-        for (FramegridProcess p : processes) {
-            p.close();
-        }
-        for (Path dir : dirs) {
-            CoordinatorExtension.deleteRecursively(dir);
-        }
-    }
 
     private List<String> common(String role, Path dataDir, String name, int discoveryPort) {
         return LoopbackRoles.args(role, dataDir, name, discoveryPort, discovery, "2s", "300ms",
@@ -57,32 +45,22 @@ class ClusterFabricProcessTest {
     private FramegridProcess coordinator(Path dataDir) throws Exception {
         List<String> args = common("coordinator", dataDir, "fabric-coord", discovery);
         args.addAll(List.of("--set", "coordinator.grpc.port=" + grpc, "--set", "identity.admin.password=AdminPass123"));
-        FramegridProcess p = FramegridProcess.fromClasspath("coordinator", args);
-        processes.add(p);
-        return p;
+        return cluster.start("coordinator", args);
     }
 
     private FramegridProcess gpuNode(String name, Path dataDir) throws Exception {
         List<String> args = common("gpu-node", dataDir, name, LocalPorts.free());
         args.addAll(List.of("--set", "gpu-node.grpc.port=0", "--set", "gpu-node.task-slots=4"));
-        FramegridProcess p = FramegridProcess.fromClasspath(name, args);
-        processes.add(p);
-        return p;
-    }
-
-    private Path dir(String prefix) throws Exception {
-        Path dir = Files.createTempDirectory(prefix);
-        dirs.add(dir);
-        return dir;
+        return cluster.start(name, args);
     }
 
     @Test
     void fiftyJobsSurviveASigkilledGpuNodeAndEverythingSurvivesAFullRestart() throws Exception {
-        Path coordDir = dir("fabric-coord");
+        Path coordDir = cluster.dir("fabric-coord");
         FramegridProcess coordinator = coordinator(coordDir);
         coordinator.awaitOutput("Framegrid coordinator ready", START);
-        FramegridProcess nodeA = gpuNode("gpu-a", dir("fabric-gpu-a"));
-        FramegridProcess nodeB = gpuNode("gpu-b", dir("fabric-gpu-b"));
+        FramegridProcess nodeA = gpuNode("gpu-a", cluster.dir("fabric-gpu-a"));
+        FramegridProcess nodeB = gpuNode("gpu-b", cluster.dir("fabric-gpu-b"));
         nodeA.awaitOutput("Framegrid gpu-node ready", START);
         nodeB.awaitOutput("Framegrid gpu-node ready", START);
 

@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.framegrid.config.local.LocalPorts;
-import io.framegrid.coordinator.testing.CoordinatorExtension;
 import io.framegrid.launcher.FramegridProcess;
 import io.framegrid.proto.cluster.v1.NodeStatus;
 import io.framegrid.proto.identity.v1.RegisterRequest;
@@ -15,15 +14,14 @@ import io.framegrid.proto.jobs.v1.Job;
 import io.framegrid.proto.jobs.v1.JobStatus;
 import io.framegrid.sdk.FramegridClient;
 import io.framegrid.sdk.reframer.ReframerClient;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Product C's analysis on a real cluster (a coordinator JVM and two gpu-node JVMs sharing one media directory):
@@ -33,28 +31,18 @@ import org.junit.jupiter.api.Test;
 class ReframerFailoverProcessTest {
     private static final Duration START = Duration.ofSeconds(120);
     private static final ObjectMapper JSON = new ObjectMapper();
-    private final List<FramegridProcess> processes = new ArrayList<>();
-    private final List<Path> dirs = new ArrayList<>();
+    @RegisterExtension
+    final LoopbackProcesses cluster = new LoopbackProcesses();
     private final int discovery = LocalPorts.free();
     private final int grpc = LocalPorts.free();
     private Path mediaDir;
-
-    @AfterEach
-    void cleanUp() throws Exception {
-        for (FramegridProcess p : processes) {
-            p.close();
-        }
-        for (Path dir : dirs) {
-            CoordinatorExtension.deleteRecursively(dir);
-        }
-    }
 
     private static Path shared() {
         return Path.of(System.getProperty("framegrid.shared", "../shared")).toAbsolutePath().normalize();
     }
 
     private FramegridProcess start(String role, String name, List<String> extra) throws Exception {
-        Path dataDir = dir("reframer-" + name);
+        Path dataDir = cluster.dir("reframer-" + name);
         int discoveryPort = role.equals("coordinator") ? discovery : LocalPorts.free();
         // Leases a little longer than the fabric test's: both nodes run YOLOX on two shared cores, and a starved
         // heartbeat must not turn into lost leases (that would still end correctly, only slower). Every process
@@ -62,9 +50,7 @@ class ReframerFailoverProcessTest {
         List<String> args = LoopbackRoles.args(role, dataDir, name, discoveryPort, discovery, "4s", "500ms",
                 Map.of("media.local.dir", mediaDir.toString(), "frame-cache.near-max-size-mb", "32"));
         args.addAll(extra);
-        FramegridProcess p = FramegridProcess.fromClasspath(name, args);
-        processes.add(p);
-        return p;
+        return cluster.start(name, args);
     }
 
     private FramegridProcess gpuNode(String name) throws Exception {
@@ -72,15 +58,9 @@ class ReframerFailoverProcessTest {
                 "--set", "gpu-node.models.dir=" + shared().resolve("models")));
     }
 
-    private Path dir(String prefix) throws Exception {
-        Path dir = Files.createTempDirectory(prefix);
-        dirs.add(dir);
-        return dir;
-    }
-
     @Test
     void aGpuNodeKilledDuringTheAnalysisLeavesCompleteAndCorrectResults() throws Exception {
-        mediaDir = dir("reframer-media");
+        mediaDir = cluster.dir("reframer-media");
         FramegridProcess coordinator = start("coordinator", "reframer-coord", List.of("--set",
                 "coordinator.grpc.port=" + grpc, "--set", "identity.admin.password=AdminPass123"));
         coordinator.awaitOutput("Framegrid coordinator ready", START);
