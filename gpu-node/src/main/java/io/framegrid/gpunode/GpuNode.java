@@ -60,7 +60,7 @@ public final class GpuNode implements AutoCloseable {
                 .register(telemetry.registry());
         cores.set(capabilities.cpuCores());
         this.taskWorker = new io.framegrid.gpunode.tasks.TaskWorker(ignite,
-                new io.framegrid.coordinator.jobs.JobLedger(ignite, config.jobs(), java.time.Clock.systemUTC()),
+                new io.framegrid.fabric.jobs.JobLedger(ignite, config.jobs(), java.time.Clock.systemUTC()),
                 taskExecutors, io.framegrid.gpunode.tasks.WorkerProfile.from(config.jobs(), ignite.name(),
                         capabilities.gpuPresent()), java.time.Clock.systemUTC());
         // One device probe per node: inference and the reframer's scene kernels share it (GPU or CPU twins).

@@ -6,8 +6,8 @@ import static org.awaitility.Awaitility.await;
 
 import com.google.protobuf.ByteString;
 import io.framegrid.config.FramegridConfig;
-import io.framegrid.config.grid.CacheCatalog;
-import io.framegrid.config.grid.GridBootstrap;
+import io.framegrid.fabric.grid.CacheCatalog;
+import io.framegrid.fabric.grid.GridBootstrap;
 import io.framegrid.config.local.IsolatedSettings;
 import io.framegrid.config.local.LocalPorts;
 import io.framegrid.config.settings.Settings;

@@ -1,9 +1,9 @@
 package io.framegrid.launcher;
 
 import io.framegrid.config.FramegridConfig;
-import io.framegrid.config.grid.CacheCatalog;
-import io.framegrid.config.grid.GridBootstrap;
-import io.framegrid.observability.GridMetrics;
+import io.framegrid.fabric.grid.CacheCatalog;
+import io.framegrid.fabric.grid.GridBootstrap;
+import io.framegrid.fabric.grid.GridMetrics;
 import io.framegrid.observability.MetricsServer;
 import io.framegrid.observability.Telemetry;
 import java.util.Map;

@@ -3,6 +3,7 @@ package io.framegrid.coordinator.grpc;
 import com.google.protobuf.Any;
 import com.google.rpc.Code;
 import com.google.rpc.ErrorInfo;
+import io.framegrid.fabric.FabricException;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.protobuf.StatusProto;
@@ -43,5 +44,22 @@ public final class Errors {
 
     public static StatusRuntimeException conflict(String reason, String message) {
         return of(Status.Code.ALREADY_EXISTS, reason, message);
+    }
+
+    /** The status a fabric refusal becomes at the service edge. */
+    public static StatusRuntimeException from(FabricException e) {
+        Status.Code code = switch (e.kind()) {
+            case INVALID_ARGUMENT -> Status.Code.INVALID_ARGUMENT;
+            case NOT_FOUND -> Status.Code.NOT_FOUND;
+            case ALREADY_EXISTS -> Status.Code.ALREADY_EXISTS;
+            case FAILED_PRECONDITION -> Status.Code.FAILED_PRECONDITION;
+            case RESOURCE_EXHAUSTED -> Status.Code.RESOURCE_EXHAUSTED;
+        };
+        return of(code, e.reason(), e.getMessage());
+    }
+
+    /** {@code t} as the status the caller sees: fabric refusals mapped, other failures passed on unchanged. */
+    public static Throwable toStatus(Throwable t) {
+        return t instanceof FabricException f ? from(f) : t;
     }
 }

@@ -1,6 +1,6 @@
 package io.framegrid.coordinator.identity;
 
-import io.framegrid.config.grid.CacheNames;
+import io.framegrid.fabric.grid.CacheNames;
 import java.security.SecureRandom;
 import java.util.Base64;
 import org.apache.ignite.Ignite;

@@ -1,6 +1,6 @@
 package io.framegrid.coordinator.identity;
 
-import io.framegrid.config.grid.CacheNames;
+import io.framegrid.fabric.grid.CacheNames;
 import java.time.Clock;
 import java.util.HashMap;
 import java.util.Map;

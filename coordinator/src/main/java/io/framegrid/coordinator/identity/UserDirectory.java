@@ -1,6 +1,6 @@
 package io.framegrid.coordinator.identity;
 
-import io.framegrid.config.grid.CacheNames;
+import io.framegrid.fabric.grid.CacheNames;
 import io.framegrid.coordinator.grpc.Errors;
 import java.time.Clock;
 import java.util.Optional;

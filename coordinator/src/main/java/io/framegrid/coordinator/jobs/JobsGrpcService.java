@@ -1,7 +1,12 @@
 package io.framegrid.coordinator.jobs;
 
-import io.framegrid.config.grid.CacheNames;
+import io.framegrid.fabric.jobs.JobEventHub;
+import io.framegrid.fabric.jobs.JobLedger;
+import io.framegrid.fabric.jobs.JobTypes;
+import io.framegrid.fabric.jobs.Protos;
+import io.framegrid.fabric.grid.CacheNames;
 import io.framegrid.coordinator.grpc.Errors;
+import io.framegrid.fabric.FabricException;
 import io.framegrid.coordinator.identity.Principal;
 import io.framegrid.proto.cluster.v1.JobState;
 import io.framegrid.proto.cluster.v1.LogEntry;
@@ -135,7 +140,7 @@ public final class JobsGrpcService extends JobServiceGrpc.JobServiceImplBase {
             stream.open(state);
         } catch (RuntimeException e) {
             stream.close();
-            response.onError(e);
+            response.onError(Errors.toStatus(e));
         }
     }
 
@@ -149,7 +154,7 @@ public final class JobsGrpcService extends JobServiceGrpc.JobServiceImplBase {
                 throw Errors.invalid("INVALID_TAIL", "tail must be >= 0");
             }
         } catch (RuntimeException e) {
-            response.onError(e);
+            response.onError(Errors.toStatus(e));
             return;
         }
         ServerCallStreamObserver<JobLogLine> out = (ServerCallStreamObserver<JobLogLine>) response;
@@ -198,6 +203,9 @@ public final class JobsGrpcService extends JobServiceGrpc.JobServiceImplBase {
         T result;
         try {
             result = body.get();
+        } catch (FabricException e) {
+            response.onError(Errors.from(e));
+            return;
         } catch (io.grpc.StatusRuntimeException e) {
             response.onError(e);
             return;

@@ -1,5 +1,7 @@
 package io.framegrid.coordinator.jobs;
 
+import io.framegrid.fabric.jobs.Protos;
+
 import io.framegrid.proto.cluster.v1.JobState;
 import io.framegrid.proto.jobs.v1.Job;
 import java.util.Set;

@@ -1,7 +1,10 @@
 package io.framegrid.coordinator.media;
 
+import io.framegrid.fabric.media.BlobStore;
+import io.framegrid.fabric.media.MediaLibrary;
 import com.google.protobuf.ByteString;
 import io.framegrid.coordinator.grpc.Errors;
+import io.framegrid.fabric.FabricException;
 import io.framegrid.coordinator.identity.Principal;
 import io.framegrid.proto.media.v1.CompleteUploadRequest;
 import io.framegrid.proto.media.v1.DeleteMediaRequest;
@@ -61,7 +64,7 @@ public final class MediaGrpcService extends MediaServiceGrpc.MediaServiceImplBas
         Principal caller = Principal.current();
         return new StreamObserver<>() {
             private UploadHeader header;
-            private io.framegrid.coordinator.media.BlobStore.BlobWriter writer;
+            private io.framegrid.fabric.media.BlobStore.BlobWriter writer;
             private final MessageDigest digest = MediaLibrary.sha256();
             private final String mediaId = UUID.randomUUID().toString();
             private long size;
@@ -105,6 +108,8 @@ public final class MediaGrpcService extends MediaServiceGrpc.MediaServiceImplBas
                         digest.update(buffer.duplicate());
                         writer.write(buffer);
                     }
+                } catch (FabricException e) {
+                    fail(Errors.from(e));
                 } catch (StatusRuntimeException e) {
                     fail(e);
                 } catch (IOException | RuntimeException e) {
@@ -150,7 +155,7 @@ public final class MediaGrpcService extends MediaServiceGrpc.MediaServiceImplBas
                     response.onCompleted();
                 } catch (IOException | RuntimeException e) {
                     writer.close();
-                    response.onError(internal(e));
+                    response.onError(e instanceof FabricException f ? Errors.from(f) : internal(e));
                 }
             }
         };
@@ -169,6 +174,9 @@ public final class MediaGrpcService extends MediaServiceGrpc.MediaServiceImplBas
             long length = request.getLength() == 0 ? m.getSize() - request.getOffset()
                     : Math.min(request.getLength(), m.getSize() - request.getOffset());
             in = library.store().open(m.getStorageKey(), request.getOffset(), length);
+        } catch (FabricException e) {
+            response.onError(Errors.from(e));
+            return;
         } catch (StatusRuntimeException e) {
             response.onError(e);
             return;
@@ -330,6 +338,9 @@ public final class MediaGrpcService extends MediaServiceGrpc.MediaServiceImplBas
         T result;
         try {
             result = body.get();
+        } catch (FabricException e) {
+            response.onError(Errors.from(e));
+            return;
         } catch (StatusRuntimeException e) {
             response.onError(e);
             return;

@@ -1,7 +1,7 @@
 package io.framegrid.coordinator.nodes;
 
-import io.framegrid.config.grid.CacheNames;
-import io.framegrid.coordinator.jobs.Protos;
+import io.framegrid.fabric.grid.CacheNames;
+import io.framegrid.fabric.jobs.Protos;
 import io.framegrid.proto.cluster.v1.NodeStatus;
 import java.util.ArrayList;
 import java.util.Comparator;

@@ -1,6 +1,8 @@
 package io.framegrid.coordinator.reframer;
 
-import io.framegrid.coordinator.jobs.JobTypes;
+import static io.framegrid.proto.reframer.ReframerContract.*;
+
+import io.framegrid.fabric.jobs.JobTypes;
 import io.framegrid.proto.cluster.v1.StagePlan;
 import java.util.List;
 import java.util.Map;
@@ -16,25 +18,6 @@ import java.util.function.Function;
  * the frame cache), and one task that assembles the results and renders the reframed video.
  */
 public final class ReframerJobs {
-    public static final String PROBE = "reframer.probe";
-    public static final String ANALYZE = "reframer.analyze";
-    public static final String SCAN = "reframer.scan";
-    public static final String TRACK = "reframer.track";
-    public static final String SEGMENT = "reframer.segment";
-    public static final String RENDER = "reframer.render";
-    /** Stage indexes of an analysis job. */
-    public static final int SCAN_STAGE = 0;
-    public static final int TRACK_STAGE = 1;
-    public static final int SEGMENT_STAGE = 2;
-    public static final int RENDER_STAGE = 3;
-    /** Job metadata: the uploaded video's media id. */
-    public static final String MEDIA_ID = "media_id";
-    /** Task param set by the planner on the ranged stages: frames per range (a multiple of the sampling step). */
-    public static final String RANGE_FRAMES = "range_frames";
-    /** Result refs: {@code results:<media id of the results JSON>} and {@code video:<media id of the render>}. */
-    public static final String RESULTS_REF = "results:";
-    public static final String VIDEO_REF = "video:";
-
     /** The spec's limit on one analysis ("Max job duration: 10 minutes"); past it the job fails. */
     public static final java.time.Duration MAX_DURATION = java.time.Duration.ofMinutes(10);
     /** Frames per range unless the job asks otherwise: about 20 s of 10 fps video, a few seconds of work each. */
@@ -72,16 +55,6 @@ public final class ReframerJobs {
                 JobTypes.stage("Tracking objects", TRACK, 1, meta),
                 JobTypes.stage("Segmenting objects", SEGMENT, chunks, meta).toBuilder().putAllParams(ranged).build(),
                 JobTypes.stage("Rendering reframed video", RENDER, 1, meta));
-    }
-
-    /**
-     * Frames {@code [from, to)} of range {@code chunk}; the last range runs to {@code limit} (the frame cap, or
-     * {@link Long#MAX_VALUE} for the end of the video), so a frame count that was off loses no frames.
-     */
-    public static long[] range(int chunk, int chunks, long rangeFrames, long limit) {
-        long from = chunk * rangeFrames;
-        long to = chunk == chunks - 1 ? limit : Math.min(limit, from + rangeFrames);
-        return new long[] {from, Math.max(from, to)};
     }
 
     private static long roundUp(long value, long step) {

@@ -1,11 +1,14 @@
 package io.framegrid.coordinator.jobs;
 
+import io.framegrid.fabric.jobs.JobLedger;
+import io.framegrid.fabric.jobs.JobTypes;
+import io.framegrid.fabric.jobs.TaskCommit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.framegrid.config.FramegridConfig;
-import io.framegrid.config.grid.CacheCatalog;
-import io.framegrid.config.grid.GridBootstrap;
+import io.framegrid.fabric.grid.CacheCatalog;
+import io.framegrid.fabric.grid.GridBootstrap;
 import io.framegrid.config.local.IsolatedSettings;
 import io.framegrid.config.local.LocalPorts;
 import io.framegrid.coordinator.CoordinatorServer;

@@ -1,5 +1,8 @@
 package io.framegrid.coordinator.jobs;
 
+import io.framegrid.fabric.jobs.JobLedger;
+import io.framegrid.fabric.jobs.JobTypes;
+import io.framegrid.fabric.jobs.TaskCommit;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.framegrid.coordinator.testing.CoordinatorExtension;

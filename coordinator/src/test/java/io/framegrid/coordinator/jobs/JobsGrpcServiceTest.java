@@ -1,5 +1,10 @@
 package io.framegrid.coordinator.jobs;
 
+import io.framegrid.fabric.jobs.JobLedger;
+import io.framegrid.fabric.jobs.JobTypes;
+import io.framegrid.fabric.jobs.LeaseLostException;
+import io.framegrid.fabric.jobs.LeaseReaper;
+import io.framegrid.fabric.jobs.TaskCommit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;

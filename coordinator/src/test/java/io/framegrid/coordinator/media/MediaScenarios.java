@@ -1,5 +1,6 @@
 package io.framegrid.coordinator.media;
 
+import io.framegrid.fabric.media.MediaLibrary;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;

@@ -1,5 +1,6 @@
 package io.framegrid.coordinator.media;
 
+import io.framegrid.fabric.media.BlobStore;
 import static io.framegrid.coordinator.media.MediaScenarios.newUser;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;

@@ -1,5 +1,7 @@
 package io.framegrid.coordinator.reframer;
 
+import io.framegrid.proto.reframer.ReframerContract;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -20,10 +22,10 @@ class ReframerJobsPlanTest {
     void vtestIsScannedAndSegmentedInFourRangesAroundOneTrackingAndOneRenderTask() {
         List<StagePlan> stages = plan(Map.of("media_id", "m"), 795);
         assertThat(stages).extracting(StagePlan::getTaskType).containsExactly(
-                ReframerJobs.SCAN, ReframerJobs.TRACK, ReframerJobs.SEGMENT, ReframerJobs.RENDER);
+                ReframerContract.SCAN, ReframerContract.TRACK, ReframerContract.SEGMENT, ReframerContract.RENDER);
         assertThat(stages).extracting(StagePlan::getChunks).containsExactly(4, 1, 4, 1);
-        assertThat(stages.get(ReframerJobs.SCAN_STAGE).getParamsMap()).containsEntry(ReframerJobs.RANGE_FRAMES, "200");
-        assertThat(stages.get(ReframerJobs.SEGMENT_STAGE).getParamsMap()).containsEntry(ReframerJobs.RANGE_FRAMES, "200");
+        assertThat(stages.get(ReframerContract.SCAN_STAGE).getParamsMap()).containsEntry(ReframerContract.RANGE_FRAMES, "200");
+        assertThat(stages.get(ReframerContract.SEGMENT_STAGE).getParamsMap()).containsEntry(ReframerContract.RANGE_FRAMES, "200");
     }
 
     @Test
@@ -32,7 +34,7 @@ class ReframerJobsPlanTest {
         assertThat(capped.get(0).getChunks()).isEqualTo(6);
         // 48 is not a multiple of the sampling step 5: ranges grow to 50 so every range starts on a sampled frame.
         List<StagePlan> rounded = plan(Map.of("media_id", "m", "range_frames", "48"), 100);
-        assertThat(rounded.get(0).getParamsMap()).containsEntry(ReframerJobs.RANGE_FRAMES, "50");
+        assertThat(rounded.get(0).getParamsMap()).containsEntry(ReframerContract.RANGE_FRAMES, "50");
         assertThat(rounded.get(0).getChunks()).isEqualTo(2);
     }
 
@@ -41,7 +43,7 @@ class ReframerJobsPlanTest {
         assertThat(plan(Map.of("media_id", "m"), 0).get(0).getChunks()).isEqualTo(1);
         List<StagePlan> long_ = plan(Map.of("media_id", "m", "sample_every", "3"), 1_000_000);
         assertThat(long_.get(0).getChunks()).isLessThanOrEqualTo(64);
-        long range = Long.parseLong(long_.get(0).getParamsMap().get(ReframerJobs.RANGE_FRAMES));
+        long range = Long.parseLong(long_.get(0).getParamsMap().get(ReframerContract.RANGE_FRAMES));
         assertThat(range % 3).isZero();
         assertThat(range * long_.get(0).getChunks()).isGreaterThanOrEqualTo(1_000_000);
     }
@@ -55,9 +57,9 @@ class ReframerJobsPlanTest {
 
     @Test
     void theLastRangeRunsToTheCapOrTheEndOfTheVideo() {
-        assertThat(ReframerJobs.range(0, 4, 200, Long.MAX_VALUE)).containsExactly(0, 200);
-        assertThat(ReframerJobs.range(3, 4, 200, Long.MAX_VALUE)).containsExactly(600, Long.MAX_VALUE);
-        assertThat(ReframerJobs.range(5, 6, 50, 300)).containsExactly(250, 300);
-        assertThat(ReframerJobs.range(0, 1, 200, Long.MAX_VALUE)).containsExactly(0, Long.MAX_VALUE);
+        assertThat(ReframerContract.range(0, 4, 200, Long.MAX_VALUE)).containsExactly(0, 200);
+        assertThat(ReframerContract.range(3, 4, 200, Long.MAX_VALUE)).containsExactly(600, Long.MAX_VALUE);
+        assertThat(ReframerContract.range(5, 6, 50, 300)).containsExactly(250, 300);
+        assertThat(ReframerContract.range(0, 1, 200, Long.MAX_VALUE)).containsExactly(0, Long.MAX_VALUE);
     }
 }

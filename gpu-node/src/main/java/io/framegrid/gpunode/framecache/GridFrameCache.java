@@ -3,7 +3,7 @@ package io.framegrid.gpunode.framecache;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.RemovalCause;
-import io.framegrid.config.grid.CacheNames;
+import io.framegrid.fabric.grid.CacheNames;
 import io.framegrid.gpunode.media.FrameCache;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;

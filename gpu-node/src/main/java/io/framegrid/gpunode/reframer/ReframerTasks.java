@@ -2,10 +2,10 @@ package io.framegrid.gpunode.reframer;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.framegrid.config.FramegridConfig;
-import io.framegrid.coordinator.jobs.TaskCommit;
-import io.framegrid.coordinator.media.BlobStore;
-import io.framegrid.coordinator.media.MediaLibrary;
-import io.framegrid.coordinator.reframer.ReframerJobs;
+import io.framegrid.fabric.jobs.TaskCommit;
+import io.framegrid.fabric.media.BlobStore;
+import io.framegrid.fabric.media.MediaLibrary;
+import io.framegrid.proto.reframer.ReframerContract;
 import io.framegrid.gpunode.inference.InferenceEngine;
 import io.framegrid.gpunode.kernels.FrameKernels;
 import io.framegrid.gpunode.media.MediaDecoder;
@@ -67,11 +67,11 @@ public final class ReframerTasks {
         ReframerTasks tasks = new ReframerTasks(library, engine,
                 new ReframerAnalyzer(decoder, kernels, SceneDescriber.TEMPLATE, ObjectMasker.forEngine(engine)),
                 new LocalVideos(4));
-        executors.register(ReframerJobs.PROBE, tasks::probe);
-        executors.register(ReframerJobs.SCAN, tasks::scan);
-        executors.register(ReframerJobs.TRACK, tasks::track);
-        executors.register(ReframerJobs.SEGMENT, tasks::segment);
-        executors.register(ReframerJobs.RENDER, tasks::render);
+        executors.register(ReframerContract.PROBE, tasks::probe);
+        executors.register(ReframerContract.SCAN, tasks::scan);
+        executors.register(ReframerContract.TRACK, tasks::track);
+        executors.register(ReframerContract.SEGMENT, tasks::segment);
+        executors.register(ReframerContract.RENDER, tasks::render);
     }
 
     /** A video the reframer refuses; its text is what the API user reads, so it prints as the message alone. */
@@ -87,7 +87,7 @@ public final class ReframerTasks {
     }
 
     TaskCommit probe(TaskContext ctx) throws IOException {
-        String mediaId = ctx.params().get(ReframerJobs.MEDIA_ID);
+        String mediaId = ctx.params().get(ReframerContract.MEDIA_ID);
         try (LocalVideos.Lease video = fetch(ctx)) {
             Path file = video.file();
             MediaInfo info;
@@ -141,7 +141,7 @@ public final class ReframerTasks {
     /** Stage 1, one task: ByteTrack over every range's samples in frame order. */
     TaskCommit track(TaskContext ctx) throws IOException {
         ReframerOptions options = ReframerOptions.from(ctx.params());
-        List<AnalysisParts.RangeScan> scans = outputs(ctx, ReframerJobs.SCAN_STAGE, AnalysisParts.RangeScan.class);
+        List<AnalysisParts.RangeScan> scans = outputs(ctx, ReframerContract.SCAN_STAGE, AnalysisParts.RangeScan.class);
         double fps = scans.isEmpty() ? 25 : fpsOf(ctx);
         AnalysisParts.Tracks tracks = analyzer.track(scans, options, fps);
         return new TaskCommit(AnalysisParts.write(tracks), List.of(), 0, List.of("Tracked " + tracks.tracking().size()
@@ -152,7 +152,7 @@ public final class ReframerTasks {
     TaskCommit segment(TaskContext ctx) throws IOException {
         ReframerOptions options = ReframerOptions.from(ctx.params());
         long[] range = range(ctx, options);
-        AnalysisParts.Tracks tracks = output(ctx, ReframerJobs.TRACK_STAGE, 0, AnalysisParts.Tracks.class);
+        AnalysisParts.Tracks tracks = output(ctx, ReframerContract.TRACK_STAGE, 0, AnalysisParts.Tracks.class);
         try (LocalVideos.Lease video = fetch(ctx)) {
             AnalysisParts.RangeMasks masks = analyzer.segment(video.file(), range[0], range[1], tracks, options,
                     ctx::isCancelled);
@@ -166,10 +166,10 @@ public final class ReframerTasks {
     /** Stage 3, one task: the results object from every part, the reframed render, both stored as media. */
     TaskCommit render(TaskContext ctx) throws IOException {
         ReframerOptions options = ReframerOptions.from(ctx.params());
-        String mediaId = ctx.params().get(ReframerJobs.MEDIA_ID);
-        List<AnalysisParts.RangeScan> scans = outputs(ctx, ReframerJobs.SCAN_STAGE, AnalysisParts.RangeScan.class);
-        AnalysisParts.Tracks tracks = output(ctx, ReframerJobs.TRACK_STAGE, 0, AnalysisParts.Tracks.class);
-        List<AnalysisParts.RangeMasks> masks = outputs(ctx, ReframerJobs.SEGMENT_STAGE, AnalysisParts.RangeMasks.class);
+        String mediaId = ctx.params().get(ReframerContract.MEDIA_ID);
+        List<AnalysisParts.RangeScan> scans = outputs(ctx, ReframerContract.SCAN_STAGE, AnalysisParts.RangeScan.class);
+        AnalysisParts.Tracks tracks = output(ctx, ReframerContract.TRACK_STAGE, 0, AnalysisParts.Tracks.class);
+        List<AnalysisParts.RangeMasks> masks = outputs(ctx, ReframerContract.SEGMENT_STAGE, AnalysisParts.RangeMasks.class);
         Path rendered = Files.createTempFile("reframer-" + ctx.jobId(), ".mp4");
         try (LocalVideos.Lease video = fetch(ctx)) {
             long began = System.nanoTime();
@@ -193,8 +193,8 @@ public final class ReframerTasks {
                         "kind", "reframed", "aspect", options.aspectW() + ":" + options.aspectH()));
             }
             videos.evict(mediaId);
-            return new TaskCommit(new byte[0], List.of(ReframerJobs.RESULTS_REF + results.getMediaId(),
-                    ReframerJobs.VIDEO_REF + reframed.getMediaId()), 0,
+            return new TaskCommit(new byte[0], List.of(ReframerContract.RESULTS_REF + results.getMediaId(),
+                    ReframerContract.VIDEO_REF + reframed.getMediaId()), 0,
                     List.of("Assembled and rendered on " + ctx.nodeId() + " in " + renderMs + " ms: "
                             + ((Map<?, ?>) analysis.results().get("tracking")).size() + " tracks, "
                             + ((List<?>) analysis.results().get("scenes")).size() + " scenes"));
@@ -204,9 +204,9 @@ public final class ReframerTasks {
     }
 
     private static long[] range(TaskContext ctx, ReframerOptions options) {
-        long rangeFrames = Long.parseLong(ctx.params().getOrDefault(ReframerJobs.RANGE_FRAMES, "200"));
+        long rangeFrames = Long.parseLong(ctx.params().getOrDefault(ReframerContract.RANGE_FRAMES, "200"));
         long limit = options.maxFrames() > 0 ? options.maxFrames() : Long.MAX_VALUE;
-        return ReframerJobs.range(ctx.chunk(), ctx.chunks(), rangeFrames, limit);
+        return ReframerContract.range(ctx.chunk(), ctx.chunks(), rangeFrames, limit);
     }
 
     private double fpsOf(TaskContext ctx) throws IOException {
@@ -255,7 +255,7 @@ public final class ReframerTasks {
 
     /** The task's video, which must belong to the job's owner: a job naming someone else's media id finds nothing. */
     private Media ownedMedia(TaskContext ctx) {
-        String mediaId = ctx.params().getOrDefault(ReframerJobs.MEDIA_ID, "");
+        String mediaId = ctx.params().getOrDefault(ReframerContract.MEDIA_ID, "");
         return media.get(mediaId).filter(m -> m.getOwnerId().equals(ctx.task().getOwnerId()))
                 .orElseThrow(() -> new InvalidVideoException("Video " + mediaId + " not found"));
     }

@@ -1,7 +1,7 @@
 package io.framegrid.gpunode.tasks;
 
-import io.framegrid.coordinator.jobs.JobLedger;
-import io.framegrid.coordinator.jobs.LeaseLostException;
+import io.framegrid.fabric.jobs.JobLedger;
+import io.framegrid.fabric.jobs.LeaseLostException;
 import io.framegrid.proto.cluster.v1.TaskOutput;
 import io.framegrid.proto.cluster.v1.TaskState;
 import java.util.Map;

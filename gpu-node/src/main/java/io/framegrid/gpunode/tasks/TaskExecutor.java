@@ -1,6 +1,6 @@
 package io.framegrid.gpunode.tasks;
 
-import io.framegrid.coordinator.jobs.TaskCommit;
+import io.framegrid.fabric.jobs.TaskCommit;
 
 /**
  * Runs one leased task. Implementations check {@link TaskContext#checkCancelled()} between units of

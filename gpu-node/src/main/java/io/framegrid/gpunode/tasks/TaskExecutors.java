@@ -1,7 +1,7 @@
 package io.framegrid.gpunode.tasks;
 
-import io.framegrid.coordinator.jobs.JobTypes;
-import io.framegrid.coordinator.jobs.TaskCommit;
+import io.framegrid.fabric.jobs.JobTypes;
+import io.framegrid.fabric.jobs.TaskCommit;
 import io.framegrid.proto.cluster.v1.TaskOutput;
 import java.nio.charset.StandardCharsets;
 import java.util.List;

@@ -1,11 +1,11 @@
 package io.framegrid.gpunode.tasks;
 
 import io.framegrid.config.FramegridConfig;
-import io.framegrid.config.grid.CacheNames;
-import io.framegrid.coordinator.jobs.JobLedger;
-import io.framegrid.coordinator.jobs.LeaseLostException;
-import io.framegrid.coordinator.jobs.Protos;
-import io.framegrid.coordinator.jobs.TaskCommit;
+import io.framegrid.fabric.grid.CacheNames;
+import io.framegrid.fabric.jobs.JobLedger;
+import io.framegrid.fabric.jobs.LeaseLostException;
+import io.framegrid.fabric.jobs.Protos;
+import io.framegrid.fabric.jobs.TaskCommit;
 import io.framegrid.proto.cluster.v1.NodeStatus;
 import io.framegrid.proto.cluster.v1.Requirements;
 import io.framegrid.proto.cluster.v1.TaskState;

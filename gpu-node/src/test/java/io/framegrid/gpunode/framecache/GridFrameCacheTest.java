@@ -3,8 +3,8 @@ package io.framegrid.gpunode.framecache;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.framegrid.config.FramegridConfig;
-import io.framegrid.config.grid.CacheCatalog;
-import io.framegrid.config.grid.GridBootstrap;
+import io.framegrid.fabric.grid.CacheCatalog;
+import io.framegrid.fabric.grid.GridBootstrap;
 import io.framegrid.config.local.IsolatedSettings;
 import io.framegrid.config.local.LocalPorts;
 import io.framegrid.coordinator.testing.CoordinatorExtension;

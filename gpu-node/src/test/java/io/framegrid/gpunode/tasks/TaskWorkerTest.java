@@ -4,12 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.framegrid.config.FramegridConfig;
-import io.framegrid.config.grid.CacheCatalog;
-import io.framegrid.config.grid.GridBootstrap;
+import io.framegrid.fabric.grid.CacheCatalog;
+import io.framegrid.fabric.grid.GridBootstrap;
 import io.framegrid.config.local.IsolatedSettings;
 import io.framegrid.config.settings.Settings;
-import io.framegrid.coordinator.jobs.JobLedger;
-import io.framegrid.coordinator.jobs.JobTypes;
+import io.framegrid.fabric.jobs.JobLedger;
+import io.framegrid.fabric.jobs.JobTypes;
 import io.framegrid.coordinator.testing.CoordinatorExtension;
 import io.framegrid.proto.cluster.v1.NodeStatus;
 import io.framegrid.proto.cluster.v1.TaskOutput;

@@ -1,13 +1,13 @@
 package io.framegrid.launcher.bench;
 
 import io.framegrid.config.FramegridConfig;
-import io.framegrid.config.grid.CacheCatalog;
-import io.framegrid.config.grid.GridBootstrap;
+import io.framegrid.fabric.grid.CacheCatalog;
+import io.framegrid.fabric.grid.GridBootstrap;
 import io.framegrid.config.local.IsolatedSettings;
 import io.framegrid.config.settings.Settings;
 import io.framegrid.coordinator.CoordinatorServer;
-import io.framegrid.coordinator.jobs.JobLedger;
-import io.framegrid.coordinator.jobs.JobTypes;
+import io.framegrid.fabric.jobs.JobLedger;
+import io.framegrid.fabric.jobs.JobTypes;
 import io.framegrid.gpunode.tasks.TaskExecutors;
 import io.framegrid.gpunode.tasks.TaskWorker;
 import io.framegrid.gpunode.tasks.WorkerProfile;

@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.framegrid.config.local.LocalPorts;
-import io.framegrid.coordinator.jobs.JobLedger;
-import io.framegrid.coordinator.jobs.JobTypes;
+import io.framegrid.fabric.jobs.JobLedger;
+import io.framegrid.fabric.jobs.JobTypes;
 import io.framegrid.launcher.FramegridProcess;
 import io.framegrid.proto.cluster.v1.NodeStatus;
 import io.framegrid.proto.identity.v1.RegisterRequest;

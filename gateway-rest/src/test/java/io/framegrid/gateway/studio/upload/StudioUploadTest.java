@@ -3,7 +3,7 @@ package io.framegrid.gateway.studio.upload;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.framegrid.config.grid.CacheNames;
+import io.framegrid.fabric.grid.CacheNames;
 import io.framegrid.gateway.GatewayExtension;
 import io.framegrid.gateway.GatewayExtension.Reply;
 import java.io.ByteArrayOutputStream;

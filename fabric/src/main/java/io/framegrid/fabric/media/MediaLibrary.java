@@ -1,16 +1,15 @@
-package io.framegrid.coordinator.media;
+package io.framegrid.fabric.media;
 
 import com.google.protobuf.ByteString;
 import io.framegrid.config.FramegridConfig;
-import io.framegrid.config.grid.CacheNames;
-import io.framegrid.coordinator.grpc.Errors;
-import io.framegrid.coordinator.jobs.Protos;
+import io.framegrid.fabric.grid.CacheNames;
+import io.framegrid.fabric.FabricException;
+import io.framegrid.fabric.jobs.Protos;
 import io.framegrid.proto.media.v1.InitUploadRequest;
 import io.framegrid.proto.media.v1.Media;
 import io.framegrid.proto.media.v1.MediaRecord;
 import io.framegrid.proto.media.v1.UploadSession;
 import io.framegrid.proto.media.v1.UploadState;
-import io.grpc.Status;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -88,8 +87,8 @@ public final class MediaLibrary {
     }
 
     /** RESOURCE_EXHAUSTED / FILE_TOO_LARGE: the gateway answers 413. */
-    public static io.grpc.StatusRuntimeException tooLarge(long max) {
-        return Errors.of(Status.Code.RESOURCE_EXHAUSTED, "FILE_TOO_LARGE",
+    public static FabricException tooLarge(long max) {
+        return FabricException.of(FabricException.Kind.RESOURCE_EXHAUSTED, "FILE_TOO_LARGE",
                 "File exceeds your plan's limit of " + (max >> 20) + " MB");
     }
 
@@ -170,16 +169,16 @@ public final class MediaLibrary {
 
     public UploadSession init(String ownerId, String tier, InitUploadRequest request) {
         if (request.getFilename().isBlank()) {
-            throw Errors.invalid("INVALID_FILENAME", "filename is required");
+            throw FabricException.invalid("INVALID_FILENAME", "filename is required");
         }
         if (request.getTotalSize() <= 0) {
-            throw Errors.invalid("INVALID_SIZE", "total_size must be positive");
+            throw FabricException.invalid("INVALID_SIZE", "total_size must be positive");
         }
         if (request.getChunkSize() <= 0 || request.getChunkSize() > MAX_CHUNK_BYTES) {
-            throw Errors.invalid("INVALID_CHUNK_SIZE", "chunk_size must be between 1 and " + MAX_CHUNK_BYTES);
+            throw FabricException.invalid("INVALID_CHUNK_SIZE", "chunk_size must be between 1 and " + MAX_CHUNK_BYTES);
         }
         if (!request.getSha256().isEmpty() && !request.getSha256().matches("[0-9a-fA-F]{64}")) {
-            throw Errors.invalid("INVALID_CHECKSUM", "sha256 must be 64 hex digits");
+            throw FabricException.invalid("INVALID_CHECKSUM", "sha256 must be 64 hex digits");
         }
         long max = config.maxBytes(tier);
         if (request.getTotalSize() > max) {
@@ -187,7 +186,7 @@ public final class MediaLibrary {
         }
         long count = (request.getTotalSize() + request.getChunkSize() - 1) / request.getChunkSize();
         if (count > 100_000) {
-            throw Errors.invalid("INVALID_CHUNK_SIZE", "Too many chunks; use a larger chunk_size");
+            throw FabricException.invalid("INVALID_CHUNK_SIZE", "Too many chunks; use a larger chunk_size");
         }
         long now = clock.millis();
         UploadState state = UploadState.newBuilder().setUploadId(UUID.randomUUID().toString()).setOwnerId(ownerId)
@@ -201,20 +200,20 @@ public final class MediaLibrary {
     public UploadState upload(String uploadId, String callerId, boolean admin) {
         UploadState state = Protos.parse(UploadState.parser(), uploads.get(uploadId));
         if (state == null || (!state.getOwnerId().equals(callerId) && !admin) || state.getExpiresMs() < clock.millis()) {
-            throw Errors.notFound("UPLOAD_NOT_FOUND", "Upload not found or expired");
+            throw FabricException.notFound("UPLOAD_NOT_FOUND", "Upload not found or expired");
         }
         return state;
     }
 
     public UploadSession chunk(UploadState state, int index, ByteString data) {
         if (index < 0 || index >= state.getChunkCount()) {
-            throw Errors.invalid("INVALID_CHUNK_INDEX", "chunk_index must be between 0 and " + (state.getChunkCount() - 1));
+            throw FabricException.invalid("INVALID_CHUNK_INDEX", "chunk_index must be between 0 and " + (state.getChunkCount() - 1));
         }
         long chunkSize = state.getInit().getChunkSize();
         long expected = index == state.getChunkCount() - 1
                 ? state.getInit().getTotalSize() - chunkSize * (state.getChunkCount() - 1) : chunkSize;
         if (data.size() != expected) {
-            throw Errors.invalid("INVALID_CHUNK_SIZE", "Chunk " + index + " must be " + expected + " bytes, got " + data.size());
+            throw FabricException.invalid("INVALID_CHUNK_SIZE", "Chunk " + index + " must be " + expected + " bytes, got " + data.size());
         }
         // Re-sending a chunk rewrites the same key: idempotent.
         try (BlobStore.BlobWriter w = store.create(chunkKey(state.getUploadId(), index))) {
@@ -228,7 +227,7 @@ public final class MediaLibrary {
         UploadState updated = inTx(() -> {
             UploadState current = Protos.parse(UploadState.parser(), uploads.get(state.getUploadId()));
             if (current == null) {
-                throw Errors.notFound("UPLOAD_NOT_FOUND", "Upload not found or expired");
+                throw FabricException.notFound("UPLOAD_NOT_FOUND", "Upload not found or expired");
             }
             if (current.getReceivedList().contains(index)) {
                 return current;
@@ -244,7 +243,7 @@ public final class MediaLibrary {
     public Media complete(UploadState state, String sha256Override) throws IOException {
         UploadSession s = session(state, -1);
         if (!s.getMissingChunksList().isEmpty()) {
-            throw Errors.of(Status.Code.FAILED_PRECONDITION, "CHUNKS_MISSING",
+            throw FabricException.of(FabricException.Kind.FAILED_PRECONDITION, "CHUNKS_MISSING",
                     s.getMissingChunksCount() + " chunks missing, first " + s.getMissingChunks(0));
         }
         String expected = sha256Override.isEmpty() ? state.getInit().getSha256() : sha256Override;
@@ -265,16 +264,16 @@ public final class MediaLibrary {
             }
             String actual = HexFormat.of().formatHex(digest.digest());
             if (size != state.getInit().getTotalSize()) {
-                throw Errors.invalid("SIZE_MISMATCH", "Assembled " + size + " bytes, expected " + state.getInit().getTotalSize());
+                throw FabricException.invalid("SIZE_MISMATCH", "Assembled " + size + " bytes, expected " + state.getInit().getTotalSize());
             }
             if (!expected.isEmpty() && !expected.equalsIgnoreCase(actual)) {
-                throw Errors.invalid("CHECKSUM_MISMATCH", "sha256 of the assembled file is " + actual + ", expected "
+                throw FabricException.invalid("CHECKSUM_MISMATCH", "sha256 of the assembled file is " + actual + ", expected "
                         + expected.toLowerCase());
             }
             w.commit();
             if (!uploads.remove(state.getUploadId())) {
                 store.delete(blobKey(state.getOwnerId(), mediaId));
-                throw Errors.notFound("UPLOAD_NOT_FOUND", "Upload already completed");
+                throw FabricException.notFound("UPLOAD_NOT_FOUND", "Upload already completed");
             }
             Media m = register(mediaId, state.getOwnerId(), state.getInit().getFilename(),
                     state.getInit().getContentType(), size, actual, state.getInit().getMetadataMap());

@@ -1,6 +1,6 @@
-package io.framegrid.coordinator.jobs;
+package io.framegrid.fabric.jobs;
 
-import io.framegrid.config.grid.CacheNames;
+import io.framegrid.fabric.grid.CacheNames;
 import io.framegrid.proto.cluster.v1.JobState;
 import io.framegrid.proto.cluster.v1.LogEntry;
 import java.util.Map;

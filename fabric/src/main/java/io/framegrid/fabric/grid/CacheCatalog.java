@@ -1,4 +1,4 @@
-package io.framegrid.config.grid;
+package io.framegrid.fabric.grid;
 
 import java.util.ArrayList;
 import java.util.List;

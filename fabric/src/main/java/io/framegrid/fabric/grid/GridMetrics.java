@@ -1,4 +1,4 @@
-package io.framegrid.observability;
+package io.framegrid.fabric.grid;
 
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;

@@ -1,4 +1,4 @@
-package io.framegrid.coordinator.jobs;
+package io.framegrid.fabric.jobs;
 
 import org.apache.ignite.cluster.ClusterTopologyException;
 import org.apache.ignite.transactions.TransactionDeadlockException;

@@ -1,4 +1,4 @@
-package io.framegrid.config.grid;
+package io.framegrid.fabric.grid;
 
 /** Names of every grid cache; their definitions live in {@link CacheCatalog}. */
 public final class CacheNames {

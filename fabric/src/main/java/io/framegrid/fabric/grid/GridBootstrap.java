@@ -1,4 +1,4 @@
-package io.framegrid.config.grid;
+package io.framegrid.fabric.grid;
 
 import io.framegrid.config.FramegridConfig;
 import java.util.ArrayList;

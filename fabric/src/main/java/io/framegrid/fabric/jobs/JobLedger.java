@@ -1,8 +1,8 @@
-package io.framegrid.coordinator.jobs;
+package io.framegrid.fabric.jobs;
 
 import io.framegrid.config.FramegridConfig;
-import io.framegrid.config.grid.CacheNames;
-import io.framegrid.coordinator.grpc.Errors;
+import io.framegrid.fabric.grid.CacheNames;
+import io.framegrid.fabric.FabricException;
 import io.framegrid.proto.cluster.v1.JobState;
 import io.framegrid.proto.cluster.v1.LogEntry;
 import io.framegrid.proto.cluster.v1.StagePlan;
@@ -181,13 +181,13 @@ public final class JobLedger {
     /** Cancels a queued or processing job: its open tasks are removed, so no running task can commit. */
     public JobState cancel(String jobId) {
         String owner = state(jobId).map(s -> s.getJob().getOwnerId())
-                .orElseThrow(() -> Errors.notFound("JOB_NOT_FOUND", "Job not found"));
+                .orElseThrow(() -> FabricException.notFound("JOB_NOT_FOUND", "Job not found"));
         return inTx(() -> {
             UserJobs.Builder ujb = userJobs(owner).toBuilder();
             JobState.Builder js = lockedJob(jobId).toBuilder();
             JobStatus status = js.getJob().getStatus();
             if (isTerminal(status)) {
-                throw Errors.of(io.grpc.Status.Code.FAILED_PRECONDITION, "JOB_FINISHED",
+                throw FabricException.of(FabricException.Kind.FAILED_PRECONDITION, "JOB_FINISHED",
                         "Job already " + status.name().substring("JOB_STATUS_".length()).toLowerCase());
             }
             long now = clock.millis();
@@ -526,7 +526,7 @@ public final class JobLedger {
     private JobState lockedJob(String jobId) {
         JobState js = Protos.parse(JobState.parser(), jobs.get(jobId));
         if (js == null) {
-            throw Errors.notFound("JOB_NOT_FOUND", "Job not found");
+            throw FabricException.notFound("JOB_NOT_FOUND", "Job not found");
         }
         return js;
     }
@@ -664,7 +664,7 @@ public final class JobLedger {
             error = null;
             try {
                 result = op.apply(owner);
-            } catch (io.grpc.StatusRuntimeException | LeaseLostException e) {
+            } catch (FabricException | LeaseLostException e) {
                 // A refusal of this op alone (thrown before it wrote anything): the rest of the batch goes on.
                 error = e;
             }

@@ -1,4 +1,4 @@
-package io.framegrid.coordinator.jobs;
+package io.framegrid.fabric.jobs;
 
 import io.framegrid.proto.cluster.v1.Requirements;
 import io.framegrid.proto.cluster.v1.StagePlan;

@@ -1,4 +1,4 @@
-package io.framegrid.coordinator.media;
+package io.framegrid.fabric.media;
 
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,4 +1,4 @@
-package io.framegrid.coordinator.media;
+package io.framegrid.fabric.media;
 
 import io.framegrid.config.FramegridConfig;
 import java.io.IOException;

@@ -1,4 +1,4 @@
-package io.framegrid.coordinator.jobs;
+package io.framegrid.fabric.jobs;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Parser;
