@@ -7,7 +7,7 @@ import io.framegrid.fabric.grid.CacheCatalog;
 import io.framegrid.fabric.grid.GridBootstrap;
 import io.framegrid.config.local.IsolatedSettings;
 import io.framegrid.config.local.LocalPorts;
-import io.framegrid.coordinator.testing.CoordinatorExtension;
+import io.framegrid.fabric.testing.GridExtension;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot;
 import java.nio.file.Files;
@@ -50,8 +50,8 @@ class GridFrameCacheTest {
     static void stopGrid() throws Exception {
         if (client != null) client.close();
         if (server != null) server.close();
-        CoordinatorExtension.deleteRecursively(serverDir);
-        CoordinatorExtension.deleteRecursively(clientDir);
+        GridExtension.deleteRecursively(serverDir);
+        GridExtension.deleteRecursively(clientDir);
     }
 
     private static FramePixels frame(int seed, int bytes) {
