@@ -67,7 +67,8 @@ final class Admission {
                 admit(js, ujb, now);
             } else {
                 ujb.addQueued(jobId);
-                log.append(js, "INFO", "Queued: " + ujb.getActiveCount() + " jobs already processing (tier " + tier + ")");
+                log.append(js, "INFO",
+                        "Queued: " + ujb.getActiveCount() + " jobs already processing (tier " + tier + ")");
             }
             JobState built = js.build();
             records.putJob(built);

@@ -112,7 +112,7 @@ public final class JobLedger {
 
     // ---- coordinator side ------------------------------------------------------------------
 
-    /** Stores a new job; it is admitted at once (tasks of its first stage opened) or queued behind the owner's limit. */
+    /** Stores a new job: admitted at once (tasks of its first stage opened) or queued behind the owner's limit. */
     public JobState submit(String ownerId, String tier, String type, String displayName, Map<String, String> metadata,
                            List<StagePlan> stages) {
         return submit(ownerId, tier, type, displayName, metadata, stages, Duration.ZERO);
@@ -162,7 +162,10 @@ public final class JobLedger {
         return leases.renew(taskId, nodeId, fence);
     }
 
-    /** Records in-task progress (0..100 of this task) and the step text on the job; {@link LeaseLostException} when the lease is gone. */
+    /**
+     * Records in-task progress (0..100 of this task) and the step text on the job; throws
+     * {@link LeaseLostException} (and writes nothing) when the caller no longer holds the lease.
+     */
     public void progress(String taskId, String nodeId, long fence, int percent, String step) {
         commits.progress(taskId, nodeId, fence, percent, step);
     }

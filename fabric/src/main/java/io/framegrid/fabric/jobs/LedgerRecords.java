@@ -93,5 +93,4 @@ final class LedgerRecords {
     void putOutput(TaskOutput output) {
         outputs.put(output.getTaskId(), output.toByteArray());
     }
-
 }
