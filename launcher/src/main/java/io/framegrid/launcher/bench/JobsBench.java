@@ -152,8 +152,8 @@ public final class JobsBench implements Callable<Integer> {
             }
             double latencyCpuMs = (os.getProcessCpuTime() - c0) / 1e6 / latencyJobs;
             Arrays.sort(latencies);
+            long tx1 = ledgerTransactions(telemetry, workerLedger); // before c1: the scrape is not the cluster's CPU
             long c1 = os.getProcessCpuTime();
-            long tx1 = ledgerTransactions(telemetry, workerLedger);
             long jit1 = jit.getTotalCompilationTime();
             Map<String, Long> threads0 = ThreadCpu.byGroup();
             long t0 = System.nanoTime();
