@@ -38,7 +38,16 @@ public final class FramegridClient implements AutoCloseable {
     }
 
     public static Builder builder(String target) {
-        return new Builder(target);
+        return new Builder(target, null);
+    }
+
+    /**
+     * A client over a channel the caller built and keeps (an in-process channel in tests, or one with transport
+     * settings of its own); closing the client leaves the channel open. Transport options of the builder
+     * ({@link Builder#useTls()}, {@link Builder#executor}) belong to that channel and are refused here.
+     */
+    public static Builder builder(ManagedChannel channel) {
+        return new Builder(null, java.util.Objects.requireNonNull(channel, "channel"));
     }
 
     /** A view whose calls carry {@code authorization: Bearer <token>}; closing it leaves the channel open. */
@@ -111,13 +120,15 @@ public final class FramegridClient implements AutoCloseable {
 
     public static final class Builder {
         private final String target;
+        private final ManagedChannel channel;
         private boolean tls;
         private Duration deadline = Duration.ofSeconds(30);
         private java.util.concurrent.Executor executor;
         private CallCredentials credentials;
 
-        private Builder(String target) {
+        private Builder(String target, ManagedChannel channel) {
             this.target = target;
+            this.channel = channel;
         }
 
         public Builder useTls() {
@@ -152,6 +163,12 @@ public final class FramegridClient implements AutoCloseable {
         }
 
         public FramegridClient build() {
+            if (channel != null) {
+                if (tls || executor != null) {
+                    throw new IllegalStateException("TLS and the callback executor are settings of the given channel");
+                }
+                return new FramegridClient(channel, false, credentials, deadline);
+            }
             // Downloads stream 1 MiB messages: a window of several keeps them flowing without a round trip each.
             NettyChannelBuilder cb = NettyChannelBuilder.forTarget(target).flowControlWindow(8 << 20);
             if (executor != null) {

@@ -73,7 +73,8 @@ public final class CoordinatorServer implements AutoCloseable {
                 new io.framegrid.coordinator.identity.QuotaLedger(ignite, clock));
         this.authenticator = new CallAuthenticator(tokens, directory);
         AdminBootstrap.ensureAdmin(directory, hasher, id, config.dataDir());
-        JobLedger ledger = new JobLedger(ignite, config.jobs(), clock);
+        JobLedger ledger = new JobLedger(ignite, config.jobs(), clock,
+                new io.framegrid.fabric.jobs.LedgerMetrics().register(telemetry.registry()));
         this.jobEvents = new JobEventHub(ignite);
         java.util.function.Function<String, String> tierOf =
                 userId -> directory.byId(userId).map(UserRecord::tier).orElse("free");

@@ -58,8 +58,17 @@ public final class Errors {
         return of(code, e.reason(), e.getMessage());
     }
 
-    /** {@code t} as the status the caller sees: fabric refusals mapped, other failures passed on unchanged. */
-    public static Throwable toStatus(Throwable t) {
-        return t instanceof FabricException f ? from(f) : t;
+    /**
+     * {@code t} as the status the caller sees: fabric refusals mapped with their reason, statuses passed on,
+     * anything else INTERNAL (an unmapped exception would reach the caller as UNKNOWN, without a reason).
+     */
+    public static StatusRuntimeException toStatus(Throwable t) {
+        if (t instanceof FabricException f) {
+            return from(f);
+        }
+        if (t instanceof StatusRuntimeException sre) {
+            return sre;
+        }
+        return of(Status.Code.INTERNAL, "INTERNAL", "Internal error: " + t.getMessage());
     }
 }

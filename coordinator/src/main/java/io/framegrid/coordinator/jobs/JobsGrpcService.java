@@ -159,7 +159,14 @@ public final class JobsGrpcService extends JobServiceGrpc.JobServiceImplBase {
         }
         ServerCallStreamObserver<JobLogLine> out = (ServerCallStreamObserver<JobLogLine>) response;
         if (!request.getFollow()) {
-            for (LogEntry entry : ledger.logLines(request.getJobId(), request.getTail())) {
+            List<LogEntry> stored;
+            try {
+                stored = ledger.logLines(request.getJobId(), request.getTail());
+            } catch (RuntimeException e) {
+                response.onError(Errors.toStatus(e));
+                return;
+            }
+            for (LogEntry entry : stored) {
                 out.onNext(line(entry));
             }
             out.onCompleted();
@@ -169,9 +176,19 @@ public final class JobsGrpcService extends JobServiceGrpc.JobServiceImplBase {
         follower.logSub = hub.watchLogs(request.getJobId(), follower::onLine);
         follower.jobSub = hub.watchJob(request.getJobId(), follower::job);
         out.setOnCancelHandler(follower::close);
-        List<LogEntry> stored = ledger.logLines(request.getJobId(), request.getTail());
+        List<LogEntry> stored;
+        JobState latest;
+        try {
+            stored = ledger.logLines(request.getJobId(), request.getTail());
+            latest = ledger.state(request.getJobId()).orElse(current);
+        } catch (RuntimeException e) {
+            // Nothing was sent yet: end the subscriptions and report the failure as a status.
+            follower.close();
+            response.onError(Errors.toStatus(e));
+            return;
+        }
         follower.start(stored, stored.isEmpty() ? current.getLogSequence() + 1 : stored.get(0).getSequence());
-        follower.job(ledger.state(request.getJobId()).orElse(current));
+        follower.job(latest);
     }
 
     private JobState owned(String jobId) {

@@ -5,7 +5,6 @@ import io.framegrid.coordinator.identity.Principal;
 import io.framegrid.proto.cluster.v1.ListNodesRequest;
 import io.framegrid.proto.cluster.v1.ListNodesResponse;
 import io.framegrid.proto.cluster.v1.NodeServiceGrpc;
-import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 
 /** Admin view of the gpu-nodes. */
@@ -31,8 +30,8 @@ public final class NodeGrpcService extends NodeServiceGrpc.NodeServiceImplBase {
         try {
             response.onNext(ListNodesResponse.newBuilder().addAllNodes(directory.liveNodes()).build());
             response.onCompleted();
-        } catch (StatusRuntimeException e) {
-            response.onError(e);
+        } catch (RuntimeException e) {
+            response.onError(Errors.toStatus(e));
         }
     }
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.framegrid.coordinator.testing.CoordinatorExtension;
+import io.framegrid.coordinator.testing.InProcessTransport;
 import io.framegrid.proto.identity.v1.ApiKeyRegistration;
 import io.framegrid.proto.identity.v1.RegisterRequest;
 import io.framegrid.proto.identity.v1.Role;
@@ -25,6 +26,7 @@ import io.grpc.stub.StreamObserver;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Map;
 import java.util.Base64;
 import java.util.List;
 import java.util.UUID;
@@ -39,7 +41,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 class IdentityGrpcServiceTest {
     @RegisterExtension
-    static final CoordinatorExtension cluster = new CoordinatorExtension();
+    static final CoordinatorExtension cluster = new CoordinatorExtension(Map.of(), new InProcessTransport());
 
     private static final String PASSWORD = "Sup3rSecret";
 

@@ -13,6 +13,7 @@ import io.framegrid.config.local.IsolatedSettings;
 import io.framegrid.config.local.LocalPorts;
 import io.framegrid.coordinator.CoordinatorServer;
 import io.framegrid.coordinator.testing.CoordinatorExtension;
+import io.framegrid.coordinator.testing.InProcessTransport;
 import io.framegrid.coordinator.testing.MutableClock;
 import io.framegrid.observability.Telemetry;
 import io.framegrid.proto.cluster.v1.TaskState;
@@ -53,6 +54,8 @@ class CrossCoordinatorWatchTest {
     private static FramegridClient clientA;
     private static FramegridClient clientB;
     private static JobLedger ledgerB;
+    private static final InProcessTransport transportA = new InProcessTransport();
+    private static final InProcessTransport transportB = new InProcessTransport();
 
     @BeforeAll
     static void startTwoCoordinators() throws Exception {
@@ -68,10 +71,11 @@ class CrossCoordinatorWatchTest {
         igniteB = new GridBootstrap(configB.grid(), new CacheCatalog(1)).startServer("coordinator", Map.of());
         assertThat(igniteA.cluster().forServers().nodes()).hasSize(2);
         MutableClock clock = new MutableClock();
-        coordinatorA = new CoordinatorServer(igniteA, configA, new Telemetry(new PrometheusRegistry()), clock).start();
-        coordinatorB = new CoordinatorServer(igniteB, configB, new Telemetry(new PrometheusRegistry()), clock).start();
-        clientA = FramegridClient.builder("127.0.0.1:" + coordinatorA.port()).build();
-        clientB = FramegridClient.builder("127.0.0.1:" + coordinatorB.port()).build();
+        coordinatorA = new CoordinatorServer(igniteA, configA, new Telemetry(new PrometheusRegistry()), clock);
+        coordinatorB = new CoordinatorServer(igniteB, configB, new Telemetry(new PrometheusRegistry()), clock);
+        // What is tested is the grid between the coordinators; each serves its clients in-process.
+        clientA = transportA.open(coordinatorA);
+        clientB = transportB.open(coordinatorB);
         ledgerB = new JobLedger(igniteB, configB.jobs(), clock);
     }
 
@@ -82,7 +86,7 @@ class CrossCoordinatorWatchTest {
 
     @AfterAll
     static void stop() throws Exception {
-        for (AutoCloseable c : new AutoCloseable[] {clientA, clientB, coordinatorA, coordinatorB}) {
+        for (AutoCloseable c : new AutoCloseable[] {transportA, transportB, coordinatorA, coordinatorB}) {
             if (c != null) c.close();
         }
         // The younger node leaves first so the older one never waits on a rebalance towards it.

@@ -10,6 +10,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.framegrid.coordinator.testing.CoordinatorExtension;
+import io.framegrid.coordinator.testing.InProcessTransport;
 import io.framegrid.proto.cluster.v1.TaskState;
 import io.framegrid.proto.identity.v1.RegisterRequest;
 import io.framegrid.proto.jobs.v1.Job;
@@ -37,13 +38,14 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
+/** The jobs API as a client sees it, served through the production {@code configure} on in-process gRPC. */
 class JobsGrpcServiceTest {
     @RegisterExtension
     static final CoordinatorExtension cluster = new CoordinatorExtension(Map.of(
             "jobs.tier-limit.free", 2,
             "jobs.lease-time", "5s",
             "jobs.heartbeat-interval", "1h",
-            "jobs.log.max-lines", 50));
+            "jobs.log.max-lines", 50), new InProcessTransport());
 
     @AfterEach
     void resetClock() {
@@ -370,32 +372,6 @@ class JobsGrpcServiceTest {
                 .getTotal()).isEqualTo(4);
         assertThat(failure(() -> jobs.list(ListJobsRequest.newBuilder().setLimit(501).build())).reason())
                 .isEqualTo("INVALID_PAGE");
-    }
-
-    @Test
-    void asyncCallbacksRunOnTheExecutorGivenToTheSdk() throws Exception {
-        java.util.concurrent.ExecutorService callbacks = java.util.concurrent.Executors.newSingleThreadExecutor(
-                r -> new Thread(r, "sdk-callbacks"));
-        try (FramegridClient own = FramegridClient.builder(cluster.target()).executor(callbacks).build()) {
-            String name = "u" + UUID.randomUUID().toString().substring(0, 8);
-            own.identity().register(RegisterRequest.newBuilder().setEmail(name + "@example.com")
-                    .setUsername(name).setPassword("Sup3rSecret").build());
-            FramegridClient user = own.withBearerToken(own.identity().login(name, "Sup3rSecret").getAccessToken());
-            Job job = user.jobs().submit(JobTypes.NOOP, Map.of());
-            List<String> threads = new java.util.concurrent.CopyOnWriteArrayList<>();
-            CompletableFuture<Void> done = new CompletableFuture<>();
-            user.jobsAsync().watch(job.getJobId(), new StreamObserver<>() {
-                @Override public void onNext(JobEvent value) { threads.add(Thread.currentThread().getName()); }
-                @Override public void onError(Throwable t) { done.completeExceptionally(t); }
-                @Override public void onCompleted() { done.complete(null); }
-            });
-            await().atMost(Duration.ofSeconds(5)).until(() -> !threads.isEmpty());
-            runStage(ledger(), job, 0, 1, "node-a");
-            done.get(10, TimeUnit.SECONDS);
-            assertThat(threads).hasSizeGreaterThan(1).containsOnly("sdk-callbacks");
-        } finally {
-            callbacks.shutdownNow();
-        }
     }
 
     private static io.framegrid.sdk.jobs.JobsAsyncClient asyncFor(JobsClient jobs) {

@@ -50,6 +50,34 @@ class MediaGrpcServiceTest {
     }
 
     @Test
+    void invalidUploadRequestsAreRefusedWithTheirCodeAndReason() {
+        MediaClient media = newUser(cluster);
+        InitUploadRequest valid = InitUploadRequest.newBuilder().setFilename("a.bin").setTotalSize(10)
+                .setChunkSize(10).build();
+        Map<String, InitUploadRequest> invalid = Map.of(
+                "INVALID_FILENAME", valid.toBuilder().setFilename("").build(),
+                "INVALID_SIZE", valid.toBuilder().setTotalSize(0).build(),
+                "INVALID_CHUNK_SIZE", valid.toBuilder().setChunkSize(0).build(),
+                "INVALID_CHECKSUM", valid.toBuilder().setSha256("not-hex").build());
+        invalid.forEach((reason, request) -> {
+            FramegridException e = failure(() -> media.initUpload(request));
+            assertThat(e.code()).as(reason).isEqualTo(Status.Code.INVALID_ARGUMENT);
+            assertThat(e.reason()).isEqualTo(reason);
+        });
+
+        UploadSession session = media.initUpload(valid);
+        FramegridException chunkIndex = failure(() -> media.uploadChunk(session.getUploadId(), 1, chunk(random(10, 6), 0, 10)));
+        assertThat(chunkIndex.code()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+        assertThat(chunkIndex.reason()).isEqualTo("INVALID_CHUNK_INDEX");
+        FramegridException missing = failure(() -> media.completeUpload(session.getUploadId(), ""));
+        assertThat(missing.code()).isEqualTo(Status.Code.FAILED_PRECONDITION);
+        assertThat(missing.reason()).isEqualTo("CHUNKS_MISSING");
+        FramegridException unknown = failure(() -> media.getUpload("no-such-upload"));
+        assertThat(unknown.code()).isEqualTo(Status.Code.NOT_FOUND);
+        assertThat(unknown.reason()).isEqualTo("UPLOAD_NOT_FOUND");
+    }
+
+    @Test
     void uploadsOverTheTierLimitAreRefused() {
         MediaClient media = newUser(cluster);
         FramegridException declared = failure(() -> media.initUpload(InitUploadRequest.newBuilder()

@@ -22,11 +22,49 @@ import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
- * Starts a real private grid node and a real coordinator gRPC server on free ports for a test class,
- * with a test clock, and an SDK client connected to it.
+ * Starts a real private grid node and a real coordinator for a test class, with a test clock, and an SDK client
+ * connected to it. The coordinator's services are served as production serves them, through
+ * {@link CoordinatorServer#configure}; by default on a real socket on a free port ({@link #target()}), or on the
+ * transport a test passes (e.g. {@link InProcessTransport}) where the transport is not what is tested.
  */
 public final class CoordinatorExtension implements BeforeAllCallback, AfterAllCallback {
+    /** How the test's client reaches the coordinator's services. */
+    public interface Transport extends AutoCloseable {
+        /** Serves {@code server}'s services and returns a client connected to them. */
+        FramegridClient open(CoordinatorServer server) throws IOException;
+
+        /** Host and port of the served services, for clients of other modules; refused when there is none. */
+        String target();
+
+        @Override
+        void close();
+    }
+
+    /** The production transport: {@link CoordinatorServer#start()} binds a Netty server on a free port. */
+    private static final class Sockets implements Transport {
+        private CoordinatorServer server;
+        private FramegridClient client;
+
+        @Override
+        public FramegridClient open(CoordinatorServer server) {
+            this.server = server.start();
+            this.client = FramegridClient.builder(target()).build();
+            return client;
+        }
+
+        @Override
+        public String target() {
+            return "127.0.0.1:" + server.port();
+        }
+
+        @Override
+        public void close() {
+            if (client != null) client.close();
+        }
+    }
+
     private final Map<String, Object> overrides;
+    private final Transport transport;
     private final MutableClock clock = new MutableClock();
     private Path dataDir;
     private Ignite ignite;
@@ -40,7 +78,12 @@ public final class CoordinatorExtension implements BeforeAllCallback, AfterAllCa
     }
 
     public CoordinatorExtension(Map<String, Object> overrides) {
+        this(overrides, new Sockets());
+    }
+
+    public CoordinatorExtension(Map<String, Object> overrides, Transport transport) {
         this.overrides = overrides;
+        this.transport = transport;
     }
 
     @Override
@@ -53,13 +96,13 @@ public final class CoordinatorExtension implements BeforeAllCallback, AfterAllCa
         telemetry = new Telemetry(new PrometheusRegistry());
         ignite = new GridBootstrap(config.grid(), new CacheCatalog(config.grid().backups()))
                 .startServer("coordinator", Map.of());
-        server = new CoordinatorServer(ignite, config, telemetry, clock).start();
-        client = FramegridClient.builder("127.0.0.1:" + server.port()).build();
+        server = new CoordinatorServer(ignite, config, telemetry, clock);
+        client = transport.open(server);
     }
 
     @Override
     public void afterAll(ExtensionContext context) throws IOException {
-        if (client != null) client.close();
+        transport.close();
         if (server != null) server.close();
         if (ignite != null) ignite.close();
         if (dataDir != null) deleteRecursively(dataDir);
@@ -71,7 +114,7 @@ public final class CoordinatorExtension implements BeforeAllCallback, AfterAllCa
     public CoordinatorServer server() { return server; }
     public FramegridConfig config() { return config; }
     public Telemetry telemetry() { return telemetry; }
-    public String target() { return "127.0.0.1:" + server.port(); }
+    public String target() { return transport.target(); }
 
     public static void deleteRecursively(Path dir) throws IOException {
         if (!Files.exists(dir)) return;

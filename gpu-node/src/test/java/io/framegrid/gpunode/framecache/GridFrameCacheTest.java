@@ -2,16 +2,9 @@ package io.framegrid.gpunode.framecache;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.framegrid.config.FramegridConfig;
-import io.framegrid.fabric.grid.CacheCatalog;
-import io.framegrid.fabric.grid.GridBootstrap;
-import io.framegrid.config.local.IsolatedSettings;
-import io.framegrid.config.local.LocalPorts;
-import io.framegrid.coordinator.testing.CoordinatorExtension;
+import io.framegrid.fabric.testing.GridExtension;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -21,37 +14,22 @@ import org.apache.ignite.Ignite;
 import org.bytedeco.opencv.global.opencv_core;
 import org.bytedeco.opencv.opencv_core.Mat;
 import org.bytedeco.opencv.opencv_core.Scalar;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** A private server node with the default 64 MiB cache region, and a client node using the frame cache. */
 class GridFrameCacheTest {
-    private static Path serverDir;
-    private static Path clientDir;
+    @RegisterExtension
+    static final GridExtension grid = new GridExtension(Map.of("grid.cache-region.max-size-mb", 64));
+
     private static Ignite server;
     private static Ignite client;
 
     @BeforeAll
-    static void startGrid() throws Exception {
-        serverDir = Files.createTempDirectory("framegrid-frames-server");
-        clientDir = Files.createTempDirectory("framegrid-frames-client");
-        int port = LocalPorts.free();
-        FramegridConfig serverConfig = FramegridConfig.from(IsolatedSettings.forDiscovery(serverDir,
-                "frames-server-" + UUID.randomUUID(), port, "127.0.0.1:" + port)
-                .set("grid.cache-region.max-size-mb", 64).build());
-        server = new GridBootstrap(serverConfig.grid(), new CacheCatalog(0)).startServer("coordinator", Map.of());
-        FramegridConfig clientConfig = FramegridConfig.from(IsolatedSettings.forDiscovery(clientDir,
-                "frames-client-" + UUID.randomUUID(), LocalPorts.free(), "127.0.0.1:" + port).build());
-        client = new GridBootstrap(clientConfig.grid(), new CacheCatalog(0)).startClient("gpu-node", Map.of());
-    }
-
-    @AfterAll
-    static void stopGrid() throws Exception {
-        if (client != null) client.close();
-        if (server != null) server.close();
-        CoordinatorExtension.deleteRecursively(serverDir);
-        CoordinatorExtension.deleteRecursively(clientDir);
+    static void joinClient() throws Exception {
+        server = grid.ignite();
+        client = grid.joinClient("gpu-node");
     }
 
     private static FramePixels frame(int seed, int bytes) {

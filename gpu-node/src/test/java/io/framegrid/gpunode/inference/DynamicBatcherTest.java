@@ -1,11 +1,15 @@
 package io.framegrid.gpunode.inference;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.awaitility.Awaitility.await;
 
 import io.framegrid.gpunode.bench.SharedFiles;
 import io.framegrid.gpunode.kernels.CpuFrameKernels;
 import io.framegrid.gpunode.models.ModelRegistry;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.prometheus.metrics.model.snapshots.HistogramSnapshot;
 import java.time.Duration;
@@ -17,6 +21,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import org.bytedeco.opencv.global.opencv_imgcodecs;
 import org.bytedeco.opencv.opencv_core.Mat;
 import org.junit.jupiter.api.Test;
@@ -62,7 +67,7 @@ class DynamicBatcherTest {
     }
 
     @Test
-    void rejectsWhenQueueIsFull() throws Exception {
+    void batcherRefusesARequestBeyondItsQueue() throws Exception {
         CountDownLatch release = new CountDownLatch(1);
         try (DynamicBatcher<Integer, Integer> batcher = new DynamicBatcher<>("slow",
                 new BatchSettings(1, Duration.ZERO, 1), items -> {
@@ -74,13 +79,42 @@ class DynamicBatcherTest {
                     return items;
                 }, new BatchingMetrics(new PrometheusRegistry()))) {
             CompletableFuture<BatchResult<Integer>> running = batcher.submit(1);
-            await().until(() -> {
-                // once the worker holds the first request, one more fits in the queue and the next is refused
-                CompletableFuture<BatchResult<Integer>> probe = batcher.submit(2);
-                return probe.isCompletedExceptionally() || false;
-            });
+            // Once the worker holds the first request, one more fits in the queue and the next is refused.
+            CompletableFuture<BatchResult<Integer>> refused = await().atMost(Duration.ofSeconds(10))
+                    .until(() -> batcher.submit(2), CompletableFuture::isCompletedExceptionally);
+
+            assertThatThrownBy(refused::join).cause().isInstanceOf(RejectedExecutionException.class)
+                    .hasMessageContaining("queue for slow is full");
             release.countDown();
             assertThat(running.get().value()).isEqualTo(1);
+        }
+    }
+
+    /** A full queue, as a caller of the node's InferenceService sees it: RESOURCE_EXHAUSTED, saying why. */
+    @Test
+    void rejectsWhenQueueIsFull() throws Exception {
+        ModelRegistry registry = new ModelRegistry(SharedFiles.models());
+        try (InferenceEngine engine = new InferenceEngine(registry, new DetectorFactory(registry,
+                new CpuFrameKernels()), new BatchSettings(1, Duration.ZERO, 1),
+                new BatchingMetrics(new PrometheusRegistry()))) {
+            Mat dog = opencv_imgcodecs.imread(SharedFiles.media("images/dog.jpg").toString());
+            engine.detect("yolox-nano", dog, 0.3f, Set.of()).get(); // load the model first
+            List<CompletableFuture<DetectionResult>> sent = new ArrayList<>();
+            // One request runs, one waits, the next is refused at once: a round of four overruns the queue
+            // unless the model answers faster than requests are queued.
+            CompletableFuture<DetectionResult> refused = await().atMost(Duration.ofSeconds(30)).until(() -> {
+                for (int i = 0; i < 4; i++) {
+                    sent.add(engine.detect("yolox-nano", dog, 0.3f, Set.of()));
+                }
+                return sent.stream().filter(CompletableFuture::isCompletedExceptionally).findFirst().orElse(null);
+            }, java.util.Objects::nonNull);
+            Throwable error = catchThrowable(refused::join);
+
+            StatusRuntimeException status = InferenceGrpcService.toStatus(error);
+
+            assertThat(status.getStatus().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
+            assertThat(status.getStatus().getDescription()).contains("queue for yolox-nano is full");
+            CompletableFuture.allOf(sent.toArray(new CompletableFuture[0])).exceptionally(e -> null).join();
         }
     }
 

@@ -5,12 +5,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.google.protobuf.ByteString;
+import io.framegrid.fabric.testing.GridExtension;
+import io.framegrid.gpunode.GpuNode;
 import io.framegrid.gpunode.bench.SharedFiles;
-import io.framegrid.gpunode.kernels.CpuFrameKernels;
+import io.framegrid.gpunode.capabilities.NodeCapabilities;
 import io.framegrid.gpunode.media.DecodedFrame;
 import io.framegrid.gpunode.media.FrameSampling;
 import io.framegrid.gpunode.media.MediaDecoder;
-import io.framegrid.gpunode.models.ModelRegistry;
+import io.framegrid.observability.Telemetry;
 import io.framegrid.proto.inference.v1.DetectRequest;
 import io.framegrid.proto.inference.v1.DetectResponse;
 import io.framegrid.proto.inference.v1.Image;
@@ -22,40 +24,60 @@ import io.grpc.ManagedChannel;
 import io.grpc.Server;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthCheckResponse;
+import io.grpc.health.v1.HealthGrpc;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
 import io.grpc.stub.StreamObserver;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.nio.file.Files;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
+/**
+ * The node's InferenceService as production serves it: a {@link GpuNode} on a private grid, its services added
+ * by {@link GpuNode#configure} to an in-process server (the transport is not what is tested here).
+ */
 class InferenceGrpcServiceTest {
+    @RegisterExtension
+    static final GridExtension grid = new GridExtension(Map.of(
+            "gpu-node.models.dir", SharedFiles.models().toString(),
+            "gpu-node.kernels.cuda", false));
 
-    private static InferenceEngine engine;
+    private static GpuNode node;
     private static Server server;
     private static ManagedChannel channel;
 
     @BeforeAll
     static void start() throws Exception {
-        ModelRegistry registry = new ModelRegistry(SharedFiles.models());
-        engine = new InferenceEngine(registry, new DetectorFactory(registry, new CpuFrameKernels()),
-                BatchSettings.defaults(), new BatchingMetrics(new PrometheusRegistry()));
+        node = new GpuNode(grid.config(), new Telemetry(new PrometheusRegistry()), grid.ignite(),
+                NodeCapabilities.probe());
         String name = InProcessServerBuilder.generateName();
-        server = InProcessServerBuilder.forName(name).directExecutor()
-                .addService(new InferenceGrpcService(engine, "gpu-node-test")).build().start();
+        InProcessServerBuilder sb = InProcessServerBuilder.forName(name).directExecutor();
+        node.configure(sb);
+        server = sb.build().start();
         channel = InProcessChannelBuilder.forName(name).directExecutor().build();
     }
 
     @AfterAll
     static void stop() {
-        channel.shutdownNow();
-        server.shutdownNow();
-        engine.close();
+        if (channel != null) channel.shutdownNow();
+        if (server != null) server.shutdownNow();
+        if (node != null) node.close();
+    }
+
+    @Test
+    void healthReportsTheInferenceServiceServing() {
+        HealthCheckResponse health = HealthGrpc.newBlockingStub(channel).check(HealthCheckRequest.newBuilder()
+                .setService(InferenceServiceGrpc.SERVICE_NAME).build());
+        assertThat(health.getStatus()).isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
     }
 
     @Test
@@ -124,7 +146,8 @@ class InferenceGrpcServiceTest {
         assertThatThrownBy(() -> stub.detect(DetectRequest.newBuilder().setModelId("nope")
                 .setImage(Image.newBuilder().setEncoded(ByteString.copyFromUtf8("x"))).build()))
                 .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
-                    assertThat(e.getStatus().getCode()).isIn(Status.Code.NOT_FOUND, Status.Code.INVALID_ARGUMENT);
+                    // The image is decoded before the model is looked up.
+                    assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
                 });
         assertThatThrownBy(() -> stub.detect(DetectRequest.newBuilder().setModelId("yolox-nano")
                 .setImage(Image.newBuilder().setEncoded(ByteString.copyFromUtf8("not an image"))).build()))

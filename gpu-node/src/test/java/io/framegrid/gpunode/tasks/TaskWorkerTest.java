@@ -3,22 +3,16 @@ package io.framegrid.gpunode.tasks;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.framegrid.config.FramegridConfig;
-import io.framegrid.fabric.grid.CacheCatalog;
-import io.framegrid.fabric.grid.GridBootstrap;
-import io.framegrid.config.local.IsolatedSettings;
-import io.framegrid.config.settings.Settings;
+import io.framegrid.fabric.grid.CacheNames;
 import io.framegrid.fabric.jobs.JobLedger;
 import io.framegrid.fabric.jobs.JobTypes;
-import io.framegrid.coordinator.testing.CoordinatorExtension;
+import io.framegrid.fabric.jobs.LeaseReaper;
+import io.framegrid.fabric.jobs.Protos;
+import io.framegrid.fabric.testing.GridExtension;
 import io.framegrid.proto.cluster.v1.NodeStatus;
 import io.framegrid.proto.cluster.v1.TaskOutput;
-import io.framegrid.proto.identity.v1.RegisterRequest;
 import io.framegrid.proto.jobs.v1.Job;
 import io.framegrid.proto.jobs.v1.JobStatus;
-import io.framegrid.sdk.jobs.JobsClient;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -28,19 +22,38 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import org.apache.ignite.Ignite;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-/** Real workers on client grid nodes of a private grid, against a real coordinator. */
+/**
+ * Real workers on client grid nodes of a private grid, against the ledger on its server node, where a lease
+ * reaper runs as on a coordinator. Jobs are submitted and cancelled through the ledger itself: the coordinator's
+ * gRPC API over it is tested in the coordinator and launcher modules.
+ */
 class TaskWorkerTest {
     @RegisterExtension
-    static final CoordinatorExtension cluster = new CoordinatorExtension(Map.of(
+    static final GridExtension grid = new GridExtension(Map.of(
             "jobs.tier-limit.free", 100,
             "jobs.lease-time", "2s",
             "jobs.heartbeat-interval", "200ms"));
 
+    private static final JobTypes TYPES = JobTypes.withBuiltIns();
+    private static LeaseReaper reaper;
     private final List<AutoCloseable> started = new ArrayList<>();
+
+    @BeforeAll
+    static void startReaper() {
+        reaper = new LeaseReaper(grid.ignite(), grid.ledger(), grid.clock())
+                .start(grid.config().jobs().heartbeatInterval());
+    }
+
+    @AfterAll
+    static void stopReaper() {
+        if (reaper != null) reaper.close();
+    }
 
     @AfterEach
     void stopWorkers() throws Exception {
@@ -51,26 +64,20 @@ class TaskWorkerTest {
     }
 
     private Worker worker(String name, Set<String> models, int slots) throws Exception {
-        Path dir = Files.createTempDirectory("framegrid-worker");
-        FramegridConfig server = cluster.config();
-        Settings.Builder settings = IsolatedSettings.forDiscovery(dir, name + "-" + UUID.randomUUID(),
-                io.framegrid.config.local.LocalPorts.free(), "127.0.0.1:" + server.grid().discoveryPort());
-        FramegridConfig config = FramegridConfig.from(settings.build());
-        Ignite ignite = new GridBootstrap(config.grid(), new CacheCatalog(0)).startClient("gpu-node", Map.of());
-        JobLedger ledger = new JobLedger(ignite, server.jobs(), Clock.systemUTC());
+        Ignite ignite = grid.joinClient("gpu-node");
+        JobLedger ledger = new JobLedger(ignite, grid.config().jobs(), Clock.systemUTC());
         TaskWorker worker = new TaskWorker(ignite, ledger, TaskExecutors.withBuiltIns(),
                 new WorkerProfile(name, false, models, slots), Clock.systemUTC()).start();
-        Worker w = new Worker(ignite, worker, dir);
+        Worker w = new Worker(ignite, worker);
         started.add(w);
         return w;
     }
 
-    private record Worker(Ignite ignite, TaskWorker worker, Path dir) implements AutoCloseable {
+    private record Worker(Ignite ignite, TaskWorker worker) implements AutoCloseable {
         @Override
-        public void close() throws Exception {
+        public void close() {
             worker.close();
             ignite.close();
-            CoordinatorExtension.deleteRecursively(dir);
         }
 
         /** Leaves the grid without releasing anything, as a killed process would. */
@@ -79,42 +86,47 @@ class TaskWorkerTest {
         }
     }
 
-    private static JobsClient newUser() {
-        String name = "w" + UUID.randomUUID().toString().substring(0, 8);
-        cluster.client().identity().register(RegisterRequest.newBuilder().setEmail(name + "@example.com")
-                .setUsername(name).setPassword("Sup3rSecret").build());
-        return cluster.client().withBearerToken(
-                cluster.client().identity().login(name, "Sup3rSecret").getAccessToken()).jobs();
+    private static String newOwner() {
+        return "owner-" + UUID.randomUUID();
     }
 
-    private static JobLedger ledger() {
-        return new JobLedger(cluster.ignite(), cluster.config().jobs(), Clock.systemUTC());
+    private static Job submit(String owner, Map<String, String> metadata) {
+        return grid.ledger().submit(owner, "free", JobTypes.TEST_WRITE_OUTPUTS, "test", metadata,
+                TYPES.plan(JobTypes.TEST_WRITE_OUTPUTS, metadata).orElseThrow()).getJob();
+    }
+
+    private static Job job(String jobId) {
+        return grid.ledger().state(jobId).orElseThrow().getJob();
+    }
+
+    private static Job awaitTerminal(String jobId) {
+        await().atMost(Duration.ofSeconds(60)).until(() -> JobLedger.isTerminal(job(jobId).getStatus()));
+        return job(jobId);
     }
 
     @Test
     void jobsSurviveTheDeathOfANodeAndEveryOutputIsCommittedOnce() throws Exception {
         Worker a = worker("node-a", Set.of(), 4);
         Worker b = worker("node-b", Set.of(), 4);
-        JobsClient jobs = newUser();
+        String owner = newOwner();
         List<Job> submitted = new ArrayList<>();
         for (int i = 0; i < 20; i++) {
-            submitted.add(jobs.submit(JobTypes.TEST_WRITE_OUTPUTS, Map.of("chunks", "3", "work_ms", "150")));
+            submitted.add(submit(owner, Map.of("chunks", "3", "work_ms", "150")));
         }
         await().atMost(Duration.ofSeconds(20)).until(() -> a.worker().completedTasks() >= 4 && a.worker().runningTasks() > 0);
         a.crash();
         started.remove(a);
-        CoordinatorExtension.deleteRecursively(a.dir());
 
+        // The crashed node's leases run out and the reaper re-queues them for node-b.
         await().atMost(Duration.ofSeconds(60)).until(() -> submitted.stream()
-                .allMatch(j -> JobLedger.isTerminal(jobs.get(j.getJobId()).getStatus())));
-        JobLedger ledger = ledger();
+                .allMatch(j -> JobLedger.isTerminal(job(j.getJobId()).getStatus())));
         for (Job j : submitted) {
-            Job done = jobs.get(j.getJobId());
+            Job done = job(j.getJobId());
             assertThat(done.getStatus()).as(done.getErrorMessage()).isEqualTo(JobStatus.JOB_STATUS_COMPLETED);
             assertThat(done.getTasksDone()).isEqualTo(4);
             assertThat(done.getResultRefsList()).doesNotHaveDuplicates().hasSize(4);
             for (int chunk = 0; chunk < 3; chunk++) {
-                TaskOutput out = ledger.output(JobLedger.taskId(j.getJobId(), 0, chunk)).orElseThrow();
+                TaskOutput out = grid.ledger().output(JobLedger.taskId(j.getJobId(), 0, chunk)).orElseThrow();
                 assertThat(out.getData().toByteArray()).isEqualTo(TaskExecutors.expectedOutput(j.getJobId(), chunk));
             }
         }
@@ -124,49 +136,52 @@ class TaskWorkerTest {
     @Test
     void cancellingARunningJobStopsItsTaskWithinASecond() throws Exception {
         Worker a = worker("node-a", Set.of(), 2);
-        JobsClient jobs = newUser();
-        Job job = jobs.submit(JobTypes.TEST_WRITE_OUTPUTS, Map.of("chunks", "1", "work_ms", "60000"));
+        Job job = submit(newOwner(), Map.of("chunks", "1", "work_ms", "60000"));
         await().atMost(Duration.ofSeconds(10)).until(() -> a.worker().runningTasks() == 1);
-        Job cancelled = jobs.cancel(job.getJobId());
+
+        Job cancelled = grid.ledger().cancel(job.getJobId()).getJob();
+
         assertThat(cancelled.getStatus()).isEqualTo(JobStatus.JOB_STATUS_CANCELLED);
         await().atMost(Duration.ofSeconds(1)).until(() -> a.worker().runningTasks() == 0);
-        assertThat(ledger().output(JobLedger.taskId(job.getJobId(), 0, 0))).isEmpty();
-        assertThat(jobs.get(job.getJobId()).getStatus()).isEqualTo(JobStatus.JOB_STATUS_CANCELLED);
+        assertThat(grid.ledger().output(JobLedger.taskId(job.getJobId(), 0, 0))).isEmpty();
+        assertThat(job(job.getJobId()).getStatus()).isEqualTo(JobStatus.JOB_STATUS_CANCELLED);
     }
 
     @Test
-    void tasksGoOnlyToNodesWithTheRequiredModelAndNodesAreListed() throws Exception {
+    void tasksGoOnlyToNodesWithTheRequiredModelAndNodesPublishTheirStatus() throws Exception {
         Worker plain = worker("node-plain", Set.of(), 2);
         Worker withModel = worker("node-yolox", Set.of("yolox_nano"), 2);
-        JobsClient jobs = newUser();
+        String owner = newOwner();
         List<Job> submitted = new ArrayList<>();
         for (int i = 0; i < 4; i++) {
-            submitted.add(jobs.submit(JobTypes.TEST_WRITE_OUTPUTS,
-                    Map.of("chunks", "2", "requires.models", "yolox_nano")));
+            submitted.add(submit(owner, Map.of("chunks", "2", "requires.models", "yolox_nano")));
         }
         for (Job j : submitted) {
-            assertThat(jobs.awaitTerminal(j.getJobId()).getStatus()).isEqualTo(JobStatus.JOB_STATUS_COMPLETED);
+            assertThat(awaitTerminal(j.getJobId()).getStatus()).isEqualTo(JobStatus.JOB_STATUS_COMPLETED);
         }
         Set<String> writers = new HashSet<>();
         for (Job j : submitted) {
             for (int chunk = 0; chunk < 2; chunk++) {
-                writers.add(ledger().output(JobLedger.taskId(j.getJobId(), 0, chunk)).orElseThrow().getNodeId());
+                writers.add(grid.ledger().output(JobLedger.taskId(j.getJobId(), 0, chunk)).orElseThrow().getNodeId());
             }
         }
         assertThat(writers).containsExactly(withModel.worker().nodeId());
 
-        String admin = cluster.client().identity().login("admin", "AdminPass123").getAccessToken();
-        io.framegrid.sdk.jobs.NodesClient nodes = cluster.client().withBearerToken(admin).nodes();
-        await().atMost(Duration.ofSeconds(5)).until(() ->
-                nodes.list().size() == 2);
-        List<NodeStatus> listed = nodes.list();
-        assertThat(listed).extracting(NodeStatus::getName).containsExactly("node-plain", "node-yolox");
-        assertThat(listed.get(1).getModelsList()).containsExactly("yolox_nano");
-        assertThat(listed.get(1).getTasksCompleted()).isGreaterThanOrEqualTo(8);
+        // What coordinators list as the cluster's nodes: each worker's heartbeat record in the grid.
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
+            NodeStatus yolox = status(withModel.worker().nodeId());
+            assertThat(yolox.getName()).isEqualTo("node-yolox");
+            assertThat(yolox.getModelsList()).containsExactly("yolox_nano");
+            assertThat(yolox.getTasksCompleted()).isGreaterThanOrEqualTo(8);
+            NodeStatus other = status(plain.worker().nodeId());
+            assertThat(other.getName()).isEqualTo("node-plain");
+            assertThat(other.getTasksCompleted()).isZero();
+        });
+    }
 
-        plain.crash();
-        started.remove(plain);
-        await().atMost(Duration.ofSeconds(5)).until(() ->
-                nodes.list().size() == 1);
+    private static NodeStatus status(String nodeId) {
+        byte[] record = grid.ignite().<String, byte[]>cache(CacheNames.NODES).get(nodeId);
+        assertThat(record).as("status record of " + nodeId).isNotNull();
+        return Protos.parse(NodeStatus.parser(), record);
     }
 }

@@ -8,6 +8,7 @@ import io.framegrid.config.settings.Settings;
 import io.framegrid.coordinator.CoordinatorServer;
 import io.framegrid.fabric.jobs.JobLedger;
 import io.framegrid.fabric.jobs.JobTypes;
+import io.framegrid.fabric.jobs.LedgerMetrics;
 import io.framegrid.gpunode.tasks.TaskExecutors;
 import io.framegrid.gpunode.tasks.TaskWorker;
 import io.framegrid.gpunode.tasks.WorkerProfile;
@@ -70,10 +71,14 @@ public final class JobsBench implements Callable<Integer> {
                 .build();
         FramegridConfig config = FramegridConfig.from(settings);
         Telemetry telemetry = new Telemetry(new PrometheusRegistry());
+        // Ledger transactions of both sides: the coordinator's ledger (submits, read from its metric family) and
+        // the task worker's (leases, commits).
+        LedgerMetrics workerLedger = new LedgerMetrics();
         Ignite ignite = new GridBootstrap(config.grid(), new CacheCatalog(config.grid().backups()))
                 .startServer("standalone", Map.of());
         try (CoordinatorServer server = new CoordinatorServer(ignite, config, telemetry, Clock.systemUTC()).start();
-             TaskWorker worker = new TaskWorker(ignite, new JobLedger(ignite, config.jobs(), Clock.systemUTC()),
+             TaskWorker worker = new TaskWorker(ignite,
+                     new JobLedger(ignite, config.jobs(), Clock.systemUTC(), workerLedger),
                      TaskExecutors.withBuiltIns(), new WorkerProfile("bench", false, Set.of(), 4),
                      Clock.systemUTC()).start();
              FramegridClient client = FramegridClient.builder("127.0.0.1:" + server.port()).build();
@@ -147,8 +152,8 @@ public final class JobsBench implements Callable<Integer> {
             }
             double latencyCpuMs = (os.getProcessCpuTime() - c0) / 1e6 / latencyJobs;
             Arrays.sort(latencies);
+            long tx1 = ledgerTransactions(telemetry, workerLedger); // before c1: the scrape is not the cluster's CPU
             long c1 = os.getProcessCpuTime();
-            long tx1 = JobLedger.transactions();
             long jit1 = jit.getTotalCompilationTime();
             Map<String, Long> threads0 = ThreadCpu.byGroup();
             long t0 = System.nanoTime();
@@ -156,7 +161,7 @@ public final class JobsBench implements Callable<Integer> {
             double seconds = (System.nanoTime() - t0) / 1e9;
             double throughputCpuMs = (os.getProcessCpuTime() - c1) / 1e6 / throughputJobs;
             String cpuSplit = ThreadCpu.split(threads0, ThreadCpu.byGroup(), os.getProcessCpuTime() - c1, throughputJobs);
-            double txPerJob = (JobLedger.transactions() - tx1) / (double) throughputJobs;
+            double txPerJob = (ledgerTransactions(telemetry, workerLedger) - tx1) / (double) throughputJobs;
             long jitMs = jit.getTotalCompilationTime() - jit1;
 
 
@@ -179,6 +184,21 @@ public final class JobsBench implements Callable<Integer> {
             BenchFiles.deleteQuietly(root);
         }
         return 0;
+    }
+
+    /** Transactions of the coordinator's ledger (its exported counter) plus those of {@code worker}. */
+    private static long ledgerTransactions(Telemetry telemetry, LedgerMetrics worker) {
+        double coordinator = 0;
+        for (io.prometheus.metrics.model.snapshots.MetricSnapshot snapshot : telemetry.registry().scrape()) {
+            if (!snapshot.getMetadata().getPrometheusName().equals("framegrid_ledger_transactions")) {
+                continue;
+            }
+            for (io.prometheus.metrics.model.snapshots.CounterSnapshot.CounterDataPointSnapshot point
+                    : ((io.prometheus.metrics.model.snapshots.CounterSnapshot) snapshot).getDataPoints()) {
+                coordinator += point.getValue();
+            }
+        }
+        return (long) coordinator + worker.transactions();
     }
 
     private static void runConcurrent(JobsAsyncClient jobs, SubmitJobRequest request, int count, int inFlight)

@@ -1,4 +1,4 @@
-package io.framegrid.gpunode;
+package io.framegrid.launcher.cluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -12,6 +12,7 @@ import io.framegrid.config.local.IsolatedSettings;
 import io.framegrid.config.local.LocalPorts;
 import io.framegrid.config.settings.Settings;
 import io.framegrid.coordinator.testing.CoordinatorExtension;
+import io.framegrid.gpunode.GpuNode;
 import io.framegrid.gpunode.bench.SharedFiles;
 import io.framegrid.gpunode.capabilities.NodeCapabilities;
 import io.framegrid.gpunode.media.DecodedFrame;

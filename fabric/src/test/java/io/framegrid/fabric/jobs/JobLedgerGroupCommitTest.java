@@ -1,11 +1,8 @@
-package io.framegrid.coordinator.jobs;
+package io.framegrid.fabric.jobs;
 
-import io.framegrid.fabric.jobs.JobLedger;
-import io.framegrid.fabric.jobs.JobTypes;
-import io.framegrid.fabric.jobs.TaskCommit;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.framegrid.coordinator.testing.CoordinatorExtension;
+import io.framegrid.fabric.testing.GridExtension;
 import io.framegrid.proto.cluster.v1.JobState;
 import io.framegrid.proto.cluster.v1.StagePlan;
 import io.framegrid.proto.cluster.v1.TaskState;
@@ -24,12 +21,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * Concurrent submits and job-ending commits of one owner share transactions ({@code JobLedger.withOwner});
+ * Concurrent submits and job-ending commits of one owner share transactions ({@link OwnerBatcher});
  * admission must still follow the tier limit exactly, and every task must commit exactly once.
  */
 class JobLedgerGroupCommitTest {
     @RegisterExtension
-    static final CoordinatorExtension cluster = new CoordinatorExtension(Map.of("jobs.tier-limit.pro", 3));
+    static final GridExtension cluster = new GridExtension(Map.of("jobs.tier-limit.pro", 3));
 
     private static final ExecutorService pool = Executors.newFixedThreadPool(12);
 
