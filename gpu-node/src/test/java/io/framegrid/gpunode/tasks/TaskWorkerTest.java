@@ -9,8 +9,9 @@ import io.framegrid.fabric.grid.GridBootstrap;
 import io.framegrid.config.local.IsolatedSettings;
 import io.framegrid.config.settings.Settings;
 import io.framegrid.fabric.jobs.JobLedger;
-import io.framegrid.fabric.jobs.JobTypes;
 import io.framegrid.coordinator.testing.CoordinatorExtension;
+import io.framegrid.coordinator.testing.TestJobs;
+import io.framegrid.gpunode.testing.TestTasks;
 import io.framegrid.proto.cluster.v1.NodeStatus;
 import io.framegrid.proto.cluster.v1.TaskOutput;
 import io.framegrid.proto.identity.v1.RegisterRequest;
@@ -58,7 +59,7 @@ class TaskWorkerTest {
         FramegridConfig config = FramegridConfig.from(settings.build());
         Ignite ignite = new GridBootstrap(config.grid(), new CacheCatalog(0)).startClient("gpu-node", Map.of());
         JobLedger ledger = new JobLedger(ignite, server.jobs(), Clock.systemUTC());
-        TaskWorker worker = new TaskWorker(ignite, ledger, TaskExecutors.withBuiltIns(),
+        TaskWorker worker = new TaskWorker(ignite, ledger, TestTasks.executors(),
                 new WorkerProfile(name, false, models, slots), Clock.systemUTC()).start();
         Worker w = new Worker(ignite, worker, dir);
         started.add(w);
@@ -98,7 +99,7 @@ class TaskWorkerTest {
         JobsClient jobs = newUser();
         List<Job> submitted = new ArrayList<>();
         for (int i = 0; i < 20; i++) {
-            submitted.add(jobs.submit(JobTypes.TEST_WRITE_OUTPUTS, Map.of("chunks", "3", "work_ms", "150")));
+            submitted.add(jobs.submit(TestJobs.WRITE_OUTPUTS, Map.of("chunks", "3", "work_ms", "150")));
         }
         await().atMost(Duration.ofSeconds(20)).until(() -> a.worker().completedTasks() >= 4 && a.worker().runningTasks() > 0);
         a.crash();
@@ -115,7 +116,7 @@ class TaskWorkerTest {
             assertThat(done.getResultRefsList()).doesNotHaveDuplicates().hasSize(4);
             for (int chunk = 0; chunk < 3; chunk++) {
                 TaskOutput out = ledger.output(JobLedger.taskId(j.getJobId(), 0, chunk)).orElseThrow();
-                assertThat(out.getData().toByteArray()).isEqualTo(TaskExecutors.expectedOutput(j.getJobId(), chunk));
+                assertThat(out.getData().toByteArray()).isEqualTo(TestJobs.expectedOutput(j.getJobId(), chunk));
             }
         }
         assertThat(b.worker().completedTasks()).isPositive();
@@ -125,7 +126,7 @@ class TaskWorkerTest {
     void cancellingARunningJobStopsItsTaskWithinASecond() throws Exception {
         Worker a = worker("node-a", Set.of(), 2);
         JobsClient jobs = newUser();
-        Job job = jobs.submit(JobTypes.TEST_WRITE_OUTPUTS, Map.of("chunks", "1", "work_ms", "60000"));
+        Job job = jobs.submit(TestJobs.WRITE_OUTPUTS, Map.of("chunks", "1", "work_ms", "60000"));
         await().atMost(Duration.ofSeconds(10)).until(() -> a.worker().runningTasks() == 1);
         Job cancelled = jobs.cancel(job.getJobId());
         assertThat(cancelled.getStatus()).isEqualTo(JobStatus.JOB_STATUS_CANCELLED);
@@ -141,7 +142,7 @@ class TaskWorkerTest {
         JobsClient jobs = newUser();
         List<Job> submitted = new ArrayList<>();
         for (int i = 0; i < 4; i++) {
-            submitted.add(jobs.submit(JobTypes.TEST_WRITE_OUTPUTS,
+            submitted.add(jobs.submit(TestJobs.WRITE_OUTPUTS,
                     Map.of("chunks", "2", "requires.models", "yolox_nano")));
         }
         for (Job j : submitted) {
