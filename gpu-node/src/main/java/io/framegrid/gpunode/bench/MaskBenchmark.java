@@ -6,6 +6,7 @@ import static org.bytedeco.opencv.global.opencv_imgproc.MORPH_CLOSE;
 import static org.bytedeco.opencv.global.opencv_imgproc.MORPH_ELLIPSE;
 import static org.bytedeco.opencv.global.opencv_imgproc.MORPH_OPEN;
 
+import io.framegrid.config.local.SharedFiles;
 import io.framegrid.gpunode.inference.Detection;
 import io.framegrid.gpunode.inference.Detector;
 import io.framegrid.gpunode.inference.DetectorFactory;

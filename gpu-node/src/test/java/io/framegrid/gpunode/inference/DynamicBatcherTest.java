@@ -3,7 +3,7 @@ package io.framegrid.gpunode.inference;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.framegrid.gpunode.bench.SharedFiles;
+import io.framegrid.config.local.SharedFiles;
 import io.framegrid.gpunode.kernels.CpuFrameKernels;
 import io.framegrid.gpunode.models.ModelRegistry;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
