@@ -1,28 +1,20 @@
 package io.framegrid.gpunode.bench;
 
 import static org.bytedeco.opencv.global.opencv_core.BORDER_CONSTANT;
-import static org.bytedeco.opencv.global.opencv_imgproc.INTER_CUBIC;
 import static org.bytedeco.opencv.global.opencv_imgproc.MORPH_CLOSE;
 import static org.bytedeco.opencv.global.opencv_imgproc.MORPH_ELLIPSE;
 import static org.bytedeco.opencv.global.opencv_imgproc.MORPH_OPEN;
-import io.framegrid.config.local.SharedFiles;
+
 import io.framegrid.gpunode.inference.Detection;
 import io.framegrid.gpunode.inference.Detector;
-import io.framegrid.gpunode.inference.DetectorFactory;
-import io.framegrid.gpunode.inference.SelfieSegmenter;
-import io.framegrid.gpunode.kernels.ComputeDevice;
-import io.framegrid.gpunode.media.DecodedFrame;
 import io.framegrid.gpunode.media.FrameSampling;
 import io.framegrid.gpunode.media.MediaDecoder;
-import io.framegrid.gpunode.models.ModelRegistry;
 import io.framegrid.gpunode.reframer.ObjectMasker;
 import io.framegrid.gpunode.reframer.ObjectMasker.Method;
-import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Locale;
 import java.util.function.Predicate;
 import org.bytedeco.opencv.global.opencv_imgproc;
 import org.bytedeco.opencv.opencv_core.Mat;

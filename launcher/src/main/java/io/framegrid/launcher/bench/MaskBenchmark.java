@@ -5,13 +5,11 @@ import static io.framegrid.gpunode.bench.MaskScoring.foreground;
 import static io.framegrid.gpunode.bench.MaskScoring.measure;
 import static io.framegrid.gpunode.bench.MaskScoring.medianBackground;
 import static io.framegrid.gpunode.bench.MaskScoring.personBoxes;
-import static org.bytedeco.opencv.global.opencv_core.BORDER_CONSTANT;
 import static org.bytedeco.opencv.global.opencv_imgproc.INTER_CUBIC;
-import static org.bytedeco.opencv.global.opencv_imgproc.MORPH_CLOSE;
-import static org.bytedeco.opencv.global.opencv_imgproc.MORPH_ELLIPSE;
-import static org.bytedeco.opencv.global.opencv_imgproc.MORPH_OPEN;
+
 import io.framegrid.config.local.SharedFiles;
-import io.framegrid.gpunode.inference.Detection;
+import io.framegrid.gpunode.bench.MaskScoring.Bucket;
+import io.framegrid.gpunode.bench.MaskScoring.Sample;
 import io.framegrid.gpunode.inference.Detector;
 import io.framegrid.gpunode.inference.DetectorFactory;
 import io.framegrid.gpunode.inference.SelfieSegmenter;
@@ -25,23 +23,18 @@ import io.framegrid.gpunode.reframer.ObjectMasker.Method;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
-import java.util.function.Predicate;
 import org.bytedeco.opencv.global.opencv_imgproc;
 import org.bytedeco.opencv.opencv_core.Mat;
-import org.bytedeco.opencv.opencv_core.Point;
 import org.bytedeco.opencv.opencv_core.Size;
-import io.framegrid.gpunode.bench.MaskScoring.Bucket;
-import io.framegrid.gpunode.bench.MaskScoring.Sample;
 
 /**
  * Mask accuracy and cost ({@code framegrid bench masks}): GrabCut seeded by the box vs the person-segmentation model
  * on a crop, each scored by IoU against a reference that needs no annotation. vtest.avi has a static camera, so
  * the per-pixel median of many frames is the empty background; |frame − background| (largest channel difference
- * above {@value io.framegrid.gpunode.bench.MaskScoring#FOREGROUND_THRESHOLD} grey levels), opened 3×3 and closed 7×7, is the foreground of moving
- * pedestrians. Person boxes come from YOLOX-Nano on the same frames (confidence ≥ 0.5). A box is scored only where
+ * above {@link io.framegrid.gpunode.bench.MaskScoring#FOREGROUND_THRESHOLD} grey levels), opened 3×3 and closed
+ * 7×7, is the foreground of moving pedestrians. Person boxes come from YOLOX-Nano on the same frames (confidence ≥ 0.5). A box is scored only where
  * that reference is meaningful: the box overlaps no other person box by more than 5 % of its area (no mixing of
  * two people) and the reference covers 15–95 % of it (a person standing still is part of the median background).
  * IoU is taken inside the box — the reference knows nothing outside it — and the share of each mask lying outside
