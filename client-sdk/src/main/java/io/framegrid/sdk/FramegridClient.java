@@ -11,6 +11,9 @@ import io.grpc.CallCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.ServiceLoader;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -29,12 +32,15 @@ public final class FramegridClient implements AutoCloseable {
     private final boolean ownsChannel;
     private final CallCredentials credentials;
     private final Duration deadline;
+    private final List<ProductClientFactory<?>> products;
 
-    private FramegridClient(ManagedChannel channel, boolean ownsChannel, CallCredentials credentials, Duration deadline) {
+    private FramegridClient(ManagedChannel channel, boolean ownsChannel, CallCredentials credentials, Duration deadline,
+            List<ProductClientFactory<?>> products) {
         this.channel = channel;
         this.ownsChannel = ownsChannel;
         this.credentials = credentials;
         this.deadline = deadline;
+        this.products = products;
     }
 
     public static Builder builder(String target) {
@@ -52,12 +58,12 @@ public final class FramegridClient implements AutoCloseable {
 
     /** A view whose calls carry {@code authorization: Bearer <token>}; closing it leaves the channel open. */
     public FramegridClient withBearerToken(String accessToken) {
-        return new FramegridClient(channel, false, CallCredentialsSupport.bearer(accessToken), deadline);
+        return new FramegridClient(channel, false, CallCredentialsSupport.bearer(accessToken), deadline, products);
     }
 
     /** A view whose calls carry {@code x-api-key}; closing it leaves the channel open. */
     public FramegridClient withApiKey(String apiKey) {
-        return new FramegridClient(channel, false, CallCredentialsSupport.apiKey(apiKey), deadline);
+        return new FramegridClient(channel, false, CallCredentialsSupport.apiKey(apiKey), deadline, products);
     }
 
     public IdentityClient identity() {
@@ -98,6 +104,21 @@ public final class FramegridClient implements AutoCloseable {
         return new io.framegrid.sdk.inference.InferenceAsyncClient(channel, credentials, deadline);
     }
 
+    /**
+     * The typed client of the product whose {@link ProductClientFactory} makes {@code type}, over this client's
+     * channel and credentials, e.g. {@code client.withApiKey(key).product(ReframerClient.class)}.
+     *
+     * @throws IllegalArgumentException when no factory on the class path makes {@code type}
+     */
+    public <T> T product(Class<T> type) {
+        for (ProductClientFactory<?> factory : products) {
+            if (factory.type() == type) {
+                return type.cast(factory.create(this));
+            }
+        }
+        throw new IllegalArgumentException("No product client " + type.getName() + " on the class path");
+    }
+
     public ManagedChannel channel() {
         return channel;
     }
@@ -116,6 +137,13 @@ public final class FramegridClient implements AutoCloseable {
             Thread.currentThread().interrupt();
             channel.shutdownNow();
         }
+    }
+
+    // Once per channel, shared by its credential views: product clients are looked up on every product(...) call.
+    private static List<ProductClientFactory<?>> discoverProducts() {
+        List<ProductClientFactory<?>> factories = new ArrayList<>();
+        ServiceLoader.load(ProductClientFactory.class, FramegridClient.class.getClassLoader()).forEach(factories::add);
+        return List.copyOf(factories);
     }
 
     public static final class Builder {
@@ -167,7 +195,7 @@ public final class FramegridClient implements AutoCloseable {
                 if (tls || executor != null) {
                     throw new IllegalStateException("TLS and the callback executor are settings of the given channel");
                 }
-                return new FramegridClient(channel, false, credentials, deadline);
+                return new FramegridClient(channel, false, credentials, deadline, discoverProducts());
             }
             // Downloads stream 1 MiB messages: a window of several keeps them flowing without a round trip each.
             NettyChannelBuilder cb = NettyChannelBuilder.forTarget(target).flowControlWindow(8 << 20);
@@ -179,7 +207,7 @@ public final class FramegridClient implements AutoCloseable {
             } else {
                 cb.usePlaintext();
             }
-            return new FramegridClient(cb.build(), true, credentials, deadline);
+            return new FramegridClient(cb.build(), true, credentials, deadline, discoverProducts());
         }
     }
 }

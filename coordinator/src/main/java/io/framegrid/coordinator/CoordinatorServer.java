@@ -20,6 +20,8 @@ import io.framegrid.fabric.media.MediaLibrary;
 import io.framegrid.fabric.media.UploadJanitor;
 import io.framegrid.coordinator.nodes.NodeDirectory;
 import io.framegrid.coordinator.nodes.NodeGrpcService;
+import io.framegrid.coordinator.products.CoordinatorProduct;
+import io.framegrid.coordinator.products.CoordinatorProducts;
 import io.framegrid.observability.Telemetry;
 import io.framegrid.proto.identity.v1.IdentityServiceGrpc;
 import io.grpc.BindableService;
@@ -29,11 +31,13 @@ import io.grpc.ServerInterceptors;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
+import io.grpc.protobuf.services.ProtoReflectionService;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.time.Clock;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.apache.ignite.Ignite;
 import org.slf4j.Logger;
@@ -61,7 +65,15 @@ public final class CoordinatorServer implements AutoCloseable {
     private final io.framegrid.coordinator.inference.InferenceRoutingService inference;
     private Server server;
 
+    /** A coordinator running every {@link CoordinatorProduct} on its class path. */
     public CoordinatorServer(Ignite ignite, FramegridConfig config, Telemetry telemetry, Clock clock) {
+        this(ignite, config, telemetry, clock, CoordinatorProducts.discover());
+    }
+
+    /** A coordinator running exactly {@code products} (tests pass their own). */
+    public CoordinatorServer(Ignite ignite, FramegridConfig config, Telemetry telemetry, Clock clock,
+            Iterable<? extends CoordinatorProduct> products) {
+        List<CoordinatorProduct> plugins = CoordinatorProducts.checked(products);
         this.config = config;
         this.telemetry = telemetry;
         FramegridConfig.Identity id = config.identity();
@@ -89,9 +101,9 @@ public final class CoordinatorServer implements AutoCloseable {
                 new io.framegrid.coordinator.inference.NodeChannels());
         this.blobStore = MediaLibrary.openStore(config.media(), config.dataDir());
         this.mediaLibrary = new MediaLibrary(ignite, blobStore, config.media(), clock);
-        io.framegrid.coordinator.reframer.ReframerJobs.register(jobTypes, mediaId -> mediaLibrary.get(mediaId)
-                .map(m -> m.getProbeMap().get("total_frames")).filter(v -> v.matches("\\d{1,18}"))
-                .map(v -> java.util.OptionalLong.of(Long.parseLong(v))).orElse(java.util.OptionalLong.empty()));
+        CoordinatorProduct.Context context = new CoordinatorProduct.Context(ignite, config, mediaLibrary, clock);
+        plugins.forEach(p -> p.register(jobTypes, context));
+        log.info("Coordinator products: {}", plugins.stream().map(CoordinatorProduct::name).toList());
         this.media = new MediaGrpcService(mediaLibrary, tierOf);
         this.uploadJanitor = new UploadJanitor(mediaLibrary)
                 .start(java.time.Duration.ofMinutes(1).compareTo(config.media().uploadExpiry()) < 0
@@ -109,6 +121,7 @@ public final class CoordinatorServer implements AutoCloseable {
     }
 
     /** Adds every coordinator service to {@code sb}; tests reuse this with their own builders. */
+    @SuppressWarnings("deprecation") // ProtoReflectionService is v1alpha, kept for the clients that know no other
     public void configure(ServerBuilder<?> sb) {
         sb.addService(ServerInterceptors.intercept(identity, authenticator));
         sb.addService(ServerInterceptors.intercept(jobs, authenticator));
@@ -118,6 +131,8 @@ public final class CoordinatorServer implements AutoCloseable {
         sb.maxInboundMessageSize(MediaGrpcService.MAX_MESSAGE_BYTES);
         sb.addService(health.getHealthService());
         sb.addService(ProtoReflectionServiceV1.newInstance());
+        // v1alpha too: older grpcurl, grpc_cli, Postman and Evans ask only for it.
+        sb.addService(ProtoReflectionService.newInstance());
         sb.intercept(telemetry.grpcServer().interceptor("coordinator"));
         health.setStatus("", ServingStatus.SERVING);
         health.setStatus(IdentityServiceGrpc.SERVICE_NAME, ServingStatus.SERVING);

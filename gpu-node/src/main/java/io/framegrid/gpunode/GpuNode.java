@@ -1,7 +1,11 @@
 package io.framegrid.gpunode;
 
 import io.framegrid.config.FramegridConfig;
+import io.framegrid.fabric.media.BlobStore;
+import io.framegrid.fabric.media.MediaLibrary;
 import io.framegrid.gpunode.capabilities.NodeCapabilities;
+import io.framegrid.gpunode.tasks.NodeProduct;
+import io.framegrid.gpunode.tasks.NodeProducts;
 import io.framegrid.observability.Telemetry;
 import io.grpc.BindableService;
 import io.grpc.Server;
@@ -9,6 +13,7 @@ import io.grpc.ServerBuilder;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
+import io.grpc.protobuf.services.ProtoReflectionService;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import io.prometheus.metrics.core.metrics.Gauge;
 import io.prometheus.metrics.core.metrics.Info;
@@ -40,9 +45,18 @@ public final class GpuNode implements AutoCloseable {
     private final io.framegrid.gpunode.tasks.TaskWorker taskWorker;
     private final io.framegrid.gpunode.inference.InferenceEngine inference;
     private final io.framegrid.gpunode.kernels.ComputeDevice device;
+    private final BlobStore blobStore;
     private Server server;
 
+    /** A gpu-node running every {@link NodeProduct} on its class path. */
     public GpuNode(FramegridConfig config, Telemetry telemetry, Ignite ignite, NodeCapabilities capabilities) {
+        this(config, telemetry, ignite, capabilities, NodeProducts.discover());
+    }
+
+    /** A gpu-node running exactly {@code products} (tests pass their own). */
+    public GpuNode(FramegridConfig config, Telemetry telemetry, Ignite ignite, NodeCapabilities capabilities,
+            Iterable<? extends NodeProduct> products) {
+        List<NodeProduct> plugins = NodeProducts.checked(products);
         this.config = config;
         this.telemetry = telemetry;
         this.ignite = ignite;
@@ -70,8 +84,14 @@ public final class GpuNode implements AutoCloseable {
         // nodes reuse them instead of decoding again.
         io.framegrid.gpunode.framecache.GridFrameCache frames = new io.framegrid.gpunode.framecache.GridFrameCache(
                 ignite, (long) config.jobs().nearFrameCacheMb() << 20, telemetry.registry());
-        io.framegrid.gpunode.reframer.ReframerTasks.register(taskExecutors, ignite, config, inference, device.kernels(),
-                new io.framegrid.gpunode.media.MediaDecoder(frames));
+        // One blob store per node, closed with it: every product reads and writes media through this library.
+        this.blobStore = MediaLibrary.openStore(config.media(), config.dataDir());
+        NodeProduct.Context context = new NodeProduct.Context(ignite, config, inference, device,
+                new io.framegrid.gpunode.media.MediaDecoder(frames),
+                new MediaLibrary(ignite, blobStore, config.media(), java.time.Clock.systemUTC()));
+        plugins.forEach(p -> p.register(taskExecutors, context));
+        log.info("gpu-node products: {}; task types {}", plugins.stream().map(NodeProduct::name).toList(),
+                new java.util.TreeSet<>(taskExecutors.types()));
         services.add(new io.framegrid.gpunode.inference.InferenceGrpcService(inference,
                 ignite.cluster().localNode().id().toString()));
     }
@@ -115,12 +135,15 @@ public final class GpuNode implements AutoCloseable {
     }
 
     /** Adds every node-local service to {@code sb}; tests reuse this. */
+    @SuppressWarnings("deprecation") // ProtoReflectionService is v1alpha, kept for the clients that know no other
     public void configure(ServerBuilder<?> sb) {
         services.forEach(sb::addService);
         // Raw BGR frames exceed gRPC's 4 MiB default from 1080p up (1920×1080×3 ≈ 6 MiB); room for 4K.
         sb.maxInboundMessageSize(64 << 20);
         sb.addService(health.getHealthService());
         sb.addService(ProtoReflectionServiceV1.newInstance());
+        // v1alpha too: older grpcurl, grpc_cli, Postman and Evans ask only for it.
+        sb.addService(ProtoReflectionService.newInstance());
         sb.intercept(telemetry.grpcServer().interceptor("gpu-node"));
         health.setStatus("", ServingStatus.SERVING);
         services.forEach(s -> health.setStatus(s.bindService().getServiceDescriptor().getName(), ServingStatus.SERVING));
@@ -181,7 +204,8 @@ public final class GpuNode implements AutoCloseable {
                 server.shutdownNow();
             }
         }
-        // After the server: no request can reach a closed batcher or a released ONNX session.
+        // After the server and the worker: no request or task can reach a closed batcher, session or store.
         inference.close();
+        blobStore.close();
     }
 }

@@ -167,7 +167,7 @@ class StandaloneProcessIT {
                     .until(() -> user.inference().listModels().stream()
                             .map(io.framegrid.proto.inference.v1.ModelInfo::getId).toList()
                             .containsAll(List.of("hog-people", "haar-face", "paddleocr-db-text")));
-            byte[] jpeg = Files.readAllBytes(io.framegrid.gpunode.bench.SharedFiles.media("images/person.jpg"));
+            byte[] jpeg = Files.readAllBytes(io.framegrid.config.local.SharedFiles.media("images/person.jpg"));
             io.framegrid.proto.inference.v1.DetectResponse hog = user.inference().detect("hog-people", jpeg);
             assertThat(hog.getModelId()).isEqualTo("hog-people");
             assertThat(hog.getImageWidth()).isEqualTo(640);

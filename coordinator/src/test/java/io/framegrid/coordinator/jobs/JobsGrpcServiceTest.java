@@ -11,6 +11,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.framegrid.coordinator.testing.CoordinatorExtension;
 import io.framegrid.coordinator.testing.InProcessTransport;
+import io.framegrid.coordinator.testing.TestJobs;
 import io.framegrid.proto.cluster.v1.TaskState;
 import io.framegrid.proto.identity.v1.RegisterRequest;
 import io.framegrid.proto.jobs.v1.Job;
@@ -88,7 +89,7 @@ class JobsGrpcServiceTest {
     @Test
     void watchStreamsEveryChangeInOrderUntilCompletion() throws Exception {
         JobsClient jobs = newUser().jobs();
-        Job job = jobs.submit(JobTypes.TEST_WRITE_OUTPUTS, Map.of("chunks", "3"));
+        Job job = jobs.submit(TestJobs.WRITE_OUTPUTS, Map.of("chunks", "3"));
         assertThat(job.getStatus()).isEqualTo(JobStatus.JOB_STATUS_PROCESSING);
         assertThat(job.getTasksTotal()).isEqualTo(4);
 
@@ -232,7 +233,7 @@ class JobsGrpcServiceTest {
     @Test
     void cancellingARunningJobRejectsItsTasksLateOutput() {
         JobsClient jobs = newUser().jobs();
-        Job job = jobs.submit(JobTypes.TEST_WRITE_OUTPUTS, Map.of("chunks", "2"));
+        Job job = jobs.submit(TestJobs.WRITE_OUTPUTS, Map.of("chunks", "2"));
         JobLedger ledger = ledger();
         String taskId = JobLedger.taskId(job.getJobId(), 0, 0);
         TaskState leased = ledger.lease(taskId, "node-a").orElseThrow();
@@ -250,7 +251,7 @@ class JobsGrpcServiceTest {
     @Test
     void aJobStillProcessingPastItsMaximumDurationFailsAndItsTasksCannotCommit() {
         cluster.server().jobTypes().register("test.bounded",
-                meta -> List.of(JobTypes.stage("work", JobTypes.TEST_WRITE_OUTPUTS, 2, meta)), Duration.ofMinutes(10));
+                meta -> List.of(JobTypes.stage("work", TestJobs.WRITE_OUTPUTS, 2, meta)), Duration.ofMinutes(10));
         JobsClient jobs = newUser().jobs();
         Job job = jobs.submit("test.bounded", Map.of());
         JobLedger ledger = ledger();
@@ -275,8 +276,8 @@ class JobsGrpcServiceTest {
                 .isInstanceOf(LeaseLostException.class);
         assertThat(ledger.task(JobLedger.taskId(job.getJobId(), 0, 1))).isEmpty();
         // Jobs of types without a limit never expire.
-        String unbounded = ledger.submit(job.getOwnerId(), "pro", JobTypes.TEST_WRITE_OUTPUTS, "unbounded", Map.of(),
-                List.of(JobTypes.stage("work", JobTypes.TEST_WRITE_OUTPUTS, 1, Map.of()))).getJob().getJobId();
+        String unbounded = ledger.submit(job.getOwnerId(), "pro", TestJobs.WRITE_OUTPUTS, "unbounded", Map.of(),
+                List.of(JobTypes.stage("work", TestJobs.WRITE_OUTPUTS, 1, Map.of()))).getJob().getJobId();
         cluster.clock().advance(Duration.ofHours(5));
         reaper.sweep();
         assertThat(ledger.state(unbounded).orElseThrow().getJob().getStatus()).isEqualTo(JobStatus.JOB_STATUS_PROCESSING);
@@ -344,7 +345,7 @@ class JobsGrpcServiceTest {
         assertThat(failure(() -> cluster.client().jobs().submit(JobTypes.NOOP, Map.of())).code())
                 .isEqualTo(Status.Code.UNAUTHENTICATED);
         assertThat(failure(() -> owner.submit("no.such.type", Map.of())).reason()).isEqualTo("UNKNOWN_JOB_TYPE");
-        assertThat(failure(() -> owner.submit(JobTypes.TEST_WRITE_OUTPUTS, Map.of("chunks", "x"))).reason())
+        assertThat(failure(() -> owner.submit(TestJobs.WRITE_OUTPUTS, Map.of("chunks", "x"))).reason())
                 .isEqualTo("INVALID_JOB_PARAMETERS");
     }
 
@@ -356,7 +357,7 @@ class JobsGrpcServiceTest {
             ids.add(jobs.submit(SubmitJobRequest.newBuilder().setType(JobTypes.NOOP).setDisplayName("n" + i).build())
                     .getJobId());
         }
-        Job writer = jobs.submit(JobTypes.TEST_WRITE_OUTPUTS, Map.of("chunks", "1"));
+        Job writer = jobs.submit(TestJobs.WRITE_OUTPUTS, Map.of("chunks", "1"));
         ListJobsResponse all = jobs.list(ListJobsRequest.newBuilder().setLimit(4).build());
         assertThat(all.getTotal()).isEqualTo(6);
         assertThat(all.getJobsCount()).isEqualTo(4);
@@ -364,7 +365,7 @@ class JobsGrpcServiceTest {
         ListJobsResponse rest = jobs.list(ListJobsRequest.newBuilder().setLimit(4).setOffset(4).build());
         assertThat(rest.getJobsCount()).isEqualTo(2);
         assertThat(rest.getHasMore()).isFalse();
-        assertThat(jobs.list(ListJobsRequest.newBuilder().setType(JobTypes.TEST_WRITE_OUTPUTS).build()).getJobsList())
+        assertThat(jobs.list(ListJobsRequest.newBuilder().setType(TestJobs.WRITE_OUTPUTS).build()).getJobsList())
                 .extracting(Job::getJobId).containsExactly(writer.getJobId());
         assertThat(jobs.list(ListJobsRequest.newBuilder().addStatuses(JobStatus.JOB_STATUS_PROCESSING).build())
                 .getTotal()).isEqualTo(2);

@@ -11,25 +11,18 @@ import java.util.function.Function;
 
 /**
  * Job types the coordinator accepts, each with its planner: metadata in, stages out. Products register
- * their types here; the built-in {@code noop} and {@code test.*} types exercise the fabric itself.
+ * their types here; the built-in {@code noop} exercises the fabric itself (the jobs benchmark runs it).
  */
 public final class JobTypes {
     public static final String NOOP = "noop";
-    /** Parallel stage of {@code chunks} tasks writing deterministic outputs, then a one-task merge stage. */
-    public static final String TEST_WRITE_OUTPUTS = "test.write-outputs";
-    public static final String TEST_MERGE = "test.merge";
 
     private final Map<String, Function<Map<String, String>, List<StagePlan>>> planners = new ConcurrentHashMap<>();
     private final Map<String, java.time.Duration> maxDurations = new ConcurrentHashMap<>();
 
-    /** The built-in types. */
+    /** The built-in type: {@code noop}, one task that does nothing. */
     public static JobTypes withBuiltIns() {
         JobTypes types = new JobTypes();
         types.register(NOOP, meta -> List.of(stage("noop", NOOP, 1, meta)));
-        types.register(TEST_WRITE_OUTPUTS, meta -> {
-            int chunks = intParam(meta, "chunks", 4, 1, 10_000);
-            return List.of(stage("write", TEST_WRITE_OUTPUTS, chunks, meta), stage("merge", TEST_MERGE, 1, meta));
-        });
         return types;
     }
 

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.framegrid.fabric.FabricException;
 import io.framegrid.fabric.testing.GridExtension;
+import io.framegrid.fabric.testing.TestJobTypes;
 import io.framegrid.proto.cluster.v1.JobState;
 import io.framegrid.proto.cluster.v1.LogEntry;
 import io.framegrid.proto.cluster.v1.StagePlan;
@@ -27,7 +28,7 @@ class JobLedgerTest {
             "jobs.max-attempts", 2,
             "jobs.log.max-lines", 6));
 
-    private static final JobTypes TYPES = JobTypes.withBuiltIns();
+    private static final JobTypes TYPES = TestJobTypes.register(JobTypes.withBuiltIns());
 
     @AfterEach
     void resetClock() {
@@ -40,8 +41,8 @@ class JobLedgerTest {
 
     private static JobState submit(String owner, int chunks) {
         Map<String, String> meta = Map.of("chunks", String.valueOf(chunks));
-        List<StagePlan> stages = TYPES.plan(JobTypes.TEST_WRITE_OUTPUTS, meta).orElseThrow();
-        return ledger().submit(owner, "free", JobTypes.TEST_WRITE_OUTPUTS, "test", meta, stages);
+        List<StagePlan> stages = TYPES.plan(TestJobTypes.WRITE_OUTPUTS, meta).orElseThrow();
+        return ledger().submit(owner, "free", TestJobTypes.WRITE_OUTPUTS, "test", meta, stages);
     }
 
     private static String owner() {
@@ -104,8 +105,8 @@ class JobLedgerTest {
     @Test
     void aJobPastItsDeadlineExpiresAndItsTasksAreRemoved() {
         Map<String, String> meta = Map.of("chunks", "1");
-        JobState job = ledger().submit(owner(), "free", JobTypes.TEST_WRITE_OUTPUTS, "test", meta,
-                TYPES.plan(JobTypes.TEST_WRITE_OUTPUTS, meta).orElseThrow(), Duration.ofMinutes(1));
+        JobState job = ledger().submit(owner(), "free", TestJobTypes.WRITE_OUTPUTS, "test", meta,
+                TYPES.plan(TestJobTypes.WRITE_OUTPUTS, meta).orElseThrow(), Duration.ofMinutes(1));
         String taskId = JobLedger.taskId(job.getJob().getJobId(), 0, 0);
         TaskState leased = ledger().lease(taskId, "node-a").orElseThrow();
         assertThat(ledger().expire(job.getJob().getJobId())).isFalse();

@@ -14,7 +14,7 @@ import io.framegrid.coordinator.testing.CoordinatorExtension;
 import io.framegrid.gateway.GatewayExtension;
 import io.framegrid.gateway.GatewayExtension.Reply;
 import io.framegrid.gpunode.GpuNode;
-import io.framegrid.gpunode.bench.SharedFiles;
+import io.framegrid.config.local.SharedFiles;
 import io.framegrid.gpunode.capabilities.NodeCapabilities;
 import io.framegrid.gpunode.media.FrameSampling;
 import io.framegrid.gpunode.media.MediaDecoder;

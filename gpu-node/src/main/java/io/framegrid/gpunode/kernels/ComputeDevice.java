@@ -14,8 +14,9 @@ import org.slf4j.LoggerFactory;
  * Decides once, at construction, whether the CUDA kernels can run here, and hands out the matching
  * {@link FrameKernels}. Without a driver, a device or the packaged PTX every call goes to the CPU twin.
  *
- * <p>JCuda throws {@link UnsatisfiedLinkError} on the first call without a driver and {@link NoClassDefFoundError}
- * on later ones, so the probe catches {@link LinkageError} here and the answer is remembered.
+ * <p>Without {@code libcuda.so.1} JCuda is not touched at all ({@link CudaDriver}); where the library exists but
+ * JCuda still fails ({@link UnsatisfiedLinkError} first, {@link NoClassDefFoundError} later), the probe catches
+ * {@link LinkageError} and the answer is remembered. Either way the log gets one line, the details go to DEBUG.
  */
 public final class ComputeDevice {
 
@@ -43,6 +44,10 @@ public final class ComputeDevice {
             }
             ptx.put(module, code);
         }
+        java.util.Optional<String> missing = CudaDriver.missing();
+        if (missing.isPresent()) {
+            return cpu("CUDA unavailable (" + missing.get() + ")");
+        }
         try {
             JCudaDriver.setExceptionsEnabled(true);
             JCudaDriver.cuInit(0);
@@ -61,7 +66,8 @@ public final class ComputeDevice {
             LOG.info("CUDA kernels on {}", deviceName);
             return new ComputeDevice(new CudaFrameKernels(context, ptx), "cuda: " + deviceName);
         } catch (LinkageError | RuntimeException e) {
-            return cpu("CUDA unavailable: " + e);
+            LOG.debug("CUDA probe failed", e);
+            return cpu("CUDA unavailable (" + CudaDriver.brief(e) + ")");
         }
     }
 
@@ -71,7 +77,7 @@ public final class ComputeDevice {
     }
 
     private static ComputeDevice cpu(String reason) {
-        LOG.info("Kernels run on the CPU twins: {}", reason);
+        LOG.info("{}: kernels run on the CPU twins", reason);
         return new ComputeDevice(new CpuFrameKernels(), "cpu (" + reason + ")");
     }
 

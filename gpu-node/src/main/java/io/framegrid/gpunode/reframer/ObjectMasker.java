@@ -27,7 +27,7 @@ import org.slf4j.LoggerFactory;
  * and clipped to the box plus a small margin.</li>
  * </ul>
  * Which one runs is chosen per object class and box size by a {@link Policy}, whose defaults come from the
- * measurement in {@code io.framegrid.gpunode.bench.MaskBenchmark} (gpu-node README, "Segmentation masks"). Without
+ * measurement in {@code framegrid bench masks} (gpu-node README, "Segmentation masks"). Without
  * a segmenter every mask is GrabCut. A mask that comes out empty falls back to GrabCut, then to the box itself.
  *
  * <p>Thread-safe: GrabCut works on per-call copies, and the segmenter serialises its model runs (one OpenCV DNN

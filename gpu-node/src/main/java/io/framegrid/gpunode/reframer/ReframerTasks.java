@@ -1,7 +1,6 @@
 package io.framegrid.gpunode.reframer;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.framegrid.config.FramegridConfig;
 import io.framegrid.fabric.jobs.TaskCommit;
 import io.framegrid.fabric.media.BlobStore;
 import io.framegrid.fabric.media.MediaLibrary;
@@ -20,7 +19,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
-import java.time.Clock;
 import java.util.HexFormat;
 import io.framegrid.proto.cluster.v1.TaskOutput;
 import java.util.ArrayList;
@@ -59,11 +57,9 @@ public final class ReframerTasks {
         this.videos = videos;
     }
 
-    /** Registers both executors, reading media through the store {@code config} names. */
-    public static void register(TaskExecutors executors, org.apache.ignite.Ignite ignite, FramegridConfig config,
-            InferenceEngine engine, FrameKernels kernels, MediaDecoder decoder) {
-        MediaLibrary library = new MediaLibrary(ignite, MediaLibrary.openStore(config.media(), config.dataDir()),
-                config.media(), Clock.systemUTC());
+    /** Registers the probe and the analysis executors, reading and writing media through {@code library}. */
+    public static void register(TaskExecutors executors, MediaLibrary library, InferenceEngine engine,
+            FrameKernels kernels, MediaDecoder decoder) {
         ReframerTasks tasks = new ReframerTasks(library, engine,
                 new ReframerAnalyzer(decoder, kernels, SceneDescriber.TEMPLATE, ObjectMasker.forEngine(engine)),
                 new LocalVideos(4));

@@ -2,7 +2,7 @@ package io.framegrid.gpunode.inference;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.framegrid.gpunode.bench.SharedFiles;
+import io.framegrid.config.local.SharedFiles;
 import io.framegrid.gpunode.kernels.CpuFrameKernels;
 import io.framegrid.gpunode.media.DecodedFrame;
 import io.framegrid.gpunode.media.FrameSampling;

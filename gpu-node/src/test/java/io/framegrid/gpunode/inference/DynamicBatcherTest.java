@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.awaitility.Awaitility.await;
 
-import io.framegrid.gpunode.bench.SharedFiles;
+import io.framegrid.config.local.SharedFiles;
 import io.framegrid.gpunode.kernels.CpuFrameKernels;
 import io.framegrid.gpunode.models.ModelRegistry;
 import io.grpc.Status;

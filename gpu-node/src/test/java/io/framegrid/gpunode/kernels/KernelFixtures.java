@@ -3,7 +3,7 @@ package io.framegrid.gpunode.kernels;
 import static org.bytedeco.opencv.global.opencv_core.CV_32F;
 import static org.bytedeco.opencv.global.opencv_core.CV_8UC1;
 
-import io.framegrid.gpunode.bench.SharedFiles;
+import io.framegrid.config.local.SharedFiles;
 import io.framegrid.gpunode.media.DecodedFrame;
 import io.framegrid.gpunode.media.FrameSampling;
 import io.framegrid.gpunode.media.MediaDecoder;

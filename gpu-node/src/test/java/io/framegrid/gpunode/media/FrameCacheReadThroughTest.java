@@ -2,7 +2,7 @@ package io.framegrid.gpunode.media;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.framegrid.gpunode.bench.SharedFiles;
+import io.framegrid.config.local.SharedFiles;
 import io.framegrid.gpunode.kernels.MatBytes;
 import java.io.IOException;
 import java.nio.file.Files;

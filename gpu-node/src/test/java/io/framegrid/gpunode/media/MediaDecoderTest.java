@@ -6,7 +6,7 @@ import static org.bytedeco.opencv.global.opencv_core.absdiff;
 import static org.bytedeco.opencv.global.opencv_core.countNonZero;
 import static org.bytedeco.opencv.global.opencv_core.extractChannel;
 
-import io.framegrid.gpunode.bench.SharedFiles;
+import io.framegrid.config.local.SharedFiles;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -3,7 +3,7 @@ package io.framegrid.gpunode.media;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.data.Offset.offset;
 
-import io.framegrid.gpunode.bench.SharedFiles;
+import io.framegrid.config.local.SharedFiles;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;

@@ -2,7 +2,7 @@ package io.framegrid.gpunode.models;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.framegrid.gpunode.bench.SharedFiles;
+import io.framegrid.config.local.SharedFiles;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;

@@ -3,8 +3,8 @@ package io.framegrid.gpunode.reframer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.framegrid.gpunode.bench.MaskBenchmark;
-import io.framegrid.gpunode.bench.SharedFiles;
+import io.framegrid.gpunode.bench.MaskScoring;
+import io.framegrid.config.local.SharedFiles;
 import io.framegrid.gpunode.inference.BatchSettings;
 import io.framegrid.gpunode.inference.BatchingMetrics;
 import io.framegrid.gpunode.inference.Detector;
@@ -31,7 +31,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * {@link ObjectMasker} on real vtest.avi frames: RLE integrity for both methods, the policy against the
- * median-background reference of {@link MaskBenchmark}, and the GrabCut fallback without the model.
+ * median-background reference of {@link MaskScoring}, and the GrabCut fallback without the model.
  */
 class ObjectMaskerTest {
 
@@ -47,12 +47,12 @@ class ObjectMaskerTest {
         DetectorFactory factory = new DetectorFactory(registry, new CpuFrameKernels());
         yolox = factory.load(registry.find("yolox-nano").orElseThrow());
         selfie = (SelfieSegmenter) factory.load(registry.find("selfie-segmentation").orElseThrow());
-        background = MaskBenchmark.medianBackground(SharedFiles.media("vtest.avi"), 32);
+        background = MaskScoring.medianBackground(SharedFiles.media("vtest.avi"), 32);
         // Frames 50, 150, ..., 750: eight frames spread over the video.
         frames = new MediaDecoder().decodeToList(SharedFiles.media("vtest.avi"), FrameSampling.everyNth(50))
                 .stream().filter(f -> f.index() % 100 == 50).toList();
         for (DecodedFrame f : frames) {
-            BOXES.add(MaskBenchmark.personBoxes(yolox, f.image()));
+            BOXES.add(MaskScoring.personBoxes(yolox, f.image()));
         }
     }
 
@@ -109,26 +109,26 @@ class ObjectMaskerTest {
     @Test
     void chosenMethodIsAtLeastAsAccurateAsTheOtherInEachBucketItIsChosenFor() {
         ObjectMasker masker = new ObjectMasker(selfie, ObjectMasker.Policy.measured());
-        List<MaskBenchmark.Sample> samples = new ArrayList<>();
+        List<MaskScoring.Sample> samples = new ArrayList<>();
         for (int i = 0; i < frames.size(); i++) {
             Mat image = frames.get(i).image();
-            samples.addAll(MaskBenchmark.measure(masker, image, MaskBenchmark.foreground(image, background),
+            samples.addAll(MaskScoring.measure(masker, image, MaskScoring.foreground(image, background),
                     BOXES.get(i), frames.get(i).index()));
         }
         assertThat(samples).hasSizeGreaterThanOrEqualTo(10);
         int checked = 0;
         // Per measured height bucket with enough boxes here: the policy's method for that bucket is at least as
         // accurate as the other one (and both beat calling the whole box the object).
-        for (MaskBenchmark.Bucket bucket : MaskBenchmark.BUCKETS) {
-            List<MaskBenchmark.Sample> in = samples.stream().filter(s -> bucket.contains(s.h())).toList();
+        for (MaskScoring.Bucket bucket : MaskScoring.BUCKETS) {
+            List<MaskScoring.Sample> in = samples.stream().filter(s -> bucket.contains(s.h())).toList();
             if (in.size() < 5) {
                 continue;
             }
             Method chosen = masker.methodFor("person", 1, Math.max(1, bucket.min()));
             assertThat(in).allMatch(s -> masker.methodFor("person", s.w(), s.h()) == chosen);
-            double model = in.stream().mapToDouble(MaskBenchmark.Sample::iouModel).average().orElseThrow();
-            double grabCut = in.stream().mapToDouble(MaskBenchmark.Sample::iouGrabCut).average().orElseThrow();
-            double box = in.stream().mapToDouble(MaskBenchmark.Sample::iouBox).average().orElseThrow();
+            double model = in.stream().mapToDouble(MaskScoring.Sample::iouModel).average().orElseThrow();
+            double grabCut = in.stream().mapToDouble(MaskScoring.Sample::iouGrabCut).average().orElseThrow();
+            double box = in.stream().mapToDouble(MaskScoring.Sample::iouBox).average().orElseThrow();
             double mine = chosen == Method.PERSON_MODEL ? model : grabCut;
             double other = chosen == Method.PERSON_MODEL ? grabCut : model;
             System.out.printf(java.util.Locale.ROOT, "bucket %s: %d boxes, IoU model %.3f, GrabCut %.3f, box %.3f%n",

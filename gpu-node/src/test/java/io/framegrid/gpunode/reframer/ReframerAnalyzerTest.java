@@ -2,7 +2,7 @@ package io.framegrid.gpunode.reframer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.framegrid.gpunode.bench.SharedFiles;
+import io.framegrid.config.local.SharedFiles;
 import io.framegrid.gpunode.inference.BatchSettings;
 import io.framegrid.gpunode.inference.BatchingMetrics;
 import io.framegrid.gpunode.inference.DetectorFactory;

@@ -9,6 +9,8 @@ import io.framegrid.fabric.jobs.JobTypes;
 import io.framegrid.fabric.jobs.LeaseReaper;
 import io.framegrid.fabric.jobs.Protos;
 import io.framegrid.fabric.testing.GridExtension;
+import io.framegrid.fabric.testing.TestJobTypes;
+import io.framegrid.gpunode.testing.TestTasks;
 import io.framegrid.proto.cluster.v1.NodeStatus;
 import io.framegrid.proto.cluster.v1.TaskOutput;
 import io.framegrid.proto.jobs.v1.Job;
@@ -40,7 +42,7 @@ class TaskWorkerTest {
             "jobs.lease-time", "2s",
             "jobs.heartbeat-interval", "200ms"));
 
-    private static final JobTypes TYPES = JobTypes.withBuiltIns();
+    private static final JobTypes TYPES = TestJobTypes.register(JobTypes.withBuiltIns());
     private static LeaseReaper reaper;
     private final List<AutoCloseable> started = new ArrayList<>();
 
@@ -66,7 +68,7 @@ class TaskWorkerTest {
     private Worker worker(String name, Set<String> models, int slots) throws Exception {
         Ignite ignite = grid.joinClient("gpu-node");
         JobLedger ledger = new JobLedger(ignite, grid.config().jobs(), Clock.systemUTC());
-        TaskWorker worker = new TaskWorker(ignite, ledger, TaskExecutors.withBuiltIns(),
+        TaskWorker worker = new TaskWorker(ignite, ledger, TestTasks.executors(),
                 new WorkerProfile(name, false, models, slots), Clock.systemUTC()).start();
         Worker w = new Worker(ignite, worker);
         started.add(w);
@@ -91,8 +93,8 @@ class TaskWorkerTest {
     }
 
     private static Job submit(String owner, Map<String, String> metadata) {
-        return grid.ledger().submit(owner, "free", JobTypes.TEST_WRITE_OUTPUTS, "test", metadata,
-                TYPES.plan(JobTypes.TEST_WRITE_OUTPUTS, metadata).orElseThrow()).getJob();
+        return grid.ledger().submit(owner, "free", TestJobTypes.WRITE_OUTPUTS, "test", metadata,
+                TYPES.plan(TestJobTypes.WRITE_OUTPUTS, metadata).orElseThrow()).getJob();
     }
 
     private static Job job(String jobId) {
@@ -127,7 +129,7 @@ class TaskWorkerTest {
             assertThat(done.getResultRefsList()).doesNotHaveDuplicates().hasSize(4);
             for (int chunk = 0; chunk < 3; chunk++) {
                 TaskOutput out = grid.ledger().output(JobLedger.taskId(j.getJobId(), 0, chunk)).orElseThrow();
-                assertThat(out.getData().toByteArray()).isEqualTo(TaskExecutors.expectedOutput(j.getJobId(), chunk));
+                assertThat(out.getData().toByteArray()).isEqualTo(TestJobTypes.expectedOutput(j.getJobId(), chunk));
             }
         }
         assertThat(b.worker().completedTasks()).isPositive();

@@ -1,6 +1,5 @@
 package io.framegrid.launcher.bench;
 
-import io.framegrid.gpunode.bench.MaskBenchmark;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;

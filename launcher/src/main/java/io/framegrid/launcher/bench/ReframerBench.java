@@ -6,7 +6,7 @@ import io.framegrid.fabric.grid.GridBootstrap;
 import io.framegrid.config.local.IsolatedSettings;
 import io.framegrid.coordinator.CoordinatorServer;
 import io.framegrid.gpunode.GpuNode;
-import io.framegrid.gpunode.bench.SharedFiles;
+import io.framegrid.config.local.SharedFiles;
 import io.framegrid.gpunode.capabilities.NodeCapabilities;
 import io.framegrid.gpunode.inference.BatchSettings;
 import io.framegrid.gpunode.inference.BatchingMetrics;

@@ -13,7 +13,7 @@ import io.framegrid.config.local.LocalPorts;
 import io.framegrid.config.settings.Settings;
 import io.framegrid.coordinator.testing.CoordinatorExtension;
 import io.framegrid.gpunode.GpuNode;
-import io.framegrid.gpunode.bench.SharedFiles;
+import io.framegrid.config.local.SharedFiles;
 import io.framegrid.gpunode.capabilities.NodeCapabilities;
 import io.framegrid.gpunode.media.DecodedFrame;
 import io.framegrid.gpunode.media.FrameSampling;

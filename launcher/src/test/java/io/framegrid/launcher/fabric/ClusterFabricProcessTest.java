@@ -5,7 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.framegrid.config.local.LocalPorts;
 import io.framegrid.fabric.jobs.JobLedger;
-import io.framegrid.fabric.jobs.JobTypes;
+import io.framegrid.coordinator.testing.TestJobs;
 import io.framegrid.launcher.FramegridProcess;
 import io.framegrid.proto.cluster.v1.NodeStatus;
 import io.framegrid.proto.identity.v1.RegisterRequest;
@@ -78,7 +78,7 @@ class ClusterFabricProcessTest {
             media = user.media().upload(UploadHeader.newBuilder().setFilename("keep.bin").build(),
                     new ByteArrayInputStream(new byte[123_456]));
             for (int i = 0; i < 50; i++) {
-                submitted.add(jobs.submit(JobTypes.TEST_WRITE_OUTPUTS, Map.of("chunks", "2", "work_ms", "300")));
+                submitted.add(jobs.submit(TestJobs.WRITE_OUTPUTS, Map.of("chunks", "2", "work_ms", "300")));
             }
 
             // Kill gpu-a with SIGKILL while it holds leases on running tasks.

@@ -38,7 +38,7 @@ class ReframerFailoverProcessTest {
     private Path mediaDir;
 
     private static Path shared() {
-        return Path.of(System.getProperty("framegrid.shared", "../shared")).toAbsolutePath().normalize();
+        return io.framegrid.config.local.SharedFiles.root();
     }
 
     private FramegridProcess start(String role, String name, List<String> extra) throws Exception {

@@ -1,17 +1,19 @@
-package io.framegrid.gpunode.bench;
+package io.framegrid.config.local;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * Locates the read-only shared folder of sample media and models: system property {@code framegrid.shared},
- * else environment {@code FRAMEGRID_SHARED}, else {@code ../shared} from the repository root.
+ * Locates the read-only shared folder of sample media and models that tests and benchmarks read: system property
+ * {@code framegrid.shared} (what {@code --shared} sets), else environment {@code FRAMEGRID_SHARED}, else
+ * {@code ../shared} beside the repository. The build sets the property only while the variable is unset.
  */
 public final class SharedFiles {
 
     private SharedFiles() {
     }
 
+    /** The shared folder, absolute and normalized (it need not exist). */
     public static Path root() {
         String prop = System.getProperty("framegrid.shared");
         if (prop != null && !prop.isBlank()) {

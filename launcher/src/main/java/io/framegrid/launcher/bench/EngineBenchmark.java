@@ -1,4 +1,4 @@
-package io.framegrid.gpunode.bench;
+package io.framegrid.launcher.bench;
 
 import static org.bytedeco.opencv.global.opencv_core.BORDER_CONSTANT;
 import static org.bytedeco.opencv.global.opencv_core.CV_32F;
@@ -17,6 +17,7 @@ import static org.bytedeco.opencv.global.opencv_photo.INPAINT_TELEA;
 import static org.bytedeco.opencv.global.opencv_photo.inpaint;
 
 import ai.onnxruntime.OnnxTensor;
+import io.framegrid.config.local.SharedFiles;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;

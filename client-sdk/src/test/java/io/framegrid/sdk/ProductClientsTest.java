@@ -1,0 +1,28 @@
+package io.framegrid.sdk;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.framegrid.sdk.reframer.ReframerClient;
+import org.junit.jupiter.api.Test;
+
+/** Typed product clients found through their factories' services files. */
+class ProductClientsTest {
+    @Test
+    void aProductsClientComesFromItsFactoryOnEveryCredentialView() {
+        // No call is made: the channel connects lazily, so no server is needed.
+        try (FramegridClient client = FramegridClient.builder("127.0.0.1:1").build()) {
+            assertThat(client.product(ReframerClient.class)).isInstanceOf(ReframerClient.class);
+            assertThat(client.withApiKey("key").product(ReframerClient.class)).isInstanceOf(ReframerClient.class);
+            assertThat(client.withBearerToken("token").product(ReframerClient.class)).isNotNull();
+        }
+    }
+
+    @Test
+    void aTypeNoFactoryMakesIsRefused() {
+        try (FramegridClient client = FramegridClient.builder("127.0.0.1:1").build()) {
+            assertThatThrownBy(() -> client.product(String.class)).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("java.lang.String");
+        }
+    }
+}

@@ -1,0 +1,24 @@
+package io.framegrid.coordinator.products;
+
+import io.framegrid.config.FramegridConfig;
+import io.framegrid.fabric.jobs.JobTypes;
+import io.framegrid.fabric.media.MediaLibrary;
+import java.time.Clock;
+import org.apache.ignite.Ignite;
+
+/**
+ * A product's coordinator side: the job types it accepts and their planners. Coordinators find implementations
+ * with {@link java.util.ServiceLoader} (a {@code META-INF/services/io.framegrid.coordinator.products.CoordinatorProduct}
+ * file next to the product's code), so adding a product edits no coordinator class.
+ */
+public interface CoordinatorProduct {
+    /** The product's name, unique in the cluster; the key of its configuration ({@code gateway.<name>.*}). */
+    String name();
+
+    /** Registers the product's job types with {@code types}; called once per coordinator, before it serves. */
+    void register(JobTypes types, Context context);
+
+    /** What planners may read: the grid, the cluster's configuration and media library, the coordinator's clock. */
+    record Context(Ignite ignite, FramegridConfig config, MediaLibrary media, Clock clock) {
+    }
+}
