@@ -1,5 +1,7 @@
 package io.framegrid.launcher;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
@@ -16,6 +18,7 @@ import org.awaitility.Awaitility;
  * classpath, with its output captured so tests can wait for log lines instead of sleeping.
  */
 public final class FramegridProcess implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(FramegridProcess.class);
     private final Process process;
     private final String name;
     private final Path log;
@@ -100,7 +103,7 @@ public final class FramegridProcess implements AutoCloseable {
             // Kept in the test report for diagnosis, then removed.
             Files.readAllLines(log, StandardCharsets.UTF_8).stream()
                     .filter(line -> !line.contains("|-"))
-                    .forEach(line -> System.out.println("[" + name + "] " + line));
+                    .forEach(line -> log.info("[{}] {}", name, line));
             Files.deleteIfExists(log);
         } catch (IOException ignored) {
             // Diagnostics only.
