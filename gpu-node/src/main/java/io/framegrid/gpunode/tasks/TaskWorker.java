@@ -44,6 +44,8 @@ public final class TaskWorker implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(TaskWorker.class);
 
     private final JobLedger ledger;
+    /** The same ledger with one attempt per task: a failure reported through it fails the job at once. */
+    private final JobLedger finalFailures;
     private final TaskExecutors executors;
     private final WorkerProfile profile;
     private final FramegridConfig.Jobs config;
@@ -69,6 +71,10 @@ public final class TaskWorker implements AutoCloseable {
         this.executors = executors;
         this.profile = profile;
         this.config = ledger.config();
+        FramegridConfig.Jobs c = config;
+        this.finalFailures = new JobLedger(ignite, new FramegridConfig.Jobs(c.leaseTime(), c.heartbeatInterval(), 1,
+                c.freeConcurrentJobs(), c.proConcurrentJobs(), c.enterpriseConcurrentJobs(), c.maxLogLines(),
+                c.taskSlots(), c.gpu(), c.models(), c.nearFrameCacheMb()), clock);
         this.clock = clock;
         this.tasks = ignite.cache(CacheNames.TASKS);
         this.nodes = ignite.cache(CacheNames.NODES);
@@ -218,9 +224,13 @@ public final class TaskWorker implements AutoCloseable {
             log.debug("Task {} stopped without committing: {}", id, e.toString());
         } catch (Throwable e) {
             if (!context.isCancelled()) {
-                log.warn("Task {} failed: {}", id, e.toString());
+                log.warn("Task {} failed: {}", id, e.getCause() != null ? e + " (" + e.getCause() + ")" : e);
                 try {
-                    ledger.fail(id, nodeId, task.getFence(), e.toString());
+                    if (e instanceof TaskFailure f && f.getCause() != null) {
+                        ledger.appendLog(task.getJobId(), "WARN", "Task " + id + ": " + f.getCause());
+                    }
+                    boolean last = e instanceof TaskFailure f && !f.retryable();
+                    (last ? finalFailures : ledger).fail(id, nodeId, task.getFence(), e.toString());
                 } catch (RuntimeException ex) {
                     log.warn("Cannot report failure of {}: {}", id, ex.toString());
                 }

@@ -1,4 +1,4 @@
-package io.framegrid.gpunode.reframer;
+package io.framegrid.gpunode.engine.segmentation;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -16,7 +16,7 @@ import io.framegrid.gpunode.media.DecodedFrame;
 import io.framegrid.gpunode.media.FrameSampling;
 import io.framegrid.gpunode.media.MediaDecoder;
 import io.framegrid.gpunode.models.ModelRegistry;
-import io.framegrid.gpunode.reframer.ObjectMasker.Method;
+import io.framegrid.gpunode.engine.segmentation.ObjectMasker.Method;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -79,7 +79,7 @@ class ObjectMaskerTest {
         for (int[] b : boxes) {
             for (Method method : Method.values()) {
                 Rle.Encoded rle = masker.mask(image, b[0], b[1], b[2], b[3], method);
-                boolean[] decoded = Rle.decode(rle.counts());
+                boolean[] decoded = RleRuns.decode(rle.counts());
                 assertThat(decoded).hasSize(fw * fh);
                 long ones = 0;
                 for (boolean v : decoded) {
@@ -165,7 +165,7 @@ class ObjectMaskerTest {
             for (int i = 0; i < boxes.size(); i++) {
                 int[] b = boxes.get(i);
                 Rle.Encoded rle = futures.get(i).get();
-                boolean[] decoded = Rle.decode(rle.counts());
+                boolean[] decoded = RleRuns.decode(rle.counts());
                 long inBox = 0;
                 for (int y = b[1]; y < b[1] + b[3]; y++) {
                     for (int x = b[0]; x < b[0] + b[2]; x++) {
