@@ -533,15 +533,18 @@ class ReframerJobsTest {
     @Test
     void aBodyWithoutItsClosingBoundaryIsRefusedWith400AndLeavesNothing() throws Exception {
         String key = register();
-        ByteArrayOutputStream body = new ByteArrayOutputStream();
-        body.writeBytes(head("joined.mp4"));
-        body.writeBytes(Files.readAllBytes(joined));
-        body.writeBytes(("\r\n--" + BOUNDARY + "\r\n").getBytes(StandardCharsets.UTF_8));
-        Reply cut = gateway.send(HttpRequest.newBuilder(gateway.uri("reframer", "/process"))
-                .header("Content-Type", "multipart/form-data; boundary=" + BOUNDARY).header("X-API-Key", key)
-                .POST(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray())));
-        assertThat(cut.status()).withFailMessage(cut.toString()).isEqualTo(400);
-        assertThat(cut.json().get("detail").asText()).startsWith("Malformed multipart/form-data body");
+        // Cut after a part delimiter, and cut inside the file with no delimiter at all.
+        for (String end : List.of("\r\n--" + BOUNDARY + "\r\n", "")) {
+            ByteArrayOutputStream body = new ByteArrayOutputStream();
+            body.writeBytes(head("joined.mp4"));
+            body.writeBytes(Files.readAllBytes(joined));
+            body.writeBytes(end.getBytes(StandardCharsets.UTF_8));
+            Reply cut = gateway.send(HttpRequest.newBuilder(gateway.uri("reframer", "/process"))
+                    .header("Content-Type", "multipart/form-data; boundary=" + BOUNDARY).header("X-API-Key", key)
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray())));
+            assertThat(cut.status()).withFailMessage(cut.toString()).isEqualTo(400);
+            assertThat(cut.json().get("detail").asText()).startsWith("Malformed multipart/form-data body");
+        }
         assertThat(gateway.get("reframer", "/videos", "X-API-Key", key).json().get("total").asInt()).isZero();
         assertNothingStored(key);
     }

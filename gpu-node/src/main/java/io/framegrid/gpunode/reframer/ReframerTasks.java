@@ -4,20 +4,19 @@ import io.framegrid.config.FramegridConfig;
 import io.framegrid.fabric.jobs.TaskCommit;
 import io.framegrid.fabric.media.BlobStore;
 import io.framegrid.fabric.media.MediaLibrary;
-import io.framegrid.proto.reframer.ReframerContract;
+import io.framegrid.gpunode.engine.segmentation.ObjectMasker;
 import io.framegrid.gpunode.inference.InferenceEngine;
 import io.framegrid.gpunode.kernels.FrameKernels;
 import io.framegrid.gpunode.media.MediaDecoder;
 import io.framegrid.gpunode.media.MediaException;
 import io.framegrid.gpunode.media.MediaInfo;
-import io.framegrid.gpunode.engine.segmentation.ObjectMasker;
-import io.framegrid.gpunode.media.FrameSampling;
 import io.framegrid.gpunode.tasks.TaskContext;
 import io.framegrid.gpunode.tasks.TaskExecutor;
-import io.framegrid.gpunode.tasks.TaskFailure;
 import io.framegrid.gpunode.tasks.TaskExecutors;
+import io.framegrid.gpunode.tasks.TaskFailure;
+import io.framegrid.proto.cluster.v1.TaskOutput;
 import io.framegrid.proto.media.v1.Media;
-import java.util.concurrent.CancellationException;
+import io.framegrid.proto.reframer.ReframerContract;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -25,16 +24,16 @@ import java.nio.file.Path;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.time.Clock;
-import java.util.HexFormat;
-import io.framegrid.proto.cluster.v1.TaskOutput;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
-import java.util.Locale;
-import java.util.Optional;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CancellationException;
 
 /**
  * The gpu-node side of product C: executors for {@link ReframerContract#PROBE} and the four stages of an analysis
@@ -48,11 +47,6 @@ import java.util.UUID;
  * once (every node would fail it the same way), with the decoder's details in the job's log.
  */
 public final class ReframerTasks {
-    /** The spec's limits on an input video. */
-    public static final double MIN_SECONDS = 1.0;
-    public static final int MIN_WIDTH = 320;
-    public static final int MIN_HEIGHT = 240;
-
     /** What a user reads when the decoder gives up on a file. */
     static final String UNDECODABLE = "The video could not be decoded: the file is corrupt or cut short";
 
@@ -62,6 +56,7 @@ public final class ReframerTasks {
     private final LocalVideos videos;
     /** Probes only: the analyzer decodes through its own (frame-cached) decoder. */
     private final MediaDecoder decoder = new MediaDecoder();
+    private final VideoProbe probe = new VideoProbe(decoder);
 
     public ReframerTasks(MediaLibrary media, InferenceEngine engine, ReframerAnalyzer analyzer, LocalVideos videos) {
         this.media = media;
@@ -105,39 +100,10 @@ public final class ReframerTasks {
         };
     }
 
-    /** A video the reframer refuses, in the words the API user reads. */
-    static TaskFailure refused(String message) {
-        return TaskFailure.permanent(message, null);
-    }
-
     TaskCommit probe(TaskContext ctx) throws IOException {
         String mediaId = ctx.params().get(ReframerContract.MEDIA_ID);
         try (LocalVideos.Lease video = fetch(ctx)) {
-            Path file = video.file();
-            MediaInfo declared;
-            try {
-                declared = decoder.probe(file);
-            } catch (MediaException e) {
-                throw TaskFailure.permanent("Invalid file format: not a readable video", e);
-            }
-            if (!declared.hasVideo()) {
-                throw refused("Invalid file format: no video stream");
-            }
-            MediaInfo info = decodable(file, declared);
-            if (info.frameCount() != declared.frameCount()) {
-                ctx.log("The container declares " + declared.frameCount() + " frames, " + info.frameCount()
-                        + " decode: analysing those");
-            }
-            if (info.frameCount() == 0) {
-                throw refused("Invalid file format: no frame of the video decodes");
-            }
-            if (info.durationSeconds() < MIN_SECONDS) {
-                throw refused(String.format(Locale.ROOT,
-                        "Video too short: %.2f s (minimum 1 second)", info.durationSeconds()));
-            }
-            if (info.width() < MIN_WIDTH || info.height() < MIN_HEIGHT) {
-                throw refused("Resolution too low: " + info.width() + "x" + info.height() + " (minimum 320x240)");
-            }
+            MediaInfo info = probe.check(video.file(), ctx::log);
             Map<String, String> probe = new LinkedHashMap<>();
             probe.put("duration_seconds", String.valueOf(ReframerAnalyzer.round(info.durationSeconds(), 2)));
             probe.put("width", String.valueOf(info.width()));
@@ -149,44 +115,6 @@ public final class ReframerTasks {
             return new TaskCommit(new byte[0], List.of("probe:" + mediaId), 0,
                     List.of("Probed " + info.width() + "x" + info.height() + ", " + info.durationSeconds() + " s"));
         }
-    }
-
-    /**
-     * {@code info} with the frames that really decode. A container's declared count is trusted when its last
-     * frame decodes (one seek); otherwise (a cut or damaged file: OpenCV's tree.avi declares 444 frames and holds
-     * 68) the frames are counted by decoding, and the duration follows the count, as ffmpeg and OpenCV play it.
-     */
-    MediaInfo decodable(Path file, MediaInfo info) {
-        if (!info.frameCountDeclared() || info.frameCount() <= 0) {
-            return info;
-        }
-        long last = info.frameCount() - 1;
-        long[] seen = {-1};
-        try {
-            decoder.decode(file, FrameSampling.range(last, last + 1), f -> {
-                seen[0] = f.index();
-                return false;
-            });
-        } catch (MediaException e) {
-            // A seek past the real end may fail outright: the count is untrustworthy all the same.
-        }
-        if (seen[0] == last) {
-            return info;
-        }
-        long[] frames = {0};
-        decoder.decode(file, FrameSampling.range(0, Long.MAX_VALUE), f -> {
-            frames[0]++;
-            return true;
-        });
-        return withFrames(info, frames[0]);
-    }
-
-    /** {@code info} with {@code frames} frames and the duration they last. */
-    static MediaInfo withFrames(MediaInfo info, long frames) {
-        double seconds = info.fps() > 0 ? frames / info.fps() : info.durationSeconds();
-        return new MediaInfo(info.container(), info.videoCodec(), info.audioCodec(),
-                Math.min(info.durationSeconds(), seconds), info.fps(), info.width(), info.height(), frames, false,
-                info.audioTracks(), info.audioSampleRate(), info.audioChannels());
     }
 
     /** Stage 0, per range: histogram distances, detections and camera motion of frames {@code [from, to)}. */
@@ -277,7 +205,7 @@ public final class ReframerTasks {
         MediaInfo info = decoder.probe(file);
         String frames = ownedMedia(ctx).getProbeMap().get("total_frames");
         if (frames != null && frames.matches("\\d{1,18}") && Long.parseLong(frames) < info.frameCount()) {
-            return withFrames(info, Long.parseLong(frames));
+            return VideoProbe.withFrames(info, Long.parseLong(frames));
         }
         return info;
     }
@@ -336,7 +264,7 @@ public final class ReframerTasks {
     private Media ownedMedia(TaskContext ctx) {
         String mediaId = ctx.params().getOrDefault(ReframerContract.MEDIA_ID, "");
         return media.get(mediaId).filter(m -> m.getOwnerId().equals(ctx.task().getOwnerId()))
-                .orElseThrow(() -> refused("Video " + mediaId + " not found"));
+                .orElseThrow(() -> VideoProbe.refused("Video " + mediaId + " not found"));
     }
 
     private static String suffix(String filename) {

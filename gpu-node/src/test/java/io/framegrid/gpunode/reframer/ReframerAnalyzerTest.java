@@ -111,14 +111,17 @@ class ReframerAnalyzerTest {
         MediaInfo declared = new MediaDecoder().probe(cut);
         assertThat(declared.frameCountDeclared()).isTrue();
         assertThat(declared.frameCount()).isEqualTo(80);
-        ReframerTasks tasks = new ReframerTasks(null, engine, analyzer, new LocalVideos(1));
-        MediaInfo real = tasks.decodable(cut, declared);
+        VideoProbe probe = new VideoProbe(new MediaDecoder());
+        MediaInfo real = probe.decodable(cut, declared);
         assertThat(real.frameCount()).isBetween(5L, 40L);
         assertThat(real.durationSeconds()).isCloseTo(real.frameCount() / declared.fps(),
                 org.assertj.core.data.Offset.offset(0.01));
         // A whole file keeps its declared count (one seek to its last frame says so).
         MediaInfo vtest = new MediaDecoder().probe(SharedFiles.media("vtest.avi"));
-        assertThat(tasks.decodable(SharedFiles.media("vtest.avi"), vtest)).isEqualTo(vtest);
+        assertThat(probe.decodable(SharedFiles.media("vtest.avi"), vtest)).isEqualTo(vtest);
+        List<String> log = new ArrayList<>();
+        assertThat(probe.check(cut, log::add)).isEqualTo(real);
+        assertThat(log).singleElement().asString().contains("declares 80 frames");
 
         ReframerAnalyzer.Analysis a = analyzer.analyze(cut, real, "job-cut",
                 ReframerOptions.from(Map.of("sample_every", "5")), f -> List.of(), (p, s) -> { }, () -> false);
