@@ -105,12 +105,12 @@ public final class ReframerTasks {
         try (LocalVideos.Lease video = fetch(ctx)) {
             MediaInfo info = probe.check(video.file(), ctx::log);
             Map<String, String> probe = new LinkedHashMap<>();
-            probe.put("duration_seconds", String.valueOf(ReframerAnalyzer.round(info.durationSeconds(), 2)));
+            probe.put(ReframerContract.DURATION_SECONDS, String.valueOf(ReframerAnalyzer.round(info.durationSeconds(), 2)));
             probe.put("width", String.valueOf(info.width()));
             probe.put("height", String.valueOf(info.height()));
             probe.put("fps", String.valueOf(ReframerAnalyzer.round(info.fps(), 3)));
             probe.put("codec", info.videoCodec());
-            probe.put("total_frames", String.valueOf(info.frameCount()));
+            probe.put(ReframerContract.TOTAL_FRAMES, String.valueOf(info.frameCount()));
             media.putProbe(mediaId, probe);
             return new TaskCommit(new byte[0], List.of("probe:" + mediaId), 0,
                     List.of("Probed " + info.width() + "x" + info.height() + ", " + info.durationSeconds() + " s"));
@@ -203,7 +203,7 @@ public final class ReframerTasks {
     /** The video as the probe saw it: its frame count and duration what decodes. */
     private MediaInfo probed(TaskContext ctx, Path file) {
         MediaInfo info = decoder.probe(file);
-        String frames = ownedMedia(ctx).getProbeMap().get("total_frames");
+        String frames = ownedMedia(ctx).getProbeMap().get(ReframerContract.TOTAL_FRAMES);
         if (frames != null && frames.matches("\\d{1,18}") && Long.parseLong(frames) < info.frameCount()) {
             return VideoProbe.withFrames(info, Long.parseLong(frames));
         }

@@ -31,8 +31,12 @@ public final class ReframerContract {
     public static final String ASPECT = "aspect";
     public static final String SAMPLE_EVERY = "sample_every";
     public static final String MAX_FRAMES = "max_frames";
-    /** Job metadata the workflow copies from the probe, for the video list. */
+    /**
+     * Probe results on the media (and {@code duration_seconds} copied into the analysis job's metadata for the video
+     * list): {@code total_frames} is the count that decodes, which the planner sizes the ranges with.
+     */
     public static final String DURATION_SECONDS = "duration_seconds";
+    public static final String TOTAL_FRAMES = "total_frames";
     /**
      * Result refs: {@code results:<media id of the serialized {@link io.framegrid.proto.reframer.v1.ReframerResults}>}
      * and {@code video:<media id of the render>}.
