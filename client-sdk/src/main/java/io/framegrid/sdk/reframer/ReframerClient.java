@@ -103,6 +103,11 @@ public final class ReframerClient {
                 .whenComplete((job, t) -> closeQuietly(in));
     }
 
+    /** Blocking {@link #processAsync(InputStream, String, String, AnalysisParams)}. */
+    public ReframerJob process(InputStream video, String filename, String contentType, AnalysisParams params) {
+        return join(processAsync(video, filename, contentType, params));
+    }
+
     /**
      * As {@link #processAsync(Path, AnalysisParams)} reading the video from {@code video} as it streams (never held
      * whole); the stream is read to its end, not closed.

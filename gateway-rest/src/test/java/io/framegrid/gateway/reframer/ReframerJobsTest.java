@@ -524,8 +524,16 @@ class ReframerJobsTest {
         // A refused video fails process() with the probe's reason, and is not kept in the caller's media.
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> sdk.process(synthetic("sdk-short.mp4", 320, 240, 12)))
                 .isInstanceOf(io.framegrid.sdk.FramegridException.class).hasMessageStartingWith("Video too short");
+        // The same from a stream, read as it goes.
+        try (InputStream in = Files.newInputStream(synthetic("sdk-stream.mp4", 320, 240, 12))) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> sdk.process(in, "sdk-stream.mp4",
+                            "video/mp4", io.framegrid.proto.reframer.v1.AnalysisParams.getDefaultInstance()))
+                    .isInstanceOfSatisfying(io.framegrid.sdk.FramegridException.class,
+                            e -> assertThat(e.reason()).isEqualTo(ReframerClient.INVALID_VIDEO))
+                    .hasMessageStartingWith("Video too short");
+        }
         assertThat(user.media().list(100, 0).getMediaList())
-                .extracting(io.framegrid.proto.media.v1.Media::getFilename).doesNotContain("sdk-short.mp4")
+                .extracting(io.framegrid.proto.media.v1.Media::getFilename).doesNotContain("sdk-short.mp4", "sdk-stream.mp4")
                 .contains("joined.mp4");
     }
 
