@@ -51,6 +51,10 @@ class TaskWorkerTest {
     }
 
     private Worker worker(String name, Set<String> models, int slots) throws Exception {
+        return worker(name, models, slots, TaskExecutors.withBuiltIns());
+    }
+
+    private Worker worker(String name, Set<String> models, int slots, TaskExecutors executors) throws Exception {
         Path dir = Files.createTempDirectory("framegrid-worker");
         FramegridConfig server = cluster.config();
         Settings.Builder settings = IsolatedSettings.forDiscovery(dir, name + "-" + UUID.randomUUID(),
@@ -58,7 +62,7 @@ class TaskWorkerTest {
         FramegridConfig config = FramegridConfig.from(settings.build());
         Ignite ignite = new GridBootstrap(config.grid(), new CacheCatalog(0)).startClient("gpu-node", Map.of());
         JobLedger ledger = new JobLedger(ignite, server.jobs(), Clock.systemUTC());
-        TaskWorker worker = new TaskWorker(ignite, ledger, TaskExecutors.withBuiltIns(),
+        TaskWorker worker = new TaskWorker(ignite, ledger, executors,
                 new WorkerProfile(name, false, models, slots), Clock.systemUTC()).start();
         Worker w = new Worker(ignite, worker, dir);
         started.add(w);
@@ -119,6 +123,35 @@ class TaskWorkerTest {
             }
         }
         assertThat(b.worker().completedTasks()).isPositive();
+    }
+
+    @Test
+    void aPermanentFailureEndsTheJobOnItsFirstAttemptInItsOwnWordsAndARetryableOneUsesEveryAttempt()
+            throws Exception {
+        java.util.concurrent.atomic.AtomicBoolean permanent = new java.util.concurrent.atomic.AtomicBoolean(true);
+        java.util.concurrent.atomic.AtomicInteger runs = new java.util.concurrent.atomic.AtomicInteger();
+        worker("node-f", Set.of(), 2, new TaskExecutors().register(JobTypes.TEST_WRITE_OUTPUTS, ctx -> {
+            runs.incrementAndGet();
+            IllegalStateException cause = new IllegalStateException("/tmp/framegrid-video-1.avi is truncated");
+            throw permanent.get() ? TaskFailure.permanent("The video could not be decoded", cause)
+                    : TaskFailure.retryable("The analysis failed on a compute node", cause);
+        }));
+        JobsClient jobs = newUser();
+        Job failed = jobs.awaitTerminal(jobs.submit(JobTypes.TEST_WRITE_OUTPUTS, Map.of("chunks", "1")).getJobId());
+        assertThat(failed.getStatus()).isEqualTo(JobStatus.JOB_STATUS_FAILED);
+        assertThat(failed.getErrorMessage()).endsWith("failed: The video could not be decoded")
+                .doesNotContain("/tmp", "Exception");
+        assertThat(runs).hasValue(1);
+        List<String> log = new ArrayList<>();
+        jobs.logs(failed.getJobId(), 100, false).forEachRemaining(line -> log.add(line.getMessage()));
+        assertThat(log).anyMatch(line -> line.contains("/tmp/framegrid-video-1.avi is truncated"));
+
+        permanent.set(false);
+        runs.set(0);
+        Job retried = jobs.awaitTerminal(jobs.submit(JobTypes.TEST_WRITE_OUTPUTS, Map.of("chunks", "1")).getJobId());
+        assertThat(retried.getStatus()).isEqualTo(JobStatus.JOB_STATUS_FAILED);
+        assertThat(retried.getErrorMessage()).endsWith("failed: The analysis failed on a compute node");
+        assertThat(runs).hasValue(cluster.config().jobs().maxAttempts());
     }
 
     @Test
