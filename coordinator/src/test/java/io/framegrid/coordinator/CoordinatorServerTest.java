@@ -10,6 +10,8 @@ import io.framegrid.fabric.testing.Reflection;
 import io.framegrid.coordinator.testing.TestJobs;
 import io.framegrid.fabric.jobs.JobTypes;
 import io.framegrid.proto.reframer.ReframerContract;
+import io.framegrid.observability.Telemetry;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
@@ -47,7 +49,8 @@ class CoordinatorServerTest {
             }
         };
         try (CoordinatorServer server = new CoordinatorServer(cluster.ignite(), cluster.config(),
-                cluster.telemetry(), cluster.clock(), List.of(only))) {
+                // A registry of its own: the extension's server already exports the ledger's metrics on its one.
+                new Telemetry(new PrometheusRegistry()), cluster.clock(), List.of(only))) {
             assertThat(server.jobTypes().plan("only.job", Map.of())).isPresent();
             assertThat(server.jobTypes().plan(ReframerContract.ANALYZE, Map.of())).isEmpty();
             assertThat(server.jobTypes().plan(JobTypes.NOOP, Map.of())).isPresent();

@@ -18,7 +18,7 @@ import org.awaitility.Awaitility;
  * classpath, with its output captured so tests can wait for log lines instead of sleeping.
  */
 public final class FramegridProcess implements AutoCloseable {
-    private static final Logger log = LoggerFactory.getLogger(FramegridProcess.class);
+    private static final Logger report = LoggerFactory.getLogger(FramegridProcess.class);
     private final Process process;
     private final String name;
     private final Path log;
@@ -103,7 +103,7 @@ public final class FramegridProcess implements AutoCloseable {
             // Kept in the test report for diagnosis, then removed.
             Files.readAllLines(log, StandardCharsets.UTF_8).stream()
                     .filter(line -> !line.contains("|-"))
-                    .forEach(line -> log.info("[{}] {}", name, line));
+                    .forEach(line -> report.info("[{}] {}", name, line));
             Files.deleteIfExists(log);
         } catch (IOException ignored) {
             // Diagnostics only.

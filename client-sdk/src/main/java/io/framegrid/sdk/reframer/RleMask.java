@@ -1,13 +1,20 @@
 package io.framegrid.sdk.reframer;
 
+import io.framegrid.proto.reframer.v1.SegmentationMask;
+
 /**
  * The spec's run-length masks: comma-separated run lengths over the row-major pixels, alternating zeros and ones
  * and starting with zeros ({@code "3,5,10,2"} = 3 zeros, 5 ones, 10 zeros, 2 ones).
  *
- * <p>Follows the spec's prose, not its Python snippet, which appends {@code is_zero} and so yields the inverse.
+ * <p>The one decoder of the format in the project (nodes only encode). Follows the spec's prose, not its Python snippet, which appends {@code is_zero} and so yields the inverse.
  */
 public final class RleMask {
     private RleMask() {}
+
+    /** {@code mask} over its {@code width × height} frame (the results' metadata), one flag per pixel, row-major. */
+    public static boolean[] decode(SegmentationMask mask, int width, int height) {
+        return decode(mask.getMaskRle(), (long) width * height);
+    }
 
     /** One flag per pixel, true inside the mask; the runs must cover exactly {@code pixels}. */
     public static boolean[] decode(String rle, long pixels) {

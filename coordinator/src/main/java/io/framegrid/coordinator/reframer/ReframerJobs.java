@@ -38,8 +38,8 @@ public final class ReframerJobs {
     }
 
     static List<StagePlan> plan(Map<String, String> meta, Function<String, OptionalLong> frameCount) {
-        int sampleEvery = JobTypes.intParam(meta, "sample_every", 5, 1, 1_000);
-        int maxFrames = JobTypes.intParam(meta, "max_frames", 0, 0, Integer.MAX_VALUE);
+        int sampleEvery = JobTypes.intParam(meta, SAMPLE_EVERY, 5, 1, 1_000);
+        int maxFrames = JobTypes.intParam(meta, MAX_FRAMES, 0, 0, Integer.MAX_VALUE);
         int requested = JobTypes.intParam(meta, RANGE_FRAMES, DEFAULT_RANGE_FRAMES, 10, 1_000_000);
         String mediaId = meta.getOrDefault(MEDIA_ID, "");
         long total = mediaId.isEmpty() ? 0 : frameCount.apply(mediaId).orElse(0);

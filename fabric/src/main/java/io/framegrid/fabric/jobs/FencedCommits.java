@@ -148,16 +148,16 @@ final class FencedCommits {
     }
 
     /**
-     * Reports a failed run. The task goes back to the pending pool while attempts remain; otherwise the
-     * job fails. A caller that lost its lease changes nothing.
+     * Reports a failed run. The task goes back to the pending pool while attempts remain and the failure is
+     * {@code retryable}; otherwise the job fails. A caller that lost its lease changes nothing.
      */
-    void fail(String taskId, String nodeId, long fence, String error) {
+    void fail(String taskId, String nodeId, long fence, String error, boolean retryable) {
         TaskState task = records.task(taskId);
         if (!Leases.holds(task, nodeId, fence)) {
             return;
         }
         String jobId = LedgerKeys.jobIdOf(taskId);
-        if (task.getAttempts() >= config.maxAttempts()) {
+        if (!retryable || task.getAttempts() >= config.maxAttempts()) {
             admission.failJob(jobId, taskId, fence, nodeId, "Task " + taskId + " failed: " + error);
             return;
         }

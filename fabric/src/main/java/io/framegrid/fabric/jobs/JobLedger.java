@@ -202,6 +202,14 @@ public final class JobLedger {
      * job fails. A caller that lost its lease changes nothing.
      */
     public void fail(String taskId, String nodeId, long fence, String error) {
-        commits.fail(taskId, nodeId, fence, error);
+        commits.fail(taskId, nodeId, fence, error, true);
+    }
+
+    /**
+     * Reports a run that no other attempt could change (the input is what it is): the job fails now, whatever
+     * attempts remain. A caller that lost its lease changes nothing.
+     */
+    public void failPermanently(String taskId, String nodeId, long fence, String error) {
+        commits.fail(taskId, nodeId, fence, error, false);
     }
 }

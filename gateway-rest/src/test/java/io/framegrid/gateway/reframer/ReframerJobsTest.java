@@ -23,7 +23,12 @@ import io.framegrid.gpunode.media.MediaInfo;
 import io.framegrid.gpunode.media.VideoEncodeSettings;
 import io.framegrid.observability.Telemetry;
 import io.framegrid.sdk.reframer.ReframerClient;
-import io.framegrid.sdk.reframer.ReframerResults;
+import io.framegrid.proto.reframer.v1.FrameDetections;
+import io.framegrid.proto.reframer.v1.FrameMasks;
+import io.framegrid.proto.reframer.v1.ReframerResults;
+import io.framegrid.proto.reframer.v1.Scene;
+import io.framegrid.proto.reframer.v1.Track;
+import io.framegrid.sdk.reframer.RleMask;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -467,46 +472,51 @@ class ReframerJobsTest {
         assertThat(progress).isNotEmpty().endsWith(100);
 
         ReframerResults results = job.results();
-        assertThat(results.jobId()).isEqualTo(job.jobId());
-        assertThat(results.status()).isEqualTo("success");
-        assertThat(results.metadata().width()).isEqualTo(480);
-        assertThat(results.metadata().height()).isEqualTo(270);
-        assertThat(results.metadata().codec()).isEqualTo("h264");
-        assertThat(results.metadata().fps()).isCloseTo(25, org.assertj.core.data.Offset.offset(0.1));
-        assertThat(results.metadata().totalFrames()).isEqualTo(120);
-        assertThat(results.scenes()).extracting(ReframerResults.Scene::sceneNumber).containsExactly(1, 2, 3);
-        assertThat(results.scenes().get(0).startFrame()).isZero();
-        assertThat(results.scenes().get(1).startFrame()).isBetween(39, 41);
-        assertThat(results.scenes()).allSatisfy(scene -> {
-            assertThat(scene.importance()).isBetween(1, 10);
-            assertThat(scene.description()).isNotBlank();
-            assertThat(scene.endFrame()).isGreaterThanOrEqualTo(scene.startFrame());
+        assertThat(results.getJobId()).isEqualTo(job.jobId());
+        assertThat(results.getStatus()).isEqualTo("success");
+        assertThat(results.getMetadata().getWidth()).isEqualTo(480);
+        assertThat(results.getMetadata().getHeight()).isEqualTo(270);
+        assertThat(results.getMetadata().getCodec()).isEqualTo("h264");
+        assertThat(results.getMetadata().getFps()).isCloseTo(25, org.assertj.core.data.Offset.offset(0.1));
+        assertThat(results.getMetadata().getTotalFrames()).isEqualTo(120);
+        assertThat(results.getScenesList()).extracting(Scene::getSceneNumber).containsExactly(1, 2, 3);
+        assertThat(results.getScenes(0).getStartFrame()).isZero();
+        assertThat(results.getScenes(1).getStartFrame()).isBetween(39L, 41L);
+        assertThat(results.getScenesList()).allSatisfy(scene -> {
+            assertThat(scene.getImportance()).isBetween(1, 10);
+            assertThat(scene.getDescription()).isNotBlank();
+            assertThat(scene.getEndFrame()).isGreaterThanOrEqualTo(scene.getStartFrame());
         });
-        // Only sampled frames carry detections; every box lies inside the frame.
-        assertThat(results.detections().keySet()).allMatch(frame -> frame % 10 == 0 && frame < 120);
-        results.detections().values().stream().flatMap(List::stream).forEach(d -> {
-            assertThat(d.className()).isIn("person", "product");
-            assertThat(d.confidence()).isBetween(0.0, 1.0);
-            assertThat(d.bbox().x()).isNotNegative();
-            assertThat(d.bbox().x() + d.bbox().width()).isLessThanOrEqualTo(480);
-            assertThat(d.bbox().y() + d.bbox().height()).isLessThanOrEqualTo(270);
+        // Only sampled frames carry detections, in frame order; every box lies inside the frame.
+        assertThat(results.getDetectionsList()).extracting(FrameDetections::getFrame).isSorted()
+                .allMatch(frame -> frame % 10 == 0 && frame < 120);
+        results.getDetectionsList().stream().flatMap(f -> f.getDetectionsList().stream()).forEach(d -> {
+            assertThat(d.getClassName()).isIn("person", "product");
+            assertThat(d.getConfidence()).isBetween(0.0, 1.0);
+            assertThat(d.getBbox().getX()).isNotNegative();
+            assertThat(d.getBbox().getX() + d.getBbox().getWidth()).isLessThanOrEqualTo(480);
+            assertThat(d.getBbox().getY() + d.getBbox().getHeight()).isLessThanOrEqualTo(270);
         });
         // Each mask decodes over the whole frame to its stated area and belongs to a track.
-        results.segmentationMasks().forEach((frame, masks) -> masks.forEach(m -> {
-            boolean[] pixels = m.decode(480, 270);
+        List<String> trackIds = results.getTrackingList().stream().map(Track::getTrackId).toList();
+        results.getSegmentationMasksList().stream().flatMap(f -> f.getMasksList().stream()).forEach(m -> {
+            boolean[] pixels = RleMask.decode(m, 480, 270);
             long area = 0;
             for (boolean p : pixels) {
                 area += p ? 1 : 0;
             }
-            assertThat(area).isEqualTo(m.maskAreaPixels());
-            assertThat(results.tracking()).containsKey(m.trackId());
-        }));
-        results.tracking().values().forEach(t ->
-                assertThat(t.durationFrames()).isEqualTo(t.endFrame() - t.startFrame()));
-        // The raw JSON stays at hand, and the async variant reads the same.
-        assertThat(io.framegrid.gateway.http.Json.MAPPER.readTree(results.rawJson()).get("job_id").asText())
-                .isEqualTo(job.jobId());
+            assertThat(area).isEqualTo(m.getMaskAreaPixels());
+            assertThat(trackIds).contains(m.getTrackId());
+        });
+        results.getTrackingList().forEach(t ->
+                assertThat(t.getDurationFrames()).isEqualTo(t.getEndFrame() - t.getStartFrame()));
+        // The gateway renders the same message as the spec's JSON; the async variant reads the same.
+        JsonNode rendered = gateway.get("reframer", "/results/" + job.jobId(), "X-API-Key", key).json();
+        assertThat(rendered.get("job_id").asText()).isEqualTo(job.jobId());
+        assertThat(rendered.get("scenes").size()).isEqualTo(results.getScenesCount());
+        assertThat(rendered.get("tracking").size()).isEqualTo(results.getTrackingCount());
         assertThat(job.resultsAsync().get(30, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo(results);
+        assertThat(sdk.job(job.jobId()).results()).isEqualTo(results);
 
         ByteArrayOutputStream video = new ByteArrayOutputStream();
         job.downloadVideo(video);
@@ -514,9 +524,96 @@ class ReframerJobsTest {
         // A refused video fails process() with the probe's reason, and is not kept in the caller's media.
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> sdk.process(synthetic("sdk-short.mp4", 320, 240, 12)))
                 .isInstanceOf(io.framegrid.sdk.FramegridException.class).hasMessageStartingWith("Video too short");
+        // The same from a stream, read as it goes.
+        try (InputStream in = Files.newInputStream(synthetic("sdk-stream.mp4", 320, 240, 12))) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> sdk.process(in, "sdk-stream.mp4",
+                            "video/mp4", io.framegrid.proto.reframer.v1.AnalysisParams.getDefaultInstance()))
+                    .isInstanceOfSatisfying(io.framegrid.sdk.FramegridException.class,
+                            e -> assertThat(e.reason()).isEqualTo(ReframerClient.INVALID_VIDEO))
+                    .hasMessageStartingWith("Video too short");
+        }
         assertThat(user.media().list(100, 0).getMediaList())
-                .extracting(io.framegrid.proto.media.v1.Media::getFilename).doesNotContain("sdk-short.mp4")
+                .extracting(io.framegrid.proto.media.v1.Media::getFilename).doesNotContain("sdk-short.mp4", "sdk-stream.mp4")
                 .contains("joined.mp4");
+    }
+
+    /** A body cut before its closing boundary is the client's error, found before anything is probed or kept. */
+    @Test
+    void aBodyWithoutItsClosingBoundaryIsRefusedWith400AndLeavesNothing() throws Exception {
+        String key = register();
+        // Cut after a part delimiter, and cut inside the file with no delimiter at all.
+        for (String end : List.of("\r\n--" + BOUNDARY + "\r\n", "")) {
+            ByteArrayOutputStream body = new ByteArrayOutputStream();
+            body.writeBytes(head("joined.mp4"));
+            body.writeBytes(Files.readAllBytes(joined));
+            body.writeBytes(end.getBytes(StandardCharsets.UTF_8));
+            Reply cut = gateway.send(HttpRequest.newBuilder(gateway.uri("reframer", "/process"))
+                    .header("Content-Type", "multipart/form-data; boundary=" + BOUNDARY).header("X-API-Key", key)
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray())));
+            assertThat(cut.status()).withFailMessage(cut.toString()).isEqualTo(400);
+            assertThat(cut.json().get("detail").asText()).startsWith("Malformed multipart/form-data body");
+        }
+        assertThat(gateway.get("reframer", "/videos", "X-API-Key", key).json().get("total").asInt()).isZero();
+        assertNothingStored(key);
+    }
+
+    /**
+     * A container declaring more frames than decode (as OpenCV's tree.avi does) is analysed as far as it decodes,
+     * as ffmpeg and OpenCV play it, and the results give the real frame count.
+     */
+    @Test
+    void aVideoDeclaringMoreFramesThanDecodeIsAnalysedAsFarAsItDecodes() throws Exception {
+        String key = register();
+        Path cut = cutAvi(dir.resolve("cut.avi"), 80, 0.3);
+        Reply queued = upload(key, "?sample_every=5", cut);
+        assertThat(queued.status()).withFailMessage(queued.toString()).isEqualTo(200);
+        String jobId = queued.json().get("job_id").asText();
+        JsonNode done = awaitDone(key, jobId);
+        assertThat(done.get("status").asText()).as(done.toString()).isEqualTo("completed");
+        JsonNode r = gateway.get("reframer", "/results/" + jobId, "X-API-Key", key).json();
+        long frames = r.get("metadata").get("total_frames").asLong();
+        assertThat(frames).isBetween(10L, 40L);
+        JsonNode scenes = r.get("scenes");
+        assertThat(scenes.get(scenes.size() - 1).get("end_frame").asLong()).isEqualTo(frames - 1);
+    }
+
+    /** A job that cannot succeed fails on its first attempt, and reads as a plain sentence over REST and the SDK. */
+    @Test
+    void aFailedJobFailsAtOnceInPlainWordsOverRestAndTheSdk() {
+        String key = register();
+        io.framegrid.sdk.FramegridClient user = gateway.coordinator().client().withApiKey(key);
+        String jobId = user.jobs().submit(io.framegrid.proto.jobs.v1.SubmitJobRequest.newBuilder()
+                .setType(io.framegrid.proto.reframer.ReframerContract.ANALYZE).setDisplayName("gone.mp4")
+                .putMetadata(io.framegrid.proto.reframer.ReframerContract.MEDIA_ID, "no-such-media").build()).getJobId();
+        JsonNode done = awaitDone(key, jobId);
+        assertThat(done.get("status").asText()).isEqualTo("failed");
+        String message = done.get("error_message").asText();
+        assertThat(message).isEqualTo("Video no-such-media not found").doesNotContain("Exception", "io.framegrid", "/tmp");
+        List<String> log = new ArrayList<>();
+        user.jobs().logs(jobId, 100, false).forEachRemaining(line -> log.add(line.getMessage()));
+        assertThat(log).noneMatch(line -> line.contains("failed on attempt"));
+
+        Reply results = gateway.get("reframer", "/results/" + jobId, "X-API-Key", key);
+        assertThat(results.status()).isEqualTo(400);
+        assertThat(results.json().get("detail").asText()).isEqualTo("Job failed: " + message);
+        ReframerClient.ReframerJob job = new ReframerClient(user).job(jobId);
+        org.assertj.core.api.Assertions.assertThatThrownBy(job::results)
+                .isInstanceOfSatisfying(io.framegrid.sdk.FramegridException.class,
+                        e -> assertThat(e.reason()).isEqualTo(ReframerClient.JOB_FAILED))
+                .hasMessageContaining(message);
+    }
+
+    /** An AVI of {@code frames} frames at 10 fps cut to {@code keep} of its bytes: its header still declares all. */
+    private static Path cutAvi(Path out, int frames, double keep) throws IOException {
+        List<Mat> list = new ArrayList<>();
+        for (int i = 0; i < frames; i++) {
+            list.add(new Mat(240, 320, org.bytedeco.opencv.global.opencv_core.CV_8UC3, new Scalar(i * 3, 80, 160, 0)));
+        }
+        Path whole = dir.resolve("whole-" + out.getFileName());
+        new MediaEncoder().encode(whole, VideoEncodeSettings.of("avi"), 10, list, List.of());
+        byte[] bytes = Files.readAllBytes(whole);
+        Files.write(out, java.util.Arrays.copyOf(bytes, (int) (bytes.length * keep)));
+        return out;
     }
 
     /** The spec's decode_rle, counting ones; the runs must cover the frame exactly. */

@@ -40,8 +40,15 @@ public final class AnalysisParts {
 
     public record SampleHits(long frame, List<TrackedHit> hits) {}
 
-    /** The tracker's verdict over every range: the spec's {@code tracking} object and the hits per sample. */
-    public record Tracks(Map<String, Object> tracking, List<SampleHits> samples, long timingMs) {}
+    /** One frame of a track: {@code timestamp} in seconds, values rounded as the results show them. */
+    public record TrackPoint(long frame, double timestamp, double confidence) {}
+
+    /** A confirmed track over every range, as the results list it. */
+    public record TrackSummary(String trackId, String cls, long startFrame, long endFrame, double avgConfidence,
+            List<TrackPoint> frames) {}
+
+    /** The tracker's verdict over every range: the tracks in creation order and the hits per sample. */
+    public record Tracks(List<TrackSummary> tracking, List<SampleHits> samples, long timingMs) {}
 
     public record TrackMask(String trackId, String cls, String rle, long area) {}
 

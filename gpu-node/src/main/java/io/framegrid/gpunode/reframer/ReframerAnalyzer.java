@@ -1,41 +1,42 @@
 package io.framegrid.gpunode.reframer;
 
-import static org.bytedeco.opencv.global.opencv_core.CV_32F;
-import static org.bytedeco.opencv.global.opencv_imgproc.COLOR_BGR2GRAY;
-import static org.bytedeco.opencv.global.opencv_imgproc.INTER_AREA;
-
+import io.framegrid.gpunode.engine.scenes.ShotBoundaries;
+import io.framegrid.gpunode.engine.segmentation.ObjectMasker;
+import io.framegrid.gpunode.engine.segmentation.Rle;
+import io.framegrid.gpunode.engine.tracking.ByteTracker;
 import io.framegrid.gpunode.inference.Detection;
 import io.framegrid.gpunode.kernels.FrameKernels;
-import io.framegrid.gpunode.kernels.Histograms;
 import io.framegrid.gpunode.media.FrameSampling;
 import io.framegrid.gpunode.media.MediaDecoder;
 import io.framegrid.gpunode.media.MediaEncoder;
 import io.framegrid.gpunode.media.MediaInfo;
 import io.framegrid.gpunode.media.VideoEncodeSettings;
+import io.framegrid.proto.reframer.v1.BoundingBox;
+import io.framegrid.proto.reframer.v1.FrameDetections;
+import io.framegrid.proto.reframer.v1.FrameMasks;
+import io.framegrid.proto.reframer.v1.ReframerResults;
+import io.framegrid.proto.reframer.v1.SegmentationMask;
+import io.framegrid.proto.reframer.v1.Track;
+import io.framegrid.proto.reframer.v1.TrackFrame;
+import io.framegrid.proto.reframer.v1.VideoMetadata;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashSet;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.function.BooleanSupplier;
-import org.bytedeco.opencv.global.opencv_imgproc;
 import org.bytedeco.opencv.opencv_core.Mat;
-import org.bytedeco.opencv.opencv_core.Point2d;
 import org.bytedeco.opencv.opencv_core.Rect;
-import org.bytedeco.opencv.opencv_core.Size;
 
 /**
- * The reframer's analysis of one video, in one decoding pass: metadata; detection on sampled frames mapped to
- * {@code person}/{@code product}; ByteTrack tracking; GrabCut masks of tracked objects as RLE; shot boundaries from
- * colour histograms of every frame; per-scene importance, replaceable elements and a description; and a crop plan
- * of the target aspect that keeps the people in frame, rendered with the source audio.
+ * Product C's pipeline over one video, as four steps the cluster runs as tasks: {@link #scan} of frame ranges
+ * (in parallel; {@link RangeScanner}), {@link #track} over every range in frame order (ByteTrack), {@link #segment}
+ * of the tracked objects per range (masks as RLE), and {@link #assemble}, which cuts the distance series into
+ * shots ({@link ShotBoundaries}), words them ({@link SceneWriter}), plans the crop ({@link CropPlan}) and builds the
+ * {@link ReframerResults}; {@link #render} then writes the reframed video with the source audio.
  */
 public final class ReframerAnalyzer {
-    private static final int HISTOGRAM_BINS = 32;
-    private static final int MOTION_WIDTH = 160;
-
     /** Finds objects in one BGR frame (the engine's batcher behind it on a gpu-node). */
     @FunctionalInterface
     public interface FrameDetector {
@@ -49,30 +50,27 @@ public final class ReframerAnalyzer {
     }
 
     private final MediaDecoder decoder;
-    private final FrameKernels kernels;
-    private final SceneDescriber describer;
+    private final RangeScanner scanner;
+    private final SceneWriter writer;
     private final ObjectMasker masker;
 
     public ReframerAnalyzer(MediaDecoder decoder, FrameKernels kernels, SceneDescriber describer, ObjectMasker masker) {
         this.decoder = decoder;
-        this.kernels = kernels;
-        this.describer = describer;
+        this.scanner = new RangeScanner(decoder, kernels);
+        this.writer = new SceneWriter(describer);
         this.masker = masker;
     }
 
-    /** What {@link #assemble} found: the spec's results object plus the crop plan for {@link #render}. */
-    public record Analysis(Map<String, Object> results, MediaInfo info, int cropWidth, int cropHeight,
+    /** What {@link #assemble} found: the results message plus the crop plan for {@link #render}. */
+    public record Analysis(ReframerResults results, MediaInfo info, int cropWidth, int cropHeight,
             int[] cropX, int[] cropY) {}
 
-    private record Sample(long frame, List<AnalysisParts.TrackedHit> hits, double dx, double dy, double motion) {}
-
     /**
-     * The whole analysis in this thread: {@link #scan} of every frame, {@link #track}, {@link #segment},
-     * {@link #assemble}. The cluster runs the same steps as tasks, the scans and masks parallel over frame ranges.
+     * The whole analysis in this thread, the same steps as the cluster's tasks over one range. {@code info} is the
+     * probe's view of the video (its frame count what decodes).
      */
-    public Analysis analyze(Path video, String jobId, ReframerOptions options, FrameDetector detector,
+    public Analysis analyze(Path video, MediaInfo info, String jobId, ReframerOptions options, FrameDetector detector,
             Progress progress, BooleanSupplier cancelled) {
-        MediaInfo info = decoder.probe(video);
         long limit = options.maxFrames() > 0 ? options.maxFrames() : Long.MAX_VALUE;
         AnalysisParts.RangeScan scan = scan(video, 0, limit, options, detector,
                 (p, s) -> progress.report(p * 80 / 100, s), cancelled);
@@ -84,75 +82,16 @@ public final class ReframerAnalyzer {
         return assemble(jobId, info, List.of(scan), tracks, List.of(masks), options);
     }
 
-    /**
-     * Scans frames {@code [from, to)} (to the end of the video at most): the histogram distance of every frame to
-     * its predecessor, and detections and camera motion on the sampled frames ({@code index % sampleEvery == 0}).
-     * A range not starting at 0 decodes from the sample before it, so its first distance and first motion come out
-     * exactly as in one pass over the whole video.
-     */
+    /** {@link #analyze} of a video probed here. */
+    public Analysis analyze(Path video, String jobId, ReframerOptions options, FrameDetector detector,
+            Progress progress, BooleanSupplier cancelled) {
+        return analyze(video, decoder.probe(video), jobId, options, detector, progress, cancelled);
+    }
+
+    /** Stage 0 over frames {@code [from, to)}: see {@link RangeScanner}. */
     public AnalysisParts.RangeScan scan(Path video, long from, long to, ReframerOptions options,
             FrameDetector detector, Progress progress, BooleanSupplier cancelled) {
-        int every = options.sampleEvery();
-        long start = from == 0 ? 0 : Math.max(0, from - every);
-        List<Double> distances = new ArrayList<>();
-        List<AnalysisParts.SampleScan> samples = new ArrayList<>();
-        float[][] previousHistogram = new float[1][];
-        Mat[] previousSample = new Mat[1];
-        Mat[] previousSmall = new Mat[1];
-        long[] end = {from};
-        long[] nanos = new long[4]; // histogram, detection, motion, total
-        long began = System.nanoTime();
-        FrameSampling sampling = start == 0 ? FrameSampling.all() : FrameSampling.range(start, to);
-        try {
-            decoder.decode(video, sampling, frame -> {
-                long index = frame.index();
-                if (index >= to || cancelled.getAsBoolean()) {
-                    return false;
-                }
-                long t0 = System.nanoTime();
-                float[] histogram = kernels.histogram(frame.image(), HISTOGRAM_BINS);
-                if (index >= from) {
-                    distances.add(previousHistogram[0] == null ? 0.0
-                            : Histograms.distance(previousHistogram[0], histogram, HISTOGRAM_BINS));
-                    end[0] = index + 1;
-                }
-                previousHistogram[0] = histogram;
-                nanos[0] += System.nanoTime() - t0;
-                if (index % every == 0) {
-                    List<AnalysisParts.Detected> detected = List.of();
-                    if (index >= from) {
-                        long t1 = System.nanoTime();
-                        detected = detect(frame.image(), options, detector);
-                        nanos[1] += System.nanoTime() - t1;
-                    }
-                    long t2 = System.nanoTime();
-                    double[] motion = motion(frame.image(), previousSample, previousSmall);
-                    nanos[2] += System.nanoTime() - t2;
-                    if (index >= from) {
-                        samples.add(new AnalysisParts.SampleScan(index, motion[0], motion[1], motion[2], detected));
-                        long span = to == Long.MAX_VALUE ? Math.max(1, index + 1) : Math.max(1, to - from);
-                        progress.report((int) Math.min(99, (index - from) * 100 / span),
-                                "Detecting objects...");
-                    }
-                }
-                return true;
-            }, index -> index % every == 0); // only the sampled frames are needed again (masks)
-        } finally {
-            if (previousSample[0] != null) {
-                previousSample[0].close();
-                previousSmall[0].close();
-            }
-        }
-        nanos[3] = System.nanoTime() - began;
-        Map<String, Long> timings = new LinkedHashMap<>();
-        timings.put("frames", (long) distances.size());
-        timings.put("samples", (long) samples.size());
-        timings.put("total_ms", nanos[3] / 1_000_000);
-        timings.put("histogram_ms", nanos[0] / 1_000_000);
-        timings.put("detect_ms", nanos[1] / 1_000_000);
-        timings.put("motion_ms", nanos[2] / 1_000_000);
-        timings.put("decode_ms", Math.max(0, (nanos[3] - nanos[0] - nanos[1] - nanos[2]) / 1_000_000));
-        return new AnalysisParts.RangeScan(from, Math.max(from, end[0]), distances, samples, timings);
+        return scanner.scan(video, from, to, options, detector, progress, cancelled);
     }
 
     /**
@@ -178,7 +117,7 @@ public final class ReframerAnalyzer {
                 samples.add(new AnalysisParts.SampleHits(sample.frame(), hits));
             }
         }
-        return new AnalysisParts.Tracks(tracking(tracker, fps), samples, (System.nanoTime() - began) / 1_000_000);
+        return new AnalysisParts.Tracks(summaries(tracker, fps), samples, (System.nanoTime() - began) / 1_000_000);
     }
 
     /** Masks of the tracked objects in the sampled frames of {@code [from, to)}. */
@@ -220,15 +159,18 @@ public final class ReframerAnalyzer {
     }
 
     /**
-     * Joins the parts into the spec's results object: scenes from the concatenated distance series, their
-     * importance, elements and description, and the crop plan. The scans must cover the video from frame 0
-     * without gaps (a lost or duplicated range would silently shift every later frame, so it fails instead).
+     * Joins the parts into the results: shots from the concatenated distance series, their wording, and the crop
+     * plan. The scans must cover the video from frame 0 without gaps (a lost or duplicated range would silently
+     * shift every later frame, so it fails instead).
      */
     public Analysis assemble(String jobId, MediaInfo info, List<AnalysisParts.RangeScan> scans,
             AnalysisParts.Tracks tracks, List<AnalysisParts.RangeMasks> rangeMasks, ReframerOptions options) {
         double fps = fps(info);
+        ReframerResults.Builder results = ReframerResults.newBuilder().setJobId(jobId).setStatus("success")
+                .setMetadata(VideoMetadata.newBuilder().setDurationSeconds(round(info.durationSeconds(), 2))
+                        .setWidth(info.width()).setHeight(info.height()).setFps(round(fps, 3))
+                        .setCodec(info.videoCodec()).setTotalFrames(info.frameCount()));
         List<Double> distances = new ArrayList<>();
-        Map<String, Object> detections = new LinkedHashMap<>();
         Map<Long, AnalysisParts.SampleScan> scanned = new LinkedHashMap<>();
         long expected = 0;
         for (AnalysisParts.RangeScan scan : ordered(scans)) {
@@ -241,60 +183,38 @@ public final class ReframerAnalyzer {
             for (AnalysisParts.SampleScan s : scan.samples()) {
                 scanned.put(s.frame(), s);
                 if (!s.detections().isEmpty()) {
-                    detections.put(Long.toString(s.frame()), s.detections().stream().map(ReframerAnalyzer::json).toList());
+                    FrameDetections.Builder frame = results.addDetectionsBuilder().setFrame(s.frame());
+                    s.detections().forEach(d -> frame.addDetections(detection(d)));
                 }
             }
         }
         long analysed = distances.size();
-        List<Sample> samples = new ArrayList<>();
+        List<SceneWriter.Sample> samples = new ArrayList<>();
         for (AnalysisParts.SampleHits h : tracks.samples()) {
             AnalysisParts.SampleScan s = scanned.get(h.frame());
-            samples.add(new Sample(h.frame(), h.hits(), s == null ? 0 : s.dx(), s == null ? 0 : s.dy(),
+            samples.add(new SceneWriter.Sample(h.frame(), h.hits(), s == null ? 0 : s.dx(), s == null ? 0 : s.dy(),
                     s == null ? 0 : s.motion()));
         }
-        Map<String, Object> masks = new LinkedHashMap<>();
-        rangeMasks.stream().sorted(java.util.Comparator.comparingLong(AnalysisParts.RangeMasks::from))
-                .forEach(r -> r.masks().forEach((frame, list) -> masks.put(frame, list.stream().map(m -> {
-                    Map<String, Object> json = new LinkedHashMap<>();
-                    json.put("track_id", m.trackId());
-                    json.put("class", m.cls());
-                    json.put("mask_rle", m.rle());
-                    json.put("mask_area_pixels", m.area());
-                    return (Object) json;
-                }).toList())));
-        List<int[]> sceneRanges = scenes(distances, options.sceneThreshold(), analysed);
-        List<Object> scenes = describeScenes(sceneRanges, samples, tracks.tracking().keySet(), fps);
-
-        Map<String, Object> metadata = new LinkedHashMap<>();
-        metadata.put("duration_seconds", round(info.durationSeconds(), 2));
-        metadata.put("width", info.width());
-        metadata.put("height", info.height());
-        metadata.put("fps", round(fps, 3));
-        metadata.put("codec", info.videoCodec());
-        metadata.put("total_frames", info.frameCount());
-        Map<String, Object> results = new LinkedHashMap<>();
-        results.put("job_id", jobId);
-        results.put("status", "success");
-        results.put("metadata", metadata);
-        results.put("detections", detections);
-        results.put("segmentation_masks", masks);
-        results.put("tracking", tracks.tracking());
-        results.put("scenes", scenes);
+        rangeMasks.stream().sorted(Comparator.comparingLong(AnalysisParts.RangeMasks::from))
+                .forEach(r -> r.masks().forEach((frame, list) -> {
+                    FrameMasks.Builder masks = results.addSegmentationMasksBuilder().setFrame(Long.parseLong(frame));
+                    list.forEach(m -> masks.addMasks(SegmentationMask.newBuilder().setTrackId(m.trackId())
+                            .setClassName(m.cls()).setMaskRle(m.rle()).setMaskAreaPixels(m.area())));
+                }));
+        List<String> trackIds = new ArrayList<>();
+        for (AnalysisParts.TrackSummary t : tracks.tracking()) {
+            results.addTracking(track(t));
+            trackIds.add(t.trackId());
+        }
+        List<int[]> shots = new ShotBoundaries(options.sceneThreshold()).shots(distances, analysed);
+        results.addAllScenes(writer.scenes(shots, samples, trackIds, fps));
 
         CropPlan plan = CropPlan.of(info.width(), info.height(), options.aspectW(), options.aspectH());
-        int[][] windows = plan.plan(sceneRanges, samples.stream().map(s -> new CropPlan.Sample(s.frame(),
+        int[][] windows = plan.plan(shots, samples.stream().map(s -> new CropPlan.Sample(s.frame(),
                 s.hits().stream().filter(h -> h.cls().equals("person")).map(h -> new double[] {
                         h.x(), h.y(), h.w(), h.h()}).toList())).toList(),
                 (int) analysed, fps);
-        return new Analysis(results, info, plan.width(), plan.height(), windows[0], windows[1]);
-    }
-
-    static double fps(MediaInfo info) {
-        return info.fps() > 0 ? info.fps() : 25;
-    }
-
-    private static List<AnalysisParts.RangeScan> ordered(List<AnalysisParts.RangeScan> scans) {
-        return scans.stream().sorted(java.util.Comparator.comparingLong(AnalysisParts.RangeScan::from)).toList();
+        return new Analysis(results.build(), info, plan.width(), plan.height(), windows[0], windows[1]);
     }
 
     /** Writes the reframed video: the crop plan applied to every frame, the source audio kept. */
@@ -315,200 +235,42 @@ public final class ReframerAnalyzer {
         });
     }
 
-    private static List<AnalysisParts.Detected> detect(Mat image, ReframerOptions options, FrameDetector detector) {
-        List<AnalysisParts.Detected> kept = new ArrayList<>();
-        for (Detection d : detector.detect(image)) {
-            String cls = options.classMap().get(d.className());
-            if (cls == null || d.confidence() < options.detectThreshold()) {
-                continue;
-            }
-            int x = Math.max(0, Math.round(d.x()));
-            int y = Math.max(0, Math.round(d.y()));
-            int w = Math.min(image.cols() - x, Math.round(d.width()));
-            int h = Math.min(image.rows() - y, Math.round(d.height()));
-            if (w > 0 && h > 0) {
-                kept.add(new AnalysisParts.Detected(cls, d.className(), d.confidence(), x, y, w, h));
-            }
-        }
-        return kept;
+    static double fps(MediaInfo info) {
+        return info.fps() > 0 ? info.fps() : 25;
     }
 
-    private static Map<String, Object> json(AnalysisParts.Detected d) {
-        Map<String, Object> bbox = new LinkedHashMap<>();
-        bbox.put("x", d.x());
-        bbox.put("y", d.y());
-        bbox.put("width", d.w());
-        bbox.put("height", d.h());
-        Map<String, Object> json = new LinkedHashMap<>();
-        json.put("class", d.cls());
-        json.put("confidence", round(d.confidence(), 3));
-        json.put("bbox", bbox);
-        json.put("label", d.label());
-        return json;
+    private static List<AnalysisParts.RangeScan> ordered(List<AnalysisParts.RangeScan> scans) {
+        return scans.stream().sorted(Comparator.comparingLong(AnalysisParts.RangeScan::from)).toList();
     }
 
-    /**
-     * Camera motion since the previous sample: the global shift (phase correlation on small grey frames) and the
-     * mean frame difference. Keeps this sample as the next one's reference.
-     */
-    private double[] motion(Mat image, Mat[] previousSample, Mat[] previousSmall) {
-        Mat small = smallGrey(image);
-        double[] motion = new double[3];
-        if (previousSmall[0] != null) {
-            Point2d shift = opencv_imgproc.phaseCorrelate(previousSmall[0], small);
-            double scale = (double) image.cols() / MOTION_WIDTH;
-            motion[0] = shift.x() * scale;
-            motion[1] = shift.y() * scale;
-            motion[2] = kernels.frameDifference(previousSample[0], image, 25).meanAbsDiff();
-            previousSmall[0].close();
-            previousSample[0].close();
-        }
-        previousSmall[0] = small;
-        previousSample[0] = image.clone();
-        return motion;
+    private static io.framegrid.proto.reframer.v1.Detection detection(AnalysisParts.Detected d) {
+        return io.framegrid.proto.reframer.v1.Detection.newBuilder().setClassName(d.cls())
+                .setConfidence(round(d.confidence(), 3))
+                .setBbox(BoundingBox.newBuilder().setX(d.x()).setY(d.y()).setWidth(d.w()).setHeight(d.h()))
+                .setLabel(d.label()).build();
     }
 
-    private static Mat smallGrey(Mat image) {
-        try (Mat grey = new Mat(); Mat resized = new Mat()) {
-            opencv_imgproc.cvtColor(image, grey, COLOR_BGR2GRAY);
-            int h = Math.max(8, image.rows() * MOTION_WIDTH / image.cols());
-            opencv_imgproc.resize(grey, resized, new Size(MOTION_WIDTH, h), 0, 0, INTER_AREA);
-            Mat out = new Mat();
-            resized.convertTo(out, CV_32F);
-            return out;
-        }
+    private static Track track(AnalysisParts.TrackSummary t) {
+        Track.Builder track = Track.newBuilder().setTrackId(t.trackId()).setClassName(t.cls())
+                .setStartFrame(t.startFrame()).setEndFrame(t.endFrame())
+                .setDurationFrames(t.endFrame() - t.startFrame()).setAvgConfidence(t.avgConfidence());
+        t.frames().forEach(f -> track.addFrames(TrackFrame.newBuilder().setFrame(f.frame())
+                .setTimestamp(f.timestamp()).setConfidence(f.confidence())));
+        return track.build();
     }
 
-    /** Cuts where the histogram distance to the previous frame passes the threshold and is a local peak. */
-    static List<int[]> scenes(List<Double> distances, double threshold, long frames) {
-        List<int[]> scenes = new ArrayList<>();
-        int start = 0;
-        for (int i = 1; i < distances.size(); i++) {
-            double d = distances.get(i);
-            boolean peak = (i + 1 >= distances.size() || d >= distances.get(i + 1)) && d >= distances.get(i - 1);
-            if (d >= threshold && peak && i - start >= 3) {
-                scenes.add(new int[] {start, i - 1});
-                start = i;
-            }
-        }
-        scenes.add(new int[] {start, (int) Math.max(start, frames - 1)});
-        return scenes;
-    }
-
-    private static Map<String, Object> tracking(ByteTracker tracker, double fps) {
-        Map<String, Object> tracking = new LinkedHashMap<>();
+    private static List<AnalysisParts.TrackSummary> summaries(ByteTracker tracker, double fps) {
+        List<AnalysisParts.TrackSummary> tracks = new ArrayList<>();
         for (ByteTracker.Track t : tracker.tracks()) {
-            List<Object> frames = new ArrayList<>();
+            List<AnalysisParts.TrackPoint> frames = new ArrayList<>();
             for (int i = 0; i < t.frames().size(); i++) {
-                Map<String, Object> f = new LinkedHashMap<>();
-                f.put("frame", t.frames().get(i));
-                f.put("timestamp", round(t.frames().get(i) / fps, 2));
-                f.put("confidence", round(t.confidences().get(i), 3));
-                frames.add(f);
+                frames.add(new AnalysisParts.TrackPoint(t.frames().get(i), round(t.frames().get(i) / fps, 2),
+                        round(t.confidences().get(i), 3)));
             }
-            long start = t.frames().get(0);
-            long end = t.frames().get(t.frames().size() - 1);
-            Map<String, Object> json = new LinkedHashMap<>();
-            json.put("class", t.cls());
-            json.put("start_frame", start);
-            json.put("end_frame", end);
-            json.put("duration_frames", end - start);
-            json.put("avg_confidence", round(t.averageConfidence(), 3));
-            json.put("frames", frames);
-            tracking.put(t.id(), json);
+            tracks.add(new AnalysisParts.TrackSummary(t.id(), t.cls(), t.frames().get(0),
+                    t.frames().get(t.frames().size() - 1), round(t.averageConfidence(), 3), frames));
         }
-        return tracking;
-    }
-
-    private List<Object> describeScenes(List<int[]> ranges, List<Sample> samples, java.util.Collection<String> trackIds,
-            double fps) {
-        // Per track, its analysed frames and mean box area (for how hard it would be to replace).
-        Map<String, List<Long>> trackFrames = new LinkedHashMap<>();
-        Map<String, double[]> trackArea = new LinkedHashMap<>();
-        Map<String, String> trackClass = new LinkedHashMap<>();
-        for (Sample s : samples) {
-            for (AnalysisParts.TrackedHit h : s.hits()) {
-                trackFrames.computeIfAbsent(h.trackId(), k -> new ArrayList<>()).add(s.frame());
-                double[] area = trackArea.computeIfAbsent(h.trackId(), k -> new double[2]);
-                area[0] += (double) h.w() * h.h();
-                area[1]++;
-                trackClass.put(h.trackId(), h.cls());
-            }
-        }
-        List<Object> scenes = new ArrayList<>();
-        int number = 1;
-        for (int[] range : ranges) {
-            List<Sample> inScene = samples.stream().filter(s -> s.frame() >= range[0] && s.frame() <= range[1]).toList();
-            Set<String> persons = new HashSet<>();
-            Set<String> products = new HashSet<>();
-            double people = 0;
-            double motion = 0;
-            double dx = 0;
-            double dy = 0;
-            for (Sample s : inScene) {
-                for (AnalysisParts.TrackedHit h : s.hits()) {
-                    (h.cls().equals("person") ? persons : products).add(h.trackId());
-                    people += h.cls().equals("person") ? 1 : 0;
-                }
-                motion += s.motion();
-                dx += s.dx();
-                dy += s.dy();
-            }
-            int n = Math.max(1, inScene.size());
-            double avgPeople = people / n;
-            double avgMotion = motion / n;
-            // Content drives importance: people on screen weigh most, products and activity (motion) add to it.
-            int importance = (int) Math.max(1, Math.min(10, Math.round(2 + 1.5 * Math.min(4, avgPeople)
-                    + Math.min(2, products.size()) + Math.min(2, avgMotion / 8))));
-            String camera = camera(dx / n, dy / n);
-            double seconds = (range[1] - range[0] + 1) / fps;
-            List<Object> elements = new ArrayList<>();
-            for (String id : trackIds) {
-                if (!persons.contains(id) && !products.contains(id)) {
-                    continue;
-                }
-                double[] area = trackArea.get(id);
-                double meanArea = area == null || area[1] == 0 ? 0 : area[0] / area[1];
-                long visible = trackFrames.getOrDefault(id, List.of()).stream()
-                        .filter(f -> f >= range[0] && f <= range[1]).count();
-                elements.add(replaceable(id, trackClass.get(id), meanArea, visible));
-            }
-            Map<String, Object> scene = new LinkedHashMap<>();
-            scene.put("scene_number", number++);
-            scene.put("start_frame", range[0]);
-            scene.put("end_frame", range[1]);
-            scene.put("description", describer.describe(
-                    new SceneDescriber.SceneFacts(persons.size(), products.size(), camera, seconds)));
-            scene.put("importance", importance);
-            scene.put("replaceable_elements", elements);
-            scenes.add(scene);
-        }
-        return scenes;
-    }
-
-    private static String camera(double dxPerSample, double dyPerSample) {
-        double ax = Math.abs(dxPerSample);
-        double ay = Math.abs(dyPerSample);
-        if (Math.max(ax, ay) < 1.5) {
-            return "static camera";
-        }
-        if (ax >= ay) {
-            // Content moving right means the camera pans left.
-            return dxPerSample > 0 ? "camera pans left" : "camera pans right";
-        }
-        return dyPerSample > 0 ? "camera tilts up" : "camera tilts down";
-    }
-
-    private static Map<String, Object> replaceable(String id, String cls, double area, long visible) {
-        // Small, briefly visible objects are easy to replace; large ones on screen for long are hard.
-        String difficulty = cls.equals("person") && visible > 10 ? "hard"
-                : area > 20_000 || visible > 10 ? "medium" : "easy";
-        Map<String, Object> e = new LinkedHashMap<>();
-        e.put("type", cls);
-        e.put("description", cls + " " + id + ", seen in " + visible + " analysed frames, about "
-                + Math.round(Math.sqrt(area)) + " px across");
-        e.put("difficulty", difficulty);
-        return e;
+        return tracks;
     }
 
     static double round(double v, int places) {

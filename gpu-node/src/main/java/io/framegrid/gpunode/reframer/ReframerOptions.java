@@ -1,10 +1,13 @@
 package io.framegrid.gpunode.reframer;
 
+import io.framegrid.proto.reframer.ReframerContract;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Per-job analysis options, read from the job's metadata (all optional).
+ * Per-job analysis options, read from the job's metadata (all optional): the caller's
+ * {@link io.framegrid.proto.reframer.v1.AnalysisParams} as {@link ReframerContract#metadata} writes them, plus
+ * operator knobs (model, thresholds, class map, masks) a job may set directly.
  *
  * @param sampleEvery     detect, track and segment every Nth frame (shot boundaries use every frame)
  * @param maxFrames       analyse at most this many frames from the start (0 = all); the render is always whole
@@ -27,13 +30,13 @@ public record ReframerOptions(int sampleEvery, int maxFrames, int aspectW, int a
             + "teddy bear=product,remote=product,keyboard=product,mouse=product,tv=product,chair=product";
 
     public static ReframerOptions from(Map<String, String> meta) {
-        String[] aspect = meta.getOrDefault("aspect", "9:16").split(":");
+        String[] aspect = meta.getOrDefault(ReframerContract.ASPECT, "9:16").split(":");
         if (aspect.length != 2) {
             throw new IllegalArgumentException("aspect must look like 9:16");
         }
         return new ReframerOptions(
-                Integer.parseInt(meta.getOrDefault("sample_every", "5")),
-                Integer.parseInt(meta.getOrDefault("max_frames", "0")),
+                Integer.parseInt(meta.getOrDefault(ReframerContract.SAMPLE_EVERY, "5")),
+                Integer.parseInt(meta.getOrDefault(ReframerContract.MAX_FRAMES, "0")),
                 Integer.parseInt(aspect[0].trim()), Integer.parseInt(aspect[1].trim()),
                 meta.getOrDefault("model", ""),
                 Double.parseDouble(meta.getOrDefault("detect_threshold", "0.2")),

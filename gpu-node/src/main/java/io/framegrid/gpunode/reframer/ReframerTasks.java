@@ -1,54 +1,60 @@
 package io.framegrid.gpunode.reframer;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.framegrid.fabric.jobs.TaskCommit;
 import io.framegrid.fabric.media.BlobStore;
 import io.framegrid.fabric.media.MediaLibrary;
-import io.framegrid.proto.reframer.ReframerContract;
+import io.framegrid.gpunode.engine.segmentation.ObjectMasker;
 import io.framegrid.gpunode.inference.InferenceEngine;
 import io.framegrid.gpunode.kernels.FrameKernels;
 import io.framegrid.gpunode.media.MediaDecoder;
 import io.framegrid.gpunode.media.MediaException;
 import io.framegrid.gpunode.media.MediaInfo;
 import io.framegrid.gpunode.tasks.TaskContext;
+import io.framegrid.gpunode.tasks.TaskExecutor;
 import io.framegrid.gpunode.tasks.TaskExecutors;
+import io.framegrid.gpunode.tasks.TaskFailure;
+import io.framegrid.proto.cluster.v1.TaskOutput;
 import io.framegrid.proto.media.v1.Media;
+import io.framegrid.proto.reframer.ReframerContract;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
-import java.util.HexFormat;
-import io.framegrid.proto.cluster.v1.TaskOutput;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
-import java.util.Locale;
-import java.util.Optional;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CancellationException;
 
 /**
- * The gpu-node side of product C: executors for {@link ReframerJobs#PROBE} and the four stages of an analysis
- * ({@link ReframerJobs#SCAN}, {@link ReframerJobs#TRACK}, {@link ReframerJobs#SEGMENT}, {@link ReframerJobs#RENDER}),
- * which hand their parts to each other as committed task outputs.
+ * The gpu-node side of product C: executors for {@link ReframerContract#PROBE} and the four stages of an analysis
+ * ({@link ReframerContract#SCAN}, {@link ReframerContract#TRACK}, {@link ReframerContract#SEGMENT},
+ * {@link ReframerContract#RENDER}), which hand their parts to each other as committed task outputs.
  * Videos are read from, and results written to, the media store directly (S3, or the local store on a
- * shared/standalone data dir); outputs become media of the job's owner, referenced from the job's result refs.
+ * shared/standalone data dir); outputs become media of the job's owner, referenced from the job's result refs:
+ * the results as a serialized {@link io.framegrid.proto.reframer.v1.ReframerResults}, the render as MP4.
+ *
+ * <p>Failures reach the user as {@link TaskFailure}s in plain words; a file that does not decode fails the job at
+ * once (every node would fail it the same way), with the decoder's details in the job's log.
  */
 public final class ReframerTasks {
-    /** The spec's limits on an input video. */
-    public static final double MIN_SECONDS = 1.0;
-    public static final int MIN_WIDTH = 320;
-    public static final int MIN_HEIGHT = 240;
-
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** What a user reads when the decoder gives up on a file. */
+    static final String UNDECODABLE = "The video could not be decoded: the file is corrupt or cut short";
 
     private final MediaLibrary media;
     private final InferenceEngine engine;
     private final ReframerAnalyzer analyzer;
     private final LocalVideos videos;
+    /** Probes only: the analyzer decodes through its own (frame-cached) decoder. */
+    private final MediaDecoder decoder = new MediaDecoder();
+    private final VideoProbe probe = new VideoProbe(decoder);
 
     public ReframerTasks(MediaLibrary media, InferenceEngine engine, ReframerAnalyzer analyzer, LocalVideos videos) {
         this.media = media;
@@ -63,53 +69,44 @@ public final class ReframerTasks {
         ReframerTasks tasks = new ReframerTasks(library, engine,
                 new ReframerAnalyzer(decoder, kernels, SceneDescriber.TEMPLATE, ObjectMasker.forEngine(engine)),
                 new LocalVideos(4));
-        executors.register(ReframerContract.PROBE, tasks::probe);
-        executors.register(ReframerContract.SCAN, tasks::scan);
-        executors.register(ReframerContract.TRACK, tasks::track);
-        executors.register(ReframerContract.SEGMENT, tasks::segment);
-        executors.register(ReframerContract.RENDER, tasks::render);
+        executors.register(ReframerContract.PROBE, plainFailures(tasks::probe));
+        executors.register(ReframerContract.SCAN, plainFailures(tasks::scan));
+        executors.register(ReframerContract.TRACK, plainFailures(tasks::track));
+        executors.register(ReframerContract.SEGMENT, plainFailures(tasks::segment));
+        executors.register(ReframerContract.RENDER, plainFailures(tasks::render));
     }
 
-    /** A video the reframer refuses; its text is what the API user reads, so it prints as the message alone. */
-    public static final class InvalidVideoException extends RuntimeException {
-        public InvalidVideoException(String message) {
-            super(message);
-        }
-
-        @Override
-        public String toString() {
-            return getMessage();
-        }
+    /**
+     * Words every failure of {@code executor} for the user: media errors are permanent (the file is what it is),
+     * anything else is retried and, once out of attempts, reads as a generic sentence; details go to the job log.
+     */
+    static TaskExecutor plainFailures(TaskExecutor executor) {
+        return ctx -> {
+            try {
+                return executor.execute(ctx);
+            } catch (TaskFailure | CancellationException | InterruptedException e) {
+                throw e;
+            } catch (MediaException e) {
+                throw TaskFailure.permanent(UNDECODABLE, e);
+            } catch (io.framegrid.fabric.jobs.LeaseLostException e) {
+                throw e;
+            } catch (Exception e) {
+                throw TaskFailure.retryable("The analysis failed on a compute node", e);
+            }
+        };
     }
 
     TaskCommit probe(TaskContext ctx) throws IOException {
         String mediaId = ctx.params().get(ReframerContract.MEDIA_ID);
         try (LocalVideos.Lease video = fetch(ctx)) {
-            Path file = video.file();
-            MediaInfo info;
-            try {
-                info = new MediaDecoder().probe(file);
-            } catch (MediaException e) {
-                throw new InvalidVideoException("Invalid file format: not a readable video");
-            }
-            if (!info.hasVideo()) {
-                throw new InvalidVideoException("Invalid file format: no video stream");
-            }
-            if (info.durationSeconds() < MIN_SECONDS) {
-                throw new InvalidVideoException(String.format(java.util.Locale.ROOT,
-                        "Video too short: %.2f s (minimum 1 second)", info.durationSeconds()));
-            }
-            if (info.width() < MIN_WIDTH || info.height() < MIN_HEIGHT) {
-                throw new InvalidVideoException("Resolution too low: " + info.width() + "x" + info.height()
-                        + " (minimum 320x240)");
-            }
+            MediaInfo info = probe.check(video.file(), ctx::log);
             Map<String, String> probe = new LinkedHashMap<>();
-            probe.put("duration_seconds", String.valueOf(ReframerAnalyzer.round(info.durationSeconds(), 2)));
+            probe.put(ReframerContract.DURATION_SECONDS, String.valueOf(ReframerAnalyzer.round(info.durationSeconds(), 2)));
             probe.put("width", String.valueOf(info.width()));
             probe.put("height", String.valueOf(info.height()));
             probe.put("fps", String.valueOf(ReframerAnalyzer.round(info.fps(), 3)));
             probe.put("codec", info.videoCodec());
-            probe.put("total_frames", String.valueOf(info.frameCount()));
+            probe.put(ReframerContract.TOTAL_FRAMES, String.valueOf(info.frameCount()));
             media.putProbe(mediaId, probe);
             return new TaskCommit(new byte[0], List.of("probe:" + mediaId), 0,
                     List.of("Probed " + info.width() + "x" + info.height() + ", " + info.durationSeconds() + " s"));
@@ -170,7 +167,7 @@ public final class ReframerTasks {
         try (LocalVideos.Lease video = fetch(ctx)) {
             long began = System.nanoTime();
             ctx.progress(5, "Detecting scenes...");
-            ReframerAnalyzer.Analysis analysis = analyzer.assemble(ctx.jobId(), new MediaDecoder().probe(video.file()),
+            ReframerAnalyzer.Analysis analysis = analyzer.assemble(ctx.jobId(), probed(ctx, video.file()),
                     scans, tracks, masks, options);
             ctx.checkCancelled();
             ctx.progress(10, "Rendering reframed video...");
@@ -181,8 +178,8 @@ public final class ReframerTasks {
             String owner = ctx.task().getOwnerId();
             Media source = media.get(mediaId).orElseThrow();
             String base = source.getFilename().replaceFirst("\\.[^.]*$", "");
-            Media results = store(owner, "results-" + ctx.jobId() + ".json", "application/json",
-                    JSON.writeValueAsBytes(analysis.results()), Map.of("job_id", ctx.jobId(), "kind", "results"));
+            Media results = store(owner, "results-" + ctx.jobId() + ".pb", ReframerContract.RESULTS_CONTENT_TYPE,
+                    analysis.results().toByteArray(), Map.of("job_id", ctx.jobId(), "kind", "results"));
             Media reframed;
             try (InputStream in = Files.newInputStream(rendered)) {
                 reframed = store(owner, base + "-reframed.mp4", "video/mp4", in, Map.of("job_id", ctx.jobId(),
@@ -192,11 +189,21 @@ public final class ReframerTasks {
             return new TaskCommit(new byte[0], List.of(ReframerContract.RESULTS_REF + results.getMediaId(),
                     ReframerContract.VIDEO_REF + reframed.getMediaId()), 0,
                     List.of("Assembled and rendered on " + ctx.nodeId() + " in " + renderMs + " ms: "
-                            + ((Map<?, ?>) analysis.results().get("tracking")).size() + " tracks, "
-                            + ((List<?>) analysis.results().get("scenes")).size() + " scenes"));
+                            + analysis.results().getTrackingCount() + " tracks, "
+                            + analysis.results().getScenesCount() + " scenes"));
         } finally {
             Files.deleteIfExists(rendered);
         }
+    }
+
+    /** The video as the probe saw it: its frame count and duration what decodes. */
+    private MediaInfo probed(TaskContext ctx, Path file) {
+        MediaInfo info = decoder.probe(file);
+        String frames = ownedMedia(ctx).getProbeMap().get(ReframerContract.TOTAL_FRAMES);
+        if (frames != null && frames.matches("\\d{1,18}") && Long.parseLong(frames) < info.frameCount()) {
+            return VideoProbe.withFrames(info, Long.parseLong(frames));
+        }
+        return info;
     }
 
     private static long[] range(TaskContext ctx, ReframerOptions options) {
@@ -212,7 +219,7 @@ public final class ReframerTasks {
             return Double.parseDouble(fps);
         }
         try (LocalVideos.Lease video = fetch(ctx)) {
-            return ReframerAnalyzer.fps(new MediaDecoder().probe(video.file()));
+            return ReframerAnalyzer.fps(decoder.probe(video.file()));
         }
     }
 
@@ -253,7 +260,7 @@ public final class ReframerTasks {
     private Media ownedMedia(TaskContext ctx) {
         String mediaId = ctx.params().getOrDefault(ReframerContract.MEDIA_ID, "");
         return media.get(mediaId).filter(m -> m.getOwnerId().equals(ctx.task().getOwnerId()))
-                .orElseThrow(() -> new InvalidVideoException("Video " + mediaId + " not found"));
+                .orElseThrow(() -> VideoProbe.refused("Video " + mediaId + " not found"));
     }
 
     private static String suffix(String filename) {

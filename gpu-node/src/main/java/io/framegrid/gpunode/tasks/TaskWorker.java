@@ -218,9 +218,16 @@ public final class TaskWorker implements AutoCloseable {
             log.debug("Task {} stopped without committing: {}", id, e.toString());
         } catch (Throwable e) {
             if (!context.isCancelled()) {
-                log.warn("Task {} failed: {}", id, e.toString());
+                log.warn("Task {} failed: {}", id, e.getCause() != null ? e + " (" + e.getCause() + ")" : e);
                 try {
-                    ledger.fail(id, nodeId, task.getFence(), e.toString());
+                    if (e instanceof TaskFailure f && f.getCause() != null) {
+                        ledger.appendLog(task.getJobId(), "WARN", "Task " + id + ": " + f.getCause());
+                    }
+                    if (e instanceof TaskFailure f && !f.retryable()) {
+                        ledger.failPermanently(id, nodeId, task.getFence(), e.toString());
+                    } else {
+                        ledger.fail(id, nodeId, task.getFence(), e.toString());
+                    }
                 } catch (RuntimeException ex) {
                     log.warn("Cannot report failure of {}: {}", id, ex.toString());
                 }

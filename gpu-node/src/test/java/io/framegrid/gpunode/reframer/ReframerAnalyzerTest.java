@@ -3,6 +3,8 @@ package io.framegrid.gpunode.reframer;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.framegrid.config.local.SharedFiles;
+import io.framegrid.gpunode.engine.segmentation.ObjectMasker;
+import io.framegrid.gpunode.engine.segmentation.RleRuns;
 import io.framegrid.gpunode.inference.BatchSettings;
 import io.framegrid.gpunode.inference.BatchingMetrics;
 import io.framegrid.gpunode.inference.DetectorFactory;
@@ -14,8 +16,11 @@ import io.framegrid.gpunode.media.MediaEncoder;
 import io.framegrid.gpunode.media.MediaInfo;
 import io.framegrid.gpunode.media.VideoEncodeSettings;
 import io.framegrid.gpunode.models.ModelRegistry;
+import io.framegrid.proto.reframer.v1.FrameDetections;
+import io.framegrid.proto.reframer.v1.ReframerResults;
+import io.framegrid.proto.reframer.v1.Scene;
+import io.framegrid.proto.reframer.v1.Track;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
-import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -23,6 +28,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.stream.Collectors;
 import org.bytedeco.opencv.global.opencv_imgproc;
 import org.bytedeco.opencv.opencv_core.Mat;
 import org.bytedeco.opencv.opencv_core.Size;
@@ -63,50 +69,87 @@ class ReframerAnalyzerTest {
     }
 
     @Test
-    void rleRoundTripsAndStartsWithZeros() {
-        byte[] mask = {1, 1, 0, 0, 0, 1, 0, 0};
-        Rle.Encoded e = Rle.encode(ByteBuffer.wrap(mask), 4, 2);
-        assertThat(e.counts()).isEqualTo("0,2,3,1,2");
-        assertThat(e.area()).isEqualTo(3);
-        boolean[] decoded = Rle.decode(e.counts());
-        for (int i = 0; i < mask.length; i++) {
-            assertThat(decoded[i]).isEqualTo(mask[i] == 1);
-        }
-    }
-
-    @Test
-    @SuppressWarnings("unchecked")
     void vtestPeopleAreDetectedTrackedWithStableIdsAndMasked() {
         Path video = SharedFiles.media("vtest.avi");
         ReframerOptions options = ReframerOptions.from(Map.of("max_frames", "150", "sample_every", "5"));
         ReframerAnalyzer.Analysis a = analyzer.analyze(video, "job-1", options, yolox(), (p, s) -> { }, () -> false);
-        Map<String, Object> r = a.results();
-        Map<String, Object> meta = (Map<String, Object>) r.get("metadata");
-        assertThat(meta).containsEntry("width", 768).containsEntry("height", 576).containsEntry("codec", "msmpeg4");
-        Map<String, List<Map<String, Object>>> detections = (Map<String, List<Map<String, Object>>>) r.get("detections");
-        assertThat(detections.keySet()).allMatch(k -> Integer.parseInt(k) % 5 == 0 && Integer.parseInt(k) < 150);
-        assertThat(detections.values().stream().flatMap(List::stream).filter(d -> d.get("class").equals("person")))
-                .hasSizeGreaterThan(30);
-        Map<String, Map<String, Object>> tracking = (Map<String, Map<String, Object>>) r.get("tracking");
+        ReframerResults r = a.results();
+        assertThat(r.getMetadata().getWidth()).isEqualTo(768);
+        assertThat(r.getMetadata().getHeight()).isEqualTo(576);
+        assertThat(r.getMetadata().getCodec()).isEqualTo("msmpeg4");
+        assertThat(r.getDetectionsList()).allMatch(f -> f.getFrame() % 5 == 0 && f.getFrame() < 150);
+        assertThat(r.getDetectionsList()).extracting(FrameDetections::getFrame).isSorted();
+        assertThat(r.getDetectionsList().stream().flatMap(f -> f.getDetectionsList().stream())
+                .filter(d -> d.getClassName().equals("person"))).hasSizeGreaterThan(30);
         // Stable ids: several people are followed over most of the 30 sampled frames under one id each.
-        long longTracks = tracking.values().stream().filter(t -> t.get("class").equals("person")
-                && ((List<?>) t.get("frames")).size() >= 15).count();
+        long longTracks = r.getTrackingList().stream().filter(t -> t.getClassName().equals("person")
+                && t.getFramesCount() >= 15).count();
         assertThat(longTracks).isGreaterThanOrEqualTo(2);
-        assertThat(tracking.keySet()).allMatch(id -> id.matches("obj_\\d{3}"));
-        Map<String, List<Map<String, Object>>> masks = (Map<String, List<Map<String, Object>>>) r.get("segmentation_masks");
-        assertThat(masks).isNotEmpty();
-        masks.values().stream().flatMap(List::stream).limit(40).forEach(m -> {
-            boolean[] decoded = Rle.decode((String) m.get("mask_rle"));
+        Set<String> trackIds = r.getTrackingList().stream().map(Track::getTrackId).collect(Collectors.toSet());
+        assertThat(trackIds).allMatch(id -> id.matches("obj_\\d{3}"));
+        assertThat(r.getSegmentationMasksList()).isNotEmpty();
+        r.getSegmentationMasksList().stream().flatMap(f -> f.getMasksList().stream()).limit(40).forEach(m -> {
+            boolean[] decoded = RleRuns.decode(m.getMaskRle());
             assertThat(decoded).hasSize(768 * 576);
             long area = 0;
             for (boolean b : decoded) {
                 area += b ? 1 : 0;
             }
-            assertThat(area).isEqualTo(((Number) m.get("mask_area_pixels")).longValue()).isPositive();
-            assertThat(tracking).containsKey((String) m.get("track_id"));
+            assertThat(area).isEqualTo(m.getMaskAreaPixels()).isPositive();
+            assertThat(trackIds).contains(m.getTrackId());
         });
-        assertThat((List<?>) r.get("scenes")).hasSize(1);
-        System.out.printf("vtest: %d tracks, %d long%n", tracking.size(), longTracks);
+        assertThat(r.getScenesList()).hasSize(1);
+    }
+
+    /**
+     * A container that declares more frames than it holds (cut short, like OpenCV's tree.avi): the probe counts
+     * what decodes, and the analysis covers exactly those frames instead of failing as truncated.
+     */
+    @Test
+    void aVideoDeclaringMoreFramesThanDecodeIsAnalysedAsFarAsItDecodes() throws Exception {
+        Path cut = TruncatedVideos.cutAvi(dir, 80, 0.3);
+        MediaInfo declared = new MediaDecoder().probe(cut);
+        assertThat(declared.frameCountDeclared()).isTrue();
+        assertThat(declared.frameCount()).isEqualTo(80);
+        VideoProbe probe = new VideoProbe(new MediaDecoder());
+        MediaInfo real = probe.decodable(cut, declared);
+        assertThat(real.frameCount()).isBetween(5L, 40L);
+        assertThat(real.durationSeconds()).isCloseTo(real.frameCount() / declared.fps(),
+                org.assertj.core.data.Offset.offset(0.01));
+        // A whole file keeps its declared count (one seek to its last frame says so).
+        MediaInfo vtest = new MediaDecoder().probe(SharedFiles.media("vtest.avi"));
+        assertThat(probe.decodable(SharedFiles.media("vtest.avi"), vtest)).isEqualTo(vtest);
+        List<String> log = new ArrayList<>();
+        assertThat(probe.check(cut, log::add)).isEqualTo(real);
+        assertThat(log).singleElement().asString().contains("declares 80 frames");
+
+        ReframerAnalyzer.Analysis a = analyzer.analyze(cut, real, "job-cut",
+                ReframerOptions.from(Map.of("sample_every", "5")), f -> List.of(), (p, s) -> { }, () -> false);
+        assertThat(a.results().getMetadata().getTotalFrames()).isEqualTo(real.frameCount());
+        assertThat(a.results().getScenesList().get(a.results().getScenesCount() - 1).getEndFrame())
+                .isEqualTo(real.frameCount() - 1);
+        assertThat(a.cropX()).hasSize((int) real.frameCount());
+    }
+
+    @Test
+    void aMediaErrorIsAPermanentFailureInPlainWordsWithTheDetailsAsItsCause() {
+        io.framegrid.gpunode.tasks.TaskExecutor failing = ReframerTasks.plainFailures(ctx -> {
+            throw new io.framegrid.gpunode.media.MediaException("/tmp/framegrid-video-1.avi is truncated or corrupt");
+        });
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> failing.execute(null))
+                .isInstanceOfSatisfying(io.framegrid.gpunode.tasks.TaskFailure.class, f -> {
+                    assertThat(f.retryable()).isFalse();
+                    assertThat(f.toString()).isEqualTo(ReframerTasks.UNDECODABLE).doesNotContain("/tmp", "Exception");
+                    assertThat(f.getCause()).hasMessageContaining("truncated");
+                });
+        io.framegrid.gpunode.tasks.TaskExecutor broken = ReframerTasks.plainFailures(ctx -> {
+            throw new IllegalStateException("output of stage 0 chunk 1 of job j is missing");
+        });
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> broken.execute(null))
+                .isInstanceOfSatisfying(io.framegrid.gpunode.tasks.TaskFailure.class, f -> {
+                    assertThat(f.retryable()).isTrue();
+                    assertThat(f.toString()).doesNotContain("Exception");
+                });
     }
 
     @Test
@@ -130,10 +173,9 @@ class ReframerAnalyzerTest {
         }
         ReframerAnalyzer.Analysis ranged = analyzer.assemble("job-3", info, scans, tracks, masks, options);
 
-        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
-        assertThat(json.writeValueAsString(ranged.results())).isEqualTo(json.writeValueAsString(whole.results()));
+        assertThat(ranged.results()).isEqualTo(whole.results());
         assertThat(ranged.cropX()).isEqualTo(whole.cropX());
-        assertThat(((Map<?, ?>) ranged.results().get("tracking"))).isNotEmpty();
+        assertThat(ranged.results().getTrackingList()).isNotEmpty();
     }
 
     @Test
@@ -153,7 +195,6 @@ class ReframerAnalyzerTest {
     }
 
     @Test
-    @SuppressWarnings("unchecked")
     void joinedClipsSplitAtTheJoinsAndTheRenderKeepsAspectDurationAndAudio() throws Exception {
         Path joined = dir.resolve("joined.mp4");
         List<Mat> frames = new ArrayList<>();
@@ -170,11 +211,11 @@ class ReframerAnalyzerTest {
                 List.of(SharedFiles.media("speech.wav")));
         ReframerAnalyzer.Analysis a = analyzer.analyze(joined, "job-2",
                 ReframerOptions.from(Map.of("sample_every", "5", "aspect", "9:16")), yolox(), (p, s) -> { }, () -> false);
-        List<Map<String, Object>> scenes = (List<Map<String, Object>>) a.results().get("scenes");
+        List<Scene> scenes = a.results().getScenesList();
         assertThat(scenes).hasSize(3);
-        assertThat(((Number) scenes.get(1).get("start_frame")).intValue()).isBetween(39, 41);
-        assertThat(((Number) scenes.get(2).get("start_frame")).intValue()).isBetween(79, 81);
-        assertThat(scenes).allSatisfy(s -> assertThat(((Number) s.get("importance")).intValue()).isBetween(1, 10));
+        assertThat(scenes.get(1).getStartFrame()).isBetween(39L, 41L);
+        assertThat(scenes.get(2).getStartFrame()).isBetween(79L, 81L);
+        assertThat(scenes).allSatisfy(s -> assertThat(s.getImportance()).isBetween(1, 10));
 
         Path out = dir.resolve("reframed.mp4");
         MediaInfo source = new MediaDecoder().probe(joined);

@@ -66,9 +66,13 @@ class TaskWorkerTest {
     }
 
     private Worker worker(String name, Set<String> models, int slots) throws Exception {
+        return worker(name, models, slots, TestTasks.executors());
+    }
+
+    private Worker worker(String name, Set<String> models, int slots, TaskExecutors executors) throws Exception {
         Ignite ignite = grid.joinClient("gpu-node");
         JobLedger ledger = new JobLedger(ignite, grid.config().jobs(), Clock.systemUTC());
-        TaskWorker worker = new TaskWorker(ignite, ledger, TestTasks.executors(),
+        TaskWorker worker = new TaskWorker(ignite, ledger, executors,
                 new WorkerProfile(name, false, models, slots), Clock.systemUTC()).start();
         Worker w = new Worker(ignite, worker);
         started.add(w);
@@ -133,6 +137,33 @@ class TaskWorkerTest {
             }
         }
         assertThat(b.worker().completedTasks()).isPositive();
+    }
+
+    @Test
+    void aPermanentFailureEndsTheJobOnItsFirstAttemptInItsOwnWordsAndARetryableOneUsesEveryAttempt()
+            throws Exception {
+        java.util.concurrent.atomic.AtomicBoolean permanent = new java.util.concurrent.atomic.AtomicBoolean(true);
+        java.util.concurrent.atomic.AtomicInteger runs = new java.util.concurrent.atomic.AtomicInteger();
+        worker("node-f", Set.of(), 2, new TaskExecutors().register(TestJobTypes.WRITE_OUTPUTS, ctx -> {
+            runs.incrementAndGet();
+            IllegalStateException cause = new IllegalStateException("/tmp/framegrid-video-1.avi is truncated");
+            throw permanent.get() ? TaskFailure.permanent("The video could not be decoded", cause)
+                    : TaskFailure.retryable("The analysis failed on a compute node", cause);
+        }));
+        Job failed = awaitTerminal(submit(newOwner(), Map.of("chunks", "1")).getJobId());
+        assertThat(failed.getStatus()).isEqualTo(JobStatus.JOB_STATUS_FAILED);
+        assertThat(failed.getErrorMessage()).endsWith("failed: The video could not be decoded")
+                .doesNotContain("/tmp", "Exception");
+        assertThat(runs).hasValue(1);
+        assertThat(grid.ledger().logLines(failed.getJobId(), 100)).extracting(l -> l.getMessage())
+                .anyMatch(line -> line.contains("/tmp/framegrid-video-1.avi is truncated"));
+
+        permanent.set(false);
+        runs.set(0);
+        Job retried = awaitTerminal(submit(newOwner(), Map.of("chunks", "1")).getJobId());
+        assertThat(retried.getStatus()).isEqualTo(JobStatus.JOB_STATUS_FAILED);
+        assertThat(retried.getErrorMessage()).endsWith("failed: The analysis failed on a compute node");
+        assertThat(runs).hasValue(grid.config().jobs().maxAttempts());
     }
 
     @Test

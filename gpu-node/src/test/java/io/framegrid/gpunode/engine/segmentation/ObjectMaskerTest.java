@@ -1,4 +1,4 @@
-package io.framegrid.gpunode.reframer;
+package io.framegrid.gpunode.engine.segmentation;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -16,7 +16,7 @@ import io.framegrid.gpunode.media.DecodedFrame;
 import io.framegrid.gpunode.media.FrameSampling;
 import io.framegrid.gpunode.media.MediaDecoder;
 import io.framegrid.gpunode.models.ModelRegistry;
-import io.framegrid.gpunode.reframer.ObjectMasker.Method;
+import io.framegrid.gpunode.engine.segmentation.ObjectMasker.Method;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -79,7 +79,7 @@ class ObjectMaskerTest {
         for (int[] b : boxes) {
             for (Method method : Method.values()) {
                 Rle.Encoded rle = masker.mask(image, b[0], b[1], b[2], b[3], method);
-                boolean[] decoded = Rle.decode(rle.counts());
+                boolean[] decoded = RleRuns.decode(rle.counts());
                 assertThat(decoded).hasSize(fw * fh);
                 long ones = 0;
                 for (boolean v : decoded) {
@@ -131,8 +131,9 @@ class ObjectMaskerTest {
             double box = in.stream().mapToDouble(MaskScoring.Sample::iouBox).average().orElseThrow();
             double mine = chosen == Method.PERSON_MODEL ? model : grabCut;
             double other = chosen == Method.PERSON_MODEL ? grabCut : model;
-            System.out.printf(java.util.Locale.ROOT, "bucket %s: %d boxes, IoU model %.3f, GrabCut %.3f, box %.3f%n",
-                    bucket.label(), in.size(), model, grabCut, box);
+            org.slf4j.LoggerFactory.getLogger(ObjectMaskerTest.class).info(String.format(java.util.Locale.ROOT,
+                    "bucket %s: %d boxes, IoU model %.3f, GrabCut %.3f, box %.3f", bucket.label(), in.size(), model,
+                    grabCut, box));
             assertThat(mine).as("%s for %s px on %d boxes (model %.3f, GrabCut %.3f)", chosen, bucket.label(),
                     in.size(), model, grabCut).isGreaterThanOrEqualTo(other);
             assertThat(Math.min(model, grabCut)).isGreaterThan(box + 0.05);
@@ -165,7 +166,7 @@ class ObjectMaskerTest {
             for (int i = 0; i < boxes.size(); i++) {
                 int[] b = boxes.get(i);
                 Rle.Encoded rle = futures.get(i).get();
-                boolean[] decoded = Rle.decode(rle.counts());
+                boolean[] decoded = RleRuns.decode(rle.counts());
                 long inBox = 0;
                 for (int y = b[1]; y < b[1] + b[3]; y++) {
                     for (int x = b[0]; x < b[0] + b[2]; x++) {

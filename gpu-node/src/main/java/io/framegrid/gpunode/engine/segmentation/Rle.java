@@ -1,10 +1,11 @@
-package io.framegrid.gpunode.reframer;
+package io.framegrid.gpunode.engine.segmentation;
 
 import java.nio.ByteBuffer;
 
 /**
- * The reframer spec's mask encoding: comma-separated run lengths over the frame in row-major order,
- * alternating zeros and ones and always starting with a (possibly empty) run of zeros.
+ * Run-length mask encoding (the reframer's {@code mask_rle}): comma-separated run lengths over the frame in
+ * row-major order, alternating zeros and ones and always starting with a (possibly empty) run of zeros. Decoding is
+ * the client's business ({@code io.framegrid.sdk.reframer.RleMask}); nothing on a node reads masks back.
  */
 public final class Rle {
     private Rle() {
@@ -38,27 +39,6 @@ public final class Rle {
             sb.append(',');
         }
         sb.append(run);
-    }
-
-    /** Decodes back to one boolean per pixel, exactly as the spec's Python {@code decode_rle}. */
-    public static boolean[] decode(String rle) {
-        String[] parts = rle.split(",");
-        long total = 0;
-        for (String p : parts) {
-            total += Long.parseLong(p.trim());
-        }
-        boolean[] out = new boolean[Math.toIntExact(total)];
-        int at = 0;
-        boolean value = false;
-        for (String p : parts) {
-            int count = Integer.parseInt(p.trim());
-            if (value) {
-                java.util.Arrays.fill(out, at, at + count, true);
-            }
-            at += count;
-            value = !value;
-        }
-        return out;
     }
 
     /** The encoded mask and its area in pixels (the number of ones). */

@@ -1,4 +1,4 @@
-package io.framegrid.gpunode.reframer;
+package io.framegrid.gpunode.engine.tracking;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,4 +1,4 @@
-package io.framegrid.gpunode.reframer;
+package io.framegrid.gpunode.engine.segmentation;
 
 import static org.bytedeco.opencv.global.opencv_core.BORDER_REPLICATE;
 import static org.bytedeco.opencv.global.opencv_imgproc.GC_INIT_WITH_RECT;

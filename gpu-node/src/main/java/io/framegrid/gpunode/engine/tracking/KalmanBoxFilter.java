@@ -1,4 +1,4 @@
-package io.framegrid.gpunode.reframer;
+package io.framegrid.gpunode.engine.tracking;
 
 /**
  * ByteTrack's constant-velocity Kalman filter over {@code [cx, cy, aspect, h]} and their velocities, one step per
