@@ -2,6 +2,7 @@ package io.framegrid.gateway;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.framegrid.config.FramegridConfig;
+import io.framegrid.config.local.IsolatedSettings;
 import io.framegrid.config.settings.Settings;
 import io.framegrid.coordinator.testing.CoordinatorExtension;
 import io.framegrid.gateway.http.Json;
@@ -33,9 +34,7 @@ public final class GatewayExtension implements BeforeAllCallback, AfterAllCallba
     @Override
     public void beforeAll(ExtensionContext context) throws Exception {
         coordinator.beforeAll(context);
-        Settings.Builder settings = Settings.builder()
-                .set("gateway.studio.port", 0).set("gateway.annotation.port", 0).set("gateway.reframer.port", 0)
-                .set("gateway.reconstruction.port", 0).set("gateway.detection.port", 0).set("gateway.admin.port", 0)
+        Settings.Builder settings = IsolatedSettings.freeGatewayPorts(Settings.builder())
                 .set("gateway.host", "127.0.0.1")
                 .set("gateway.auth-rate-limit.per-minute", 10_000);
         gatewayOverrides.forEach(settings::set);

@@ -1,0 +1,26 @@
+package io.framegrid.gateway.reframer;
+
+import io.framegrid.gateway.http.GatewaySurface;
+import io.framegrid.gateway.http.Surface;
+import io.framegrid.gateway.http.SurfaceContext;
+import io.framegrid.gateway.http.SurfaceRoutes;
+import java.util.List;
+
+/** Surface C (reframer): health, API-key registration, and the video jobs. */
+public final class ReframerSurface implements GatewaySurface {
+    @Override
+    public String name() {
+        return "reframer";
+    }
+
+    @Override
+    public Surface conventions() {
+        return Surface.REFRAMER;
+    }
+
+    @Override
+    public List<SurfaceRoutes> routes(SurfaceContext context) {
+        return List.of(new ReframerAuthRoutes(context.client(), context.authLimiter(), List::of),
+                new ReframerJobRoutes(context.client(), context.gateway().reframer(), context.clock()));
+    }
+}
