@@ -77,6 +77,11 @@ public final class Endpoints {
 
     public HttpResponse error(ServiceRequestContext ctx, Throwable t) {
         Throwable cause = t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
+        if (ClientGone.test(ctx, cause)) {
+            // Nobody is left to read an answer; a hang-up is the client's choice, not a server failure.
+            log.debug("Client went away during {} {}: {}", ctx.method(), ctx.path(), cause.toString());
+            return HttpResponse.ofFailure(cause);
+        }
         if (cause instanceof com.linecorp.armeria.common.ContentTooLargeException) {
             return render(ctx, HttpStatus.REQUEST_ENTITY_TOO_LARGE, "PAYLOAD_TOO_LARGE", "Request body too large", Map.of());
         }
