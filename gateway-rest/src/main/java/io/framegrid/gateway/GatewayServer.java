@@ -1,10 +1,15 @@
 package io.framegrid.gateway;
 
+import com.linecorp.armeria.common.HttpStatus;
 import com.linecorp.armeria.server.Server;
 import com.linecorp.armeria.server.ServerBuilder;
 import com.linecorp.armeria.server.docs.DocService;
+import com.linecorp.armeria.server.docs.DocServiceBuilder;
 import com.linecorp.armeria.server.grpc.GrpcService;
 import io.framegrid.gateway.admin.GrpcForwarder;
+import io.framegrid.gateway.admin.ReflectionV1Alpha;
+import io.grpc.ServerServiceDefinition;
+import com.linecorp.armeria.server.grpc.GrpcServiceBuilder;
 import io.framegrid.proto.cluster.v1.NodeServiceGrpc;
 import io.framegrid.proto.identity.v1.IdentityServiceGrpc;
 import io.framegrid.proto.inference.v1.InferenceServiceGrpc;
@@ -45,6 +50,8 @@ public final class GatewayServer implements AutoCloseable {
     private final Telemetry telemetry;
     private final FramegridClient client;
     private final boolean ownsClient;
+    private final Clock clock;
+    private ReflectionV1Alpha reflectionV1Alpha;
     private final Map<String, Server> servers = new LinkedHashMap<>();
     private final Map<String, Surface> conventions = new LinkedHashMap<>();
     private final Map<String, List<SurfaceRoutes>> routes = new LinkedHashMap<>();
@@ -69,6 +76,7 @@ public final class GatewayServer implements AutoCloseable {
         this.telemetry = telemetry;
         this.client = client;
         this.ownsClient = ownsClient;
+        this.clock = clock;
         for (GatewaySurface surface : surfaces) {
             if (conventions.putIfAbsent(surface.name(), surface.conventions()) != null) {
                 throw new IllegalStateException("Two gateway surfaces are named " + surface.name());
@@ -86,13 +94,36 @@ public final class GatewayServer implements AutoCloseable {
 
     /** Adds one surface's route sets, error format, limits and metrics to {@code sb}; tests reuse this. */
     public void configure(ServerBuilder sb, Surface surface, List<SurfaceRoutes> routeSets) {
-        Endpoints endpoints = new Endpoints(surface);
+        Endpoints endpoints = new Endpoints(surface, clock);
         // The default cap suits JSON bodies; upload routes raise it per route.
         sb.maxRequestLength(config.maxJsonBodyBytes())
+                .requestIdGenerator(Endpoints.requestIds())
                 .errorHandler(endpoints.serverErrorHandler())
                 .decorator(endpoints.requestIdDecorator())
                 .decorator(telemetry.httpRoutes().decorator(surface.name()));
         routeSets.forEach(r -> r.configure(sb, endpoints));
+    }
+
+    /**
+     * Mounts every surface's annotated routes on the admin server under {@code /<surface>} (studio and
+     * reconstruction share paths), so DocService documents them beside the relayed gRPC services. They are inert
+     * there: a call is told which port serves it.
+     */
+    private void documentSurfaces(ServerBuilder admin) {
+        routes.forEach((name, routeSets) -> {
+            Endpoints endpoints = new Endpoints(conventions.get(name), clock);
+            for (SurfaceRoutes routeSet : routeSets) {
+                for (Object documented : routeSet.documented()) {
+                    endpoints.annotated(admin)
+                            .pathPrefix("/" + name)
+                            // A decorating function keeps the annotated service visible to DocService underneath.
+                            .decorator(service -> service.decorate((delegate, ctx, req) -> endpoints.render(ctx,
+                                    HttpStatus.MISDIRECTED_REQUEST, "MISDIRECTED_REQUEST",
+                                    "Served on the " + name + " port, " + port(name), Map.of())))
+                            .build(documented);
+                }
+            }
+        });
     }
 
     public GatewayServer start() {
@@ -107,17 +138,25 @@ public final class GatewayServer implements AutoCloseable {
         ServerBuilder admin = Server.builder().http(new InetSocketAddress(config.host(), config.adminPort()))
                 .meterRegistry(new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
         admin.service("/internal/health", HealthCheckService.of());
+        List<ServerServiceDefinition> relayed = List.of(
+                GrpcForwarder.forward(IdentityServiceGrpc.getServiceDescriptor(), client.channel()),
+                GrpcForwarder.forward(JobServiceGrpc.getServiceDescriptor(), client.channel()),
+                GrpcForwarder.forward(MediaServiceGrpc.getServiceDescriptor(), client.channel()),
+                GrpcForwarder.forward(NodeServiceGrpc.getServiceDescriptor(), client.channel()),
+                GrpcForwarder.forward(InferenceServiceGrpc.getServiceDescriptor(), client.channel()));
+        reflectionV1Alpha = new ReflectionV1Alpha(relayed);
+        GrpcServiceBuilder grpc = GrpcService.builder();
+        relayed.forEach(grpc::addService);
         // Operators get the coordinator's gRPC API on the admin port too: relayed, and documented by DocService.
-        admin.service(GrpcService.builder()
-                .addService(GrpcForwarder.forward(IdentityServiceGrpc.getServiceDescriptor(), client.channel()))
-                .addService(GrpcForwarder.forward(JobServiceGrpc.getServiceDescriptor(), client.channel()))
-                .addService(GrpcForwarder.forward(MediaServiceGrpc.getServiceDescriptor(), client.channel()))
-                .addService(GrpcForwarder.forward(NodeServiceGrpc.getServiceDescriptor(), client.channel()))
-                .addService(GrpcForwarder.forward(InferenceServiceGrpc.getServiceDescriptor(), client.channel()))
+        admin.service(grpc
                 .addService(io.grpc.protobuf.services.ProtoReflectionServiceV1.newInstance())
+                .addService(reflectionV1Alpha.service())
                 .enableHealthCheckService(true)
                 .build());
-        admin.serviceUnder("/docs", DocService.builder().build());
+        documentSurfaces(admin);
+        DocServiceBuilder docs = DocService.builder();
+        routes.values().forEach(routeSets -> routeSets.forEach(routeSet -> routeSet.examples(docs)));
+        admin.serviceUnder("/docs", docs.build());
         servers.put("admin", admin.build());
         CompletableFuture.allOf(servers.values().stream().map(Server::start).toArray(CompletableFuture[]::new)).join();
         servers.forEach((name, server) -> log.info("Gateway {} surface listening on port {}", name, server.activeLocalPort()));
@@ -143,6 +182,9 @@ public final class GatewayServer implements AutoCloseable {
     @Override
     public void close() {
         CompletableFuture.allOf(servers.values().stream().map(Server::stop).toArray(CompletableFuture[]::new)).join();
+        if (reflectionV1Alpha != null) {
+            reflectionV1Alpha.close();
+        }
         if (ownsClient) {
             client.close();
         }
