@@ -113,14 +113,14 @@ public final class GatewayServer implements AutoCloseable {
         routes.forEach((name, routeSets) -> {
             Endpoints endpoints = new Endpoints(conventions.get(name), clock);
             for (SurfaceRoutes routeSet : routeSets) {
-                for (Object documented : routeSet.documented()) {
+                for (SurfaceRoutes.Documented documented : routeSet.documented()) {
                     endpoints.annotated(admin)
-                            .pathPrefix("/" + name)
+                            .pathPrefix("/" + name + documented.pathPrefix())
                             // A decorating function keeps the annotated service visible to DocService underneath.
                             .decorator(service -> service.decorate((delegate, ctx, req) -> endpoints.render(ctx,
                                     HttpStatus.MISDIRECTED_REQUEST, "MISDIRECTED_REQUEST",
                                     "Served on the " + name + " port, " + port(name), Map.of())))
-                            .build(documented);
+                            .build(documented.routes());
                 }
             }
         });

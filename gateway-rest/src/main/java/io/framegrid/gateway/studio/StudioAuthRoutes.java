@@ -52,8 +52,8 @@ public final class StudioAuthRoutes implements SurfaceRoutes {
     }
 
     @Override
-    public List<Object> documented() {
-        return List.of(signIn, account);
+    public List<Documented> documented() {
+        return List.of(Documented.of(signIn), Documented.of(account));
     }
 
     @Override

@@ -98,8 +98,8 @@ public final class StudioUploadRoutes implements SurfaceRoutes {
     }
 
     @Override
-    public List<Object> documented() {
-        return List.of(uploads, chunks);
+    public List<Documented> documented() {
+        return List.of(Documented.of(uploads), Documented.of(chunks));
     }
 
     @Override
