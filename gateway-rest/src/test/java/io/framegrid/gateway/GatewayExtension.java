@@ -12,6 +12,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.extension.AfterAllCallback;
@@ -22,6 +23,7 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 public final class GatewayExtension implements BeforeAllCallback, AfterAllCallback {
     private final CoordinatorExtension coordinator;
     private final Map<String, Object> gatewayOverrides;
+    private boolean coordinatorClock;
     private GatewayServer gateway;
     private FramegridClient client;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
@@ -29,6 +31,12 @@ public final class GatewayExtension implements BeforeAllCallback, AfterAllCallba
     public GatewayExtension(Map<String, Object> gatewayOverrides) {
         this.coordinator = new CoordinatorExtension();
         this.gatewayOverrides = gatewayOverrides;
+    }
+
+    /** The gateway's limits and Retry-After follow the coordinator's {@link CoordinatorExtension#clock()}. */
+    public GatewayExtension withCoordinatorClock() {
+        coordinatorClock = true;
+        return this;
     }
 
     @Override
@@ -40,7 +48,8 @@ public final class GatewayExtension implements BeforeAllCallback, AfterAllCallba
         gatewayOverrides.forEach(settings::set);
         FramegridConfig config = FramegridConfig.from(settings.build());
         client = FramegridClient.builder(coordinator.target()).build();
-        gateway = new GatewayServer(config.gateway(), coordinator.telemetry(), client, false).start();
+        gateway = new GatewayServer(config.gateway(), coordinator.telemetry(), client, false,
+                coordinatorClock ? coordinator.clock() : Clock.systemUTC()).start();
     }
 
     @Override
