@@ -6,24 +6,24 @@ import com.linecorp.armeria.server.ServerBuilder;
 import com.linecorp.armeria.server.docs.DocService;
 import com.linecorp.armeria.server.docs.DocServiceBuilder;
 import com.linecorp.armeria.server.grpc.GrpcService;
-import io.framegrid.gateway.admin.GrpcForwarder;
-import io.framegrid.gateway.admin.ReflectionV1Alpha;
-import io.grpc.ServerServiceDefinition;
 import com.linecorp.armeria.server.grpc.GrpcServiceBuilder;
-import io.framegrid.proto.cluster.v1.NodeServiceGrpc;
-import io.framegrid.proto.identity.v1.IdentityServiceGrpc;
-import io.framegrid.proto.inference.v1.InferenceServiceGrpc;
-import io.framegrid.proto.jobs.v1.JobServiceGrpc;
-import io.framegrid.proto.media.v1.MediaServiceGrpc;
 import com.linecorp.armeria.server.healthcheck.HealthCheckService;
 import io.framegrid.config.FramegridConfig;
+import io.framegrid.gateway.admin.GrpcForwarder;
+import io.framegrid.gateway.admin.ReflectionV1Alpha;
 import io.framegrid.gateway.http.Endpoints;
 import io.framegrid.gateway.http.GatewaySurface;
 import io.framegrid.gateway.http.Surface;
 import io.framegrid.gateway.http.SurfaceContext;
 import io.framegrid.gateway.http.SurfaceRoutes;
 import io.framegrid.observability.Telemetry;
+import io.framegrid.proto.cluster.v1.NodeServiceGrpc;
+import io.framegrid.proto.identity.v1.IdentityServiceGrpc;
+import io.framegrid.proto.inference.v1.InferenceServiceGrpc;
+import io.framegrid.proto.jobs.v1.JobServiceGrpc;
+import io.framegrid.proto.media.v1.MediaServiceGrpc;
 import io.framegrid.sdk.FramegridClient;
+import io.grpc.ServerServiceDefinition;
 import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -51,10 +51,10 @@ public final class GatewayServer implements AutoCloseable {
     private final FramegridClient client;
     private final boolean ownsClient;
     private final Clock clock;
-    private ReflectionV1Alpha reflectionV1Alpha;
     private final Map<String, Server> servers = new LinkedHashMap<>();
     private final Map<String, Surface> conventions = new LinkedHashMap<>();
     private final Map<String, List<SurfaceRoutes>> routes = new LinkedHashMap<>();
+    private ReflectionV1Alpha reflectionV1Alpha;
 
     public GatewayServer(FramegridConfig.Gateway config, Telemetry telemetry) {
         this(config, telemetry, FramegridClient.builder(config.coordinatorTarget()).build(), true);
@@ -81,6 +81,8 @@ public final class GatewayServer implements AutoCloseable {
             if (conventions.putIfAbsent(surface.name(), surface.conventions()) != null) {
                 throw new IllegalStateException("Two gateway surfaces are named " + surface.name());
             }
+            // A plug-in whose keys are not documented fails here, naming gateway.<name>.port.
+            config.surface(surface.name()).port();
             routes.put(surface.name(), surface.routes(new SurfaceContext(client, config, surface.name(), clock)));
         }
     }
@@ -92,9 +94,9 @@ public final class GatewayServer implements AutoCloseable {
         return surfaces;
     }
 
-    /** Adds one surface's route sets, error format, limits and metrics to {@code sb}; tests reuse this. */
+    /** Adds one surface's route sets, error format, request ids, limits and metrics to {@code sb}, as {@link #start()} does. */
     public void configure(ServerBuilder sb, Surface surface, List<SurfaceRoutes> routeSets) {
-        Endpoints endpoints = new Endpoints(surface, clock);
+        Endpoints endpoints = new Endpoints(surface);
         // The default cap suits JSON bodies; upload routes raise it per route.
         sb.maxRequestLength(config.maxJsonBodyBytes())
                 .requestIdGenerator(Endpoints.requestIds())
@@ -111,7 +113,7 @@ public final class GatewayServer implements AutoCloseable {
      */
     private void documentSurfaces(ServerBuilder admin) {
         routes.forEach((name, routeSets) -> {
-            Endpoints endpoints = new Endpoints(conventions.get(name), clock);
+            Endpoints endpoints = new Endpoints(conventions.get(name));
             for (SurfaceRoutes routeSet : routeSets) {
                 for (SurfaceRoutes.Documented documented : routeSet.documented()) {
                     endpoints.annotated(admin)

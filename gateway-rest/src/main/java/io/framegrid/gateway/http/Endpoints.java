@@ -46,16 +46,10 @@ public final class Endpoints {
     private static final AttributeKey<ApiException> REJECTION = AttributeKey.valueOf(Endpoints.class, "REJECTION");
 
     private final Surface surface;
-    private final Clock clock;
     private final JsonBodies jsonBodies;
 
     public Endpoints(Surface surface) {
-        this(surface, Clock.systemUTC());
-    }
-
-    public Endpoints(Surface surface, Clock clock) {
         this.surface = surface;
-        this.clock = clock;
         this.jsonBodies = new JsonBodies(surface);
     }
 
@@ -136,7 +130,7 @@ public final class Endpoints {
         }
     }
 
-    // ---- hand-written handlers, kept for routes not yet written as annotated services ----------------------
+    // ---- hand-written handlers, kept while ReframerJobRoutes uses them ----------------------------------------
 
     /** An asynchronous handler of one aggregated request. */
     @FunctionalInterface
@@ -154,11 +148,6 @@ public final class Endpoints {
             }
             return result.exceptionally(t -> error(ctx, t));
         }));
-    }
-
-    /** Counts the request against {@code limiter} by client address before handling it; 429 past the limit. */
-    public HttpService limited(RateLimiter limiter, Handler handler) {
-        return of(handler).decorate(throttled(new ClientAddressLimit(limiter, clock)));
     }
 
     // ---- rendering ---------------------------------------------------------------------------------------

@@ -32,7 +32,7 @@ class ClusterLimitsStrategyTest {
     @BeforeAll
     static void startThrottledRoute() {
         client = FramegridClient.builder(gw.coordinator().target()).build();
-        Endpoints endpoints = new Endpoints(ReframerSurface.CONVENTIONS, gw.coordinator().clock());
+        Endpoints endpoints = new Endpoints(ReframerSurface.CONVENTIONS);
         ClusterLimits limits = new ClusterLimits(client, "strategy-test", HOURLY, Duration.ofHours(1), 1,
                 Duration.ofSeconds(60), gw.coordinator().clock());
         server = Server.builder().http(0)
