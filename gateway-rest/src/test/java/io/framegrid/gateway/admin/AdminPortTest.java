@@ -46,7 +46,13 @@ class AdminPortTest {
                 "io.framegrid.gateway.studio.upload.StudioUploadRoutes$Uploads",
                 List.of("/studio/api/v1/chunked-upload/init", "/studio/api/v1/files/"),
                 "io.framegrid.gateway.studio.upload.StudioUploadRoutes$Chunks",
-                List.of("/studio/api/v1/chunked-upload/chunk/"));
+                List.of("/studio/api/v1/chunked-upload/chunk/"),
+                "io.framegrid.gateway.annotation.AnnotationAuthRoutes$UsersRoutes", List.of("/annotation/api/users/"),
+                "io.framegrid.gateway.reframer.ReframerAuthRoutes$SignUp", List.of("/reframer/register"),
+                "io.framegrid.gateway.reconstruction.ReconstructionAuthRoutes$SignIn",
+                List.of("/reconstruction/api/v1/auth/token"),
+                "io.framegrid.gateway.detection.DetectionAuthRoutes$SignIn",
+                List.of("/detection/api/auth/login", "/detection/api/v1/auth/login"));
         expected.forEach((service, paths) -> {
             assertThat(services).as("documented services").containsKey(service);
             assertThat(services.get(service).toString()).as(service).contains(paths);
