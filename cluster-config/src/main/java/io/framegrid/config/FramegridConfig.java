@@ -45,22 +45,7 @@ public record FramegridConfig(
                         s.getDuration("gpu-node.inference.max-queue-delay"),
                         positive(s, "gpu-node.inference.max-queue-size"),
                         s.getBoolean("gpu-node.kernels.cuda")),
-                new Gateway(
-                        s.getString("gateway.coordinator-target"),
-                        s.getString("gateway.host"),
-                        s.getPort("gateway.studio.port"),
-                        s.getPort("gateway.annotation.port"),
-                        s.getPort("gateway.reframer.port"),
-                        s.getPort("gateway.reconstruction.port"),
-                        s.getPort("gateway.detection.port"),
-                        s.getPort("gateway.admin.port"),
-                        positive(s, "gateway.max-json-body-bytes"),
-                        positive(s, "gateway.auth-rate-limit.per-minute"),
-                        new Gateway.Reframer(
-                                positive(s, "gateway.reframer.requests-per-hour"),
-                                positive(s, "gateway.reframer.concurrent-uploads"),
-                                positive(s, "gateway.reframer.max-upload-mb"),
-                                s.getDuration("gateway.reframer.probe-timeout"))),
+                Gateway.from(s),
                 new Metrics(s.getBoolean("metrics.enabled"), s.getString("metrics.host"), s.getPort("metrics.port")),
                 new Identity(
                         s.getString("identity.jwt.secret"),
@@ -140,21 +125,97 @@ public record FramegridConfig(
             int maxQueueSize,
             boolean cudaKernels) {}
 
+    /**
+     * The REST gateway: what every surface shares, plus each product surface's own settings read by name from the
+     * keys {@code gateway.<name>.*} ({@link #surface(String)}), so a product adds keys, not fields here.
+     */
     public record Gateway(
             String coordinatorTarget,
             String host,
-            int studioPort,
-            int annotationPort,
-            int reframerPort,
-            int reconstructionPort,
-            int detectionPort,
             int adminPort,
             int maxJsonBodyBytes,
             int authRateLimitPerMinute,
-            Reframer reframer) {
+            Settings settings) {
+
+        /** Validates the shared keys and every surface's port once, at start-up. */
+        static Gateway from(Settings s) {
+            Gateway gateway = new Gateway(
+                    s.getString("gateway.coordinator-target"),
+                    s.getString("gateway.host"),
+                    s.getPort("gateway.admin.port"),
+                    positive(s, "gateway.max-json-body-bytes"),
+                    positive(s, "gateway.auth-rate-limit.per-minute"),
+                    s);
+            gateway.surfaceNames().forEach(name -> gateway.surface(name).port());
+            gateway.reframer();
+            return gateway;
+        }
+
+        /** The same gateway calling another coordinator (standalone points it at the in-process one). */
+        public Gateway withCoordinatorTarget(String target) {
+            return new Gateway(target, host, adminPort, maxJsonBodyBytes, authRateLimitPerMinute, settings);
+        }
+
+        /** The settings of surface {@code name}: keys {@code gateway.<name>.*}. */
+        public SurfaceSettings surface(String name) {
+            return new SurfaceSettings(name, settings);
+        }
+
+        /** Every documented surface: the {@code <name>} of each {@code gateway.<name>.port} key but the admin port. */
+        public List<String> surfaceNames() {
+            return settings.asMap().keySet().stream()
+                    .filter(key -> key.startsWith("gateway.") && key.endsWith(".port"))
+                    .map(key -> key.substring("gateway.".length(), key.length() - ".port".length()))
+                    .filter(name -> !name.isEmpty() && !name.contains(".") && !name.equals("admin"))
+                    .toList();
+        }
+
+        /**
+         * Surface C's limits as a record, kept for code that still takes it; a view over {@code gateway.reframer.*}
+         * ({@code surface("reframer")}), to be dropped once nothing calls it.
+         */
+        public Reframer reframer() {
+            SurfaceSettings reframer = surface("reframer");
+            return new Reframer(reframer.positiveInt("requests-per-hour"), reframer.positiveInt("concurrent-uploads"),
+                    reframer.positiveInt("max-upload-mb"), reframer.duration("probe-timeout"));
+        }
 
         /** Surface C's per-API-key limits (the spec's 100 requests/hour, 10 concurrent uploads, 500 MB files). */
         public record Reframer(int requestsPerHour, int concurrentUploads, int maxUploadMb, Duration probeTimeout) {}
+
+        /**
+         * One surface's keys {@code gateway.<name>.<key>}, read by name and validated as they are read; a key that
+         * is not in the reference file fails with {@link ConfigException} naming it.
+         */
+        public record SurfaceSettings(String name, Settings settings) {
+            public String key(String key) {
+                return "gateway." + name + "." + key;
+            }
+
+            public int port() {
+                return settings.getPort(key("port"));
+            }
+
+            public int positiveInt(String key) {
+                return positive(settings, key(key));
+            }
+
+            public long getLong(String key) {
+                return settings.getLong(key(key));
+            }
+
+            public boolean getBoolean(String key) {
+                return settings.getBoolean(key(key));
+            }
+
+            public String getString(String key) {
+                return settings.getString(key(key));
+            }
+
+            public Duration duration(String key) {
+                return settings.getDuration(key(key));
+            }
+        }
     }
 
     public record Metrics(boolean enabled, String host, int port) {}

@@ -1,34 +1,36 @@
 package io.framegrid.gateway;
 
+import com.linecorp.armeria.common.HttpStatus;
 import com.linecorp.armeria.server.Server;
 import com.linecorp.armeria.server.ServerBuilder;
 import com.linecorp.armeria.server.docs.DocService;
+import com.linecorp.armeria.server.docs.DocServiceBuilder;
 import com.linecorp.armeria.server.grpc.GrpcService;
+import com.linecorp.armeria.server.grpc.GrpcServiceBuilder;
+import com.linecorp.armeria.server.healthcheck.HealthCheckService;
+import io.framegrid.config.FramegridConfig;
 import io.framegrid.gateway.admin.GrpcForwarder;
+import io.framegrid.gateway.admin.ReflectionV1Alpha;
+import io.framegrid.gateway.http.Endpoints;
+import io.framegrid.gateway.http.GatewaySurface;
+import io.framegrid.gateway.http.Surface;
+import io.framegrid.gateway.http.SurfaceContext;
+import io.framegrid.gateway.http.SurfaceRoutes;
+import io.framegrid.observability.Telemetry;
 import io.framegrid.proto.cluster.v1.NodeServiceGrpc;
 import io.framegrid.proto.identity.v1.IdentityServiceGrpc;
 import io.framegrid.proto.inference.v1.InferenceServiceGrpc;
 import io.framegrid.proto.jobs.v1.JobServiceGrpc;
 import io.framegrid.proto.media.v1.MediaServiceGrpc;
-import com.linecorp.armeria.server.healthcheck.HealthCheckService;
-import io.framegrid.config.FramegridConfig;
-import io.framegrid.gateway.annotation.AnnotationAuthRoutes;
-import io.framegrid.gateway.detection.DetectionAuthRoutes;
-import io.framegrid.gateway.http.Endpoints;
-import io.framegrid.gateway.http.RateLimiter;
-import io.framegrid.gateway.http.SurfaceRoutes;
-import io.framegrid.gateway.reconstruction.ReconstructionAuthRoutes;
-import io.framegrid.gateway.reframer.ReframerAuthRoutes;
-import io.framegrid.gateway.studio.StudioAuthRoutes;
-import io.framegrid.observability.Telemetry;
 import io.framegrid.sdk.FramegridClient;
+import io.grpc.ServerServiceDefinition;
 import java.net.InetSocketAddress;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.ServiceLoader;
 import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -37,6 +39,9 @@ import org.slf4j.LoggerFactory;
  * The REST gateway: one Armeria server per product surface, each on its own port so every documented
  * path works exactly as written (studio and reconstruction both own {@code /api/v1/auth/register}),
  * plus an admin server. Every call goes to the coordinator through the client SDK.
+ *
+ * <p>Surfaces are the {@link GatewaySurface} plug-ins on the class path ({@link ServiceLoader}); this class names
+ * no product. Each gets the port {@code gateway.<name>.port}.
  */
 public final class GatewayServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(GatewayServer.class);
@@ -45,83 +50,129 @@ public final class GatewayServer implements AutoCloseable {
     private final Telemetry telemetry;
     private final FramegridClient client;
     private final boolean ownsClient;
+    private final Clock clock;
     private final Map<String, Server> servers = new LinkedHashMap<>();
-    private final List<SurfaceRoutes> surfaces = new ArrayList<>();
-    private final Map<String, Integer> ports = new LinkedHashMap<>();
+    private final Map<String, Surface> conventions = new LinkedHashMap<>();
+    private final Map<String, List<SurfaceRoutes>> routes = new LinkedHashMap<>();
+    private ReflectionV1Alpha reflectionV1Alpha;
 
     public GatewayServer(FramegridConfig.Gateway config, Telemetry telemetry) {
         this(config, telemetry, FramegridClient.builder(config.coordinatorTarget()).build(), true);
     }
 
     public GatewayServer(FramegridConfig.Gateway config, Telemetry telemetry, FramegridClient client, boolean ownsClient) {
+        this(config, telemetry, client, ownsClient, Clock.systemUTC());
+    }
+
+    /** {@code clock} drives every limit window and {@code Retry-After} of every surface. */
+    public GatewayServer(FramegridConfig.Gateway config, Telemetry telemetry, FramegridClient client, boolean ownsClient,
+                         Clock clock) {
+        this(config, telemetry, client, ownsClient, clock, installedSurfaces());
+    }
+
+    public GatewayServer(FramegridConfig.Gateway config, Telemetry telemetry, FramegridClient client, boolean ownsClient,
+                         Clock clock, List<GatewaySurface> surfaces) {
         this.config = config;
         this.telemetry = telemetry;
         this.client = client;
         this.ownsClient = ownsClient;
-        Clock clock = Clock.systemUTC();
-        surfaces.add(new StudioAuthRoutes(client, authLimiter(clock)));
-        surfaces.add(new io.framegrid.gateway.studio.upload.StudioUploadRoutes(client));
-        surfaces.add(new AnnotationAuthRoutes(client, authLimiter(clock)));
-        surfaces.add(new ReframerAuthRoutes(client, authLimiter(clock), List::of));
-        surfaces.add(new io.framegrid.gateway.reframer.ReframerJobRoutes(client, config.reframer(), clock));
-        surfaces.add(new ReconstructionAuthRoutes(client, authLimiter(clock)));
-        surfaces.add(new DetectionAuthRoutes(client, authLimiter(clock)));
-        ports.put("studio", config.studioPort());
-        ports.put("annotation", config.annotationPort());
-        ports.put("reframer", config.reframerPort());
-        ports.put("reconstruction", config.reconstructionPort());
-        ports.put("detection", config.detectionPort());
+        this.clock = clock;
+        for (GatewaySurface surface : surfaces) {
+            if (conventions.putIfAbsent(surface.name(), surface.conventions()) != null) {
+                throw new IllegalStateException("Two gateway surfaces are named " + surface.name());
+            }
+            // A plug-in whose keys are not documented fails here, naming gateway.<name>.port.
+            config.surface(surface.name()).port();
+            routes.put(surface.name(), surface.routes(new SurfaceContext(client, config, surface.name(), clock)));
+        }
     }
 
-    private RateLimiter authLimiter(Clock clock) {
-        return new RateLimiter(config.authRateLimitPerMinute(), Duration.ofMinutes(1), clock);
+    /** The surfaces on the class path, in the order their services files list them. */
+    public static List<GatewaySurface> installedSurfaces() {
+        List<GatewaySurface> surfaces = new ArrayList<>();
+        ServiceLoader.load(GatewaySurface.class, GatewayServer.class.getClassLoader()).forEach(surfaces::add);
+        return surfaces;
     }
 
-    /** Adds one surface's route sets, error format, limits and metrics to {@code sb}; tests reuse this. */
-    public void configure(ServerBuilder sb, List<SurfaceRoutes> routeSets) {
-        Endpoints endpoints = new Endpoints(routeSets.get(0).surface());
+    /** Adds one surface's route sets, error format, request ids, limits and metrics to {@code sb}, as {@link #start()} does. */
+    public void configure(ServerBuilder sb, Surface surface, List<SurfaceRoutes> routeSets) {
+        Endpoints endpoints = new Endpoints(surface);
         // The default cap suits JSON bodies; upload routes raise it per route.
         sb.maxRequestLength(config.maxJsonBodyBytes())
+                .requestIdGenerator(Endpoints.requestIds())
                 .errorHandler(endpoints.serverErrorHandler())
                 .decorator(endpoints.requestIdDecorator())
-                .decorator(telemetry.httpRoutes().decorator(endpoints.surface().name()));
-        routeSets.forEach(routes -> routes.configure(sb, endpoints));
+                .decorator(telemetry.httpRoutes().decorator(surface.name()));
+        routeSets.forEach(r -> r.configure(sb, endpoints));
+    }
+
+    /**
+     * Mounts every surface's annotated routes on the admin server under {@code /<surface>} (studio and
+     * reconstruction share paths), so DocService documents them beside the relayed gRPC services. They are inert
+     * there: a call is told which port serves it.
+     */
+    private void documentSurfaces(ServerBuilder admin) {
+        routes.forEach((name, routeSets) -> {
+            Endpoints endpoints = new Endpoints(conventions.get(name));
+            for (SurfaceRoutes routeSet : routeSets) {
+                for (SurfaceRoutes.Documented documented : routeSet.documented()) {
+                    endpoints.annotated(admin)
+                            .pathPrefix("/" + name + documented.pathPrefix())
+                            // A decorating function keeps the annotated service visible to DocService underneath.
+                            .decorator(service -> service.decorate((delegate, ctx, req) -> endpoints.render(ctx,
+                                    HttpStatus.MISDIRECTED_REQUEST, "MISDIRECTED_REQUEST",
+                                    "Served on the " + name + " port, " + port(name), Map.of())))
+                            .build(documented.routes());
+                }
+            }
+        });
     }
 
     public GatewayServer start() {
-        // Several route sets may share a surface (e.g. studio auth and studio uploads): one server each surface.
-        Map<String, List<SurfaceRoutes>> bySurface = new LinkedHashMap<>();
-        for (SurfaceRoutes routes : surfaces) {
-            bySurface.computeIfAbsent(routes.surface().name(), k -> new ArrayList<>()).add(routes);
-        }
-        bySurface.forEach((name, routeSets) -> {
-            ServerBuilder sb = Server.builder().http(new InetSocketAddress(config.host(), ports.get(name)))
+        conventions.forEach((name, surface) -> {
+            ServerBuilder sb = Server.builder()
+                    .http(new InetSocketAddress(config.host(), config.surface(name).port()))
                     // Armeria's own Micrometer meters are per server; our Prometheus metrics are the ones served.
                     .meterRegistry(new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
-            configure(sb, routeSets);
+            configure(sb, surface, routes.get(name));
             servers.put(name, sb.build());
         });
         ServerBuilder admin = Server.builder().http(new InetSocketAddress(config.host(), config.adminPort()))
                 .meterRegistry(new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
         admin.service("/internal/health", HealthCheckService.of());
+        List<ServerServiceDefinition> relayed = List.of(
+                GrpcForwarder.forward(IdentityServiceGrpc.getServiceDescriptor(), client.channel()),
+                GrpcForwarder.forward(JobServiceGrpc.getServiceDescriptor(), client.channel()),
+                GrpcForwarder.forward(MediaServiceGrpc.getServiceDescriptor(), client.channel()),
+                GrpcForwarder.forward(NodeServiceGrpc.getServiceDescriptor(), client.channel()),
+                GrpcForwarder.forward(InferenceServiceGrpc.getServiceDescriptor(), client.channel()));
+        reflectionV1Alpha = new ReflectionV1Alpha(relayed);
+        GrpcServiceBuilder grpc = GrpcService.builder();
+        relayed.forEach(grpc::addService);
         // Operators get the coordinator's gRPC API on the admin port too: relayed, and documented by DocService.
-        admin.service(GrpcService.builder()
-                .addService(GrpcForwarder.forward(IdentityServiceGrpc.getServiceDescriptor(), client.channel()))
-                .addService(GrpcForwarder.forward(JobServiceGrpc.getServiceDescriptor(), client.channel()))
-                .addService(GrpcForwarder.forward(MediaServiceGrpc.getServiceDescriptor(), client.channel()))
-                .addService(GrpcForwarder.forward(NodeServiceGrpc.getServiceDescriptor(), client.channel()))
-                .addService(GrpcForwarder.forward(InferenceServiceGrpc.getServiceDescriptor(), client.channel()))
+        admin.service(grpc
                 .addService(io.grpc.protobuf.services.ProtoReflectionServiceV1.newInstance())
+                .addService(reflectionV1Alpha.service())
                 .enableHealthCheckService(true)
                 .build());
-        admin.serviceUnder("/docs", DocService.builder().build());
+        documentSurfaces(admin);
+        DocServiceBuilder docs = DocService.builder();
+        routes.values().forEach(routeSets -> routeSets.forEach(routeSet -> routeSet.examples(docs)));
+        admin.serviceUnder("/docs", docs.build());
         servers.put("admin", admin.build());
         CompletableFuture.allOf(servers.values().stream().map(Server::start).toArray(CompletableFuture[]::new)).join();
         servers.forEach((name, server) -> log.info("Gateway {} surface listening on port {}", name, server.activeLocalPort()));
         return this;
     }
 
-    /** The bound port of a surface ({@code studio, annotation, reframer, reconstruction, detection, admin}). */
+    /** The bound port of every surface, then of the admin server ({@code admin}). */
+    public Map<String, Integer> ports() {
+        Map<String, Integer> ports = new LinkedHashMap<>();
+        servers.forEach((name, server) -> ports.put(name, server.activeLocalPort()));
+        return ports;
+    }
+
+    /** The bound port of a surface, by its name, or of the admin server ({@code admin}). */
     public int port(String surface) {
         Server server = servers.get(surface);
         if (server == null) {
@@ -133,6 +184,9 @@ public final class GatewayServer implements AutoCloseable {
     @Override
     public void close() {
         CompletableFuture.allOf(servers.values().stream().map(Server::stop).toArray(CompletableFuture[]::new)).join();
+        if (reflectionV1Alpha != null) {
+            reflectionV1Alpha.close();
+        }
         if (ownsClient) {
             client.close();
         }

@@ -2,6 +2,7 @@ package io.framegrid.gateway;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.framegrid.config.FramegridConfig;
+import io.framegrid.config.local.IsolatedSettings;
 import io.framegrid.config.settings.Settings;
 import io.framegrid.coordinator.testing.CoordinatorExtension;
 import io.framegrid.gateway.http.Json;
@@ -11,6 +12,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.extension.AfterAllCallback;
@@ -21,6 +23,7 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 public final class GatewayExtension implements BeforeAllCallback, AfterAllCallback {
     private final CoordinatorExtension coordinator;
     private final Map<String, Object> gatewayOverrides;
+    private boolean coordinatorClock;
     private GatewayServer gateway;
     private FramegridClient client;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
@@ -30,18 +33,23 @@ public final class GatewayExtension implements BeforeAllCallback, AfterAllCallba
         this.gatewayOverrides = gatewayOverrides;
     }
 
+    /** The gateway's limits and Retry-After follow the coordinator's {@link CoordinatorExtension#clock()}. */
+    public GatewayExtension withCoordinatorClock() {
+        coordinatorClock = true;
+        return this;
+    }
+
     @Override
     public void beforeAll(ExtensionContext context) throws Exception {
         coordinator.beforeAll(context);
-        Settings.Builder settings = Settings.builder()
-                .set("gateway.studio.port", 0).set("gateway.annotation.port", 0).set("gateway.reframer.port", 0)
-                .set("gateway.reconstruction.port", 0).set("gateway.detection.port", 0).set("gateway.admin.port", 0)
+        Settings.Builder settings = IsolatedSettings.freeGatewayPorts(Settings.builder())
                 .set("gateway.host", "127.0.0.1")
                 .set("gateway.auth-rate-limit.per-minute", 10_000);
         gatewayOverrides.forEach(settings::set);
         FramegridConfig config = FramegridConfig.from(settings.build());
         client = FramegridClient.builder(coordinator.target()).build();
-        gateway = new GatewayServer(config.gateway(), coordinator.telemetry(), client, false).start();
+        gateway = new GatewayServer(config.gateway(), coordinator.telemetry(), client, false,
+                coordinatorClock ? coordinator.clock() : Clock.systemUTC()).start();
     }
 
     @Override

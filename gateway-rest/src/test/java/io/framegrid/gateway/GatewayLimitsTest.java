@@ -3,7 +3,9 @@ package io.framegrid.gateway;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.framegrid.gateway.GatewayExtension.Reply;
+import java.time.Duration;
 import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -11,7 +13,12 @@ class GatewayLimitsTest {
     @RegisterExtension
     static final GatewayExtension gw = new GatewayExtension(Map.of(
             "gateway.auth-rate-limit.per-minute", 5,
-            "gateway.max-json-body-bytes", 1024));
+            "gateway.max-json-body-bytes", 1024)).withCoordinatorClock();
+
+    @AfterEach
+    void resetClock() {
+        gw.coordinator().clock().reset();
+    }
 
     @Test
     void authEndpointsAreRateLimitedPerClientWithHeaders() {
@@ -30,6 +37,24 @@ class GatewayLimitsTest {
         // Limits are per surface: another surface still answers.
         assertThat(gw.postJson("studio", "/api/v1/auth/login", "{\"email\":\"g@example.com\",\"password\":\"Nope12345\"}")
                 .status()).isEqualTo(401);
+    }
+
+    @Test
+    void theAuthWindowFollowsTheInjectedClock() {
+        String login = "{\"email\":\"ghost@example.com\",\"password\":\"Nope12345\"}";
+        for (int i = 0; i < 5; i++) {
+            assertThat(gw.postJson("annotation", "/api/auth/login", login).status()).isEqualTo(401);
+        }
+        Reply limited = gw.postJson("annotation", "/api/auth/login", login);
+        assertThat(limited.status()).isEqualTo(429);
+        assertThat(limited.json().get("status").asText()).isEqualTo("error");
+        long reset = Long.parseLong(limited.header("X-RateLimit-Reset"));
+        long now = gw.coordinator().clock().millis() / 1000;
+        assertThat(Long.parseLong(limited.header("Retry-After"))).isBetween(1L, 61L).isEqualTo(Math.max(1, reset - now));
+        gw.coordinator().clock().advance(Duration.ofSeconds(61));
+        Reply again = gw.postJson("annotation", "/api/auth/login", login);
+        assertThat(again.status()).isEqualTo(401);
+        assertThat(again.header("X-RateLimit-Remaining")).isEqualTo("4");
     }
 
     @Test

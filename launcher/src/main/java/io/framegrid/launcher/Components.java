@@ -40,8 +40,7 @@ final class Components {
     }
 
     static String surfacePorts(io.framegrid.gateway.GatewayServer gateway) {
-        return "studio " + gateway.port("studio") + " | annotation " + gateway.port("annotation") + " | reframer "
-                + gateway.port("reframer") + " | reconstruction " + gateway.port("reconstruction") + " | detection "
-                + gateway.port("detection") + " | admin " + gateway.port("admin");
+        return gateway.ports().entrySet().stream().map(e -> e.getKey() + " " + e.getValue())
+                .collect(java.util.stream.Collectors.joining(" | "));
     }
 }

@@ -26,11 +26,8 @@ final class StandaloneCommand extends RoleCommand {
         CoordinatorServer coordinator = runner.started(
                 new CoordinatorServer(ignite, config, telemetry, Clock.systemUTC()).start());
         runner.started(new GpuNode(config, telemetry, ignite, capabilities).start());
-        FramegridConfig.Gateway gw = config.gateway();
         // The gateway reaches the coordinator over real gRPC, exactly as in a multi-host deployment.
-        FramegridConfig.Gateway local = new FramegridConfig.Gateway("127.0.0.1:" + coordinator.port(), gw.host(),
-                gw.studioPort(), gw.annotationPort(), gw.reframerPort(), gw.reconstructionPort(), gw.detectionPort(),
-                gw.adminPort(), gw.maxJsonBodyBytes(), gw.authRateLimitPerMinute(), gw.reframer());
+        FramegridConfig.Gateway local = config.gateway().withCoordinatorTarget("127.0.0.1:" + coordinator.port());
         GatewayServer gateway = runner.started(new GatewayServer(local, telemetry).start());
         return "gRPC " + coordinator.port() + " | " + Components.surfacePorts(gateway) + " | data " + config.dataDir();
     }

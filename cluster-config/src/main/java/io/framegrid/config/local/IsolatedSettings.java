@@ -17,7 +17,7 @@ public final class IsolatedSettings {
 
     /** A node that discovers through {@code addresses} (used when several nodes form one private grid). */
     public static Settings.Builder forDiscovery(Path dataDir, String instanceName, int discoveryPort, String addresses) {
-        return Settings.builder()
+        Settings.Builder settings = Settings.builder()
                 .set("data-dir", dataDir.toString())
                 .set("grid.instance-name", instanceName)
                 .set("grid.consistent-id", instanceName)
@@ -29,12 +29,15 @@ public final class IsolatedSettings {
                 .set("grid.cache-region.max-size-mb", 64)
                 .set("coordinator.grpc.port", 0)
                 .set("gpu-node.grpc.port", 0)
-                .set("gateway.studio.port", 0)
-                .set("gateway.annotation.port", 0)
-                .set("gateway.reframer.port", 0)
-                .set("gateway.reconstruction.port", 0)
-                .set("gateway.detection.port", 0)
-                .set("gateway.admin.port", 0)
                 .set("metrics.port", 0);
+        return freeGatewayPorts(settings);
+    }
+
+    /** Lets the OS pick every gateway port ({@code gateway.<surface>.port} and the admin port), whatever the surfaces. */
+    public static Settings.Builder freeGatewayPorts(Settings.Builder settings) {
+        Settings.referenceKeys().stream()
+                .filter(key -> key.startsWith("gateway.") && key.endsWith(".port"))
+                .forEach(key -> settings.set(key, 0));
+        return settings;
     }
 }

@@ -24,11 +24,11 @@ class SettingsTest {
     void defaultsServeTheStandaloneCluster() {
         FramegridConfig config = FramegridConfig.from(Settings.defaults());
         assertThat(config.coordinator().port()).isEqualTo(9090);
-        assertThat(config.gateway().studioPort()).isEqualTo(8000);
-        assertThat(config.gateway().annotationPort()).isEqualTo(8001);
-        assertThat(config.gateway().reframerPort()).isEqualTo(8002);
-        assertThat(config.gateway().reconstructionPort()).isEqualTo(8003);
-        assertThat(config.gateway().detectionPort()).isEqualTo(8004);
+        assertThat(config.gateway().surface("studio").port()).isEqualTo(8000);
+        assertThat(config.gateway().surface("annotation").port()).isEqualTo(8001);
+        assertThat(config.gateway().surface("reframer").port()).isEqualTo(8002);
+        assertThat(config.gateway().surface("reconstruction").port()).isEqualTo(8003);
+        assertThat(config.gateway().surface("detection").port()).isEqualTo(8004);
         assertThat(config.metrics().port()).isEqualTo(9464);
         assertThat(config.identity().accessTokenTtl()).isEqualTo(Duration.ofMinutes(30));
         assertThat(config.grid().discoveryAddresses()).containsExactly("127.0.0.1:47500..47509");
@@ -63,9 +63,31 @@ class SettingsTest {
                 .systemProperties(sys)
                 .build();
         FramegridConfig config = FramegridConfig.from(settings);
-        assertThat(config.gateway().studioPort()).isEqualTo(18000);
-        assertThat(config.gateway().detectionPort()).isEqualTo(28004);
+        assertThat(config.gateway().surface("studio").port()).isEqualTo(18000);
+        assertThat(config.gateway().surface("detection").port()).isEqualTo(28004);
         assertThat(config.coordinator().port()).isEqualTo(29090);
+    }
+
+    @Test
+    void gatewaySurfacesAreReadByTheirName() {
+        Settings settings = Settings.builder()
+                .environment(Map.of("FRAMEGRID_GATEWAY_REFRAMER_REQUESTS_PER_HOUR", "7"))
+                .set("gateway.reframer.port", 18002)
+                .build();
+        FramegridConfig.Gateway gateway = FramegridConfig.from(settings).gateway();
+        assertThat(gateway.surfaceNames()).containsExactly("studio", "annotation", "reframer", "reconstruction", "detection");
+        FramegridConfig.Gateway.SurfaceSettings reframer = gateway.surface("reframer");
+        assertThat(reframer.port()).isEqualTo(18002);
+        assertThat(reframer.positiveInt("requests-per-hour")).isEqualTo(7);
+        assertThat(reframer.duration("probe-timeout")).isEqualTo(Duration.ofSeconds(60));
+        // The record view kept for older callers reads the same keys.
+        assertThat(gateway.reframer().requestsPerHour()).isEqualTo(7);
+        assertThat(gateway.reframer().maxUploadMb()).isEqualTo(500);
+        assertThat(gateway.withCoordinatorTarget("10.0.0.1:9090").surface("reframer").port()).isEqualTo(18002);
+        assertThatThrownBy(() -> gateway.surface("nosuch").port())
+                .isInstanceOf(ConfigException.class).hasMessageContaining("gateway.nosuch.port");
+        assertThatThrownBy(() -> FramegridConfig.from(Settings.builder().set("gateway.reframer.concurrent-uploads", 0).build()))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("gateway.reframer.concurrent-uploads");
     }
 
     @Test

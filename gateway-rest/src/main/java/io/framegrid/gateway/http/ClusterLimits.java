@@ -1,13 +1,18 @@
 package io.framegrid.gateway.http;
 
 import com.linecorp.armeria.common.HttpStatus;
+import com.linecorp.armeria.common.HttpRequest;
+import com.linecorp.armeria.common.RequestHeaders;
 import com.linecorp.armeria.server.ServiceRequestContext;
+import com.linecorp.armeria.server.throttling.ThrottlingStrategy;
 import io.framegrid.sdk.FramegridClient;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,11 +33,11 @@ public final class ClusterLimits {
     private final Duration window;
     private final int concurrent;
     private final Duration leaseTtl;
-    private final java.time.Clock clock;
+    private final Clock clock;
 
     /** {@code bucket} names this surface's counters, e.g. {@code reframer}. */
     public ClusterLimits(FramegridClient client, String bucket, long requestsPerWindow, Duration window,
-                         int concurrent, Duration leaseTtl, java.time.Clock clock) {
+                         int concurrent, Duration leaseTtl, Clock clock) {
         this.clock = clock;
         this.client = client;
         this.bucket = bucket;
@@ -44,20 +49,52 @@ public final class ClusterLimits {
 
     /** Counts one request of {@code key}; completes with the key, or fails with 429 (and sets X-RateLimit-*). */
     public CompletableFuture<String> consume(ServiceRequestContext ctx, String key) {
+        return count(ctx, key).thenApply(refusal -> {
+            if (refusal != null) {
+                throw refusal;
+            }
+            return key;
+        });
+    }
+
+    /**
+     * The same hourly budget as a {@link ThrottlingStrategy} for {@link Endpoints#throttled}: each request counts
+     * against the key {@code keyOf} reads from it ({@code X-RateLimit-*} on every answer, 429 with
+     * {@code Retry-After} past the budget); a request without a key, or with one the coordinator does not know,
+     * fails with that 401 before anything is counted.
+     */
+    public ThrottlingStrategy<HttpRequest> requestStrategy(Function<? super RequestHeaders, String> keyOf) {
+        return ThrottlingStrategy.of((ctx, req) -> {
+            String key;
+            try {
+                key = keyOf.apply(req.headers());
+            } catch (RuntimeException e) {
+                return CompletableFuture.failedFuture(e);
+            }
+            return count(ctx, key).thenApply(refusal -> {
+                if (refusal != null) {
+                    Endpoints.rejectWith(ctx, refusal);
+                }
+                return refusal == null;
+            });
+        }, bucket + ".requests");
+    }
+
+    /** Counts one request; completes with the 429 to answer, or null when it may proceed. */
+    private CompletableFuture<ApiException> count(ServiceRequestContext ctx, String key) {
         return client.withApiKey(key).identityAsync().consumeQuota(bucket + ".requests", window, requestsPerWindow)
                 .thenApply(d -> {
                     ctx.mutateAdditionalResponseHeaders(h -> h
                             .set("X-RateLimit-Limit", String.valueOf(d.getLimit()))
                             .set("X-RateLimit-Remaining", String.valueOf(d.getRemaining()))
                             .set("X-RateLimit-Reset", String.valueOf(d.getResetEpochSeconds())));
-                    if (!d.getAllowed()) {
-                        long retryAfter = Math.max(1, d.getResetEpochSeconds() - clock.millis() / 1000);
-                        ctx.mutateAdditionalResponseHeaders(h -> h.set("Retry-After", String.valueOf(retryAfter)));
-                        throw new ApiException(HttpStatus.TOO_MANY_REQUESTS, "RATE_LIMITED",
-                                "Rate limit exceeded: " + d.getLimit() + " requests per "
-                                        + (window.equals(Duration.ofHours(1)) ? "hour" : window.toSeconds() + " s"));
+                    if (d.getAllowed()) {
+                        return null;
                     }
-                    return key;
+                    Endpoints.retryAfter(ctx, d.getResetEpochSeconds(), clock);
+                    return new ApiException(HttpStatus.TOO_MANY_REQUESTS, "RATE_LIMITED",
+                            "Rate limit exceeded: " + d.getLimit() + " requests per "
+                                    + (window.equals(Duration.ofHours(1)) ? "hour" : window.toSeconds() + " s"));
                 });
     }
 

@@ -33,6 +33,14 @@ public final class Json {
         }
     }
 
+    static byte[] bytes(Object body) {
+        try {
+            return MAPPER.writeValueAsBytes(body);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     public static String isoSeconds(long epochSeconds) {
         return ISO_SECONDS.format(Instant.ofEpochSecond(epochSeconds));
     }

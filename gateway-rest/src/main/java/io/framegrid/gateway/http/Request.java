@@ -3,8 +3,6 @@ package io.framegrid.gateway.http;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.linecorp.armeria.common.AggregatedHttpRequest;
-import com.linecorp.armeria.common.HttpHeaderNames;
-import com.linecorp.armeria.common.HttpStatus;
 import com.linecorp.armeria.common.MediaType;
 import com.linecorp.armeria.common.QueryParams;
 import com.linecorp.armeria.server.ServiceRequestContext;
@@ -101,14 +99,7 @@ public final class Request {
 
     /** The bearer token of the Authorization header; 401 when missing or not a bearer token. */
     public String bearerToken() {
-        String header = http.headers().get(HttpHeaderNames.AUTHORIZATION);
-        if (header == null || header.isBlank()) {
-            throw new ApiException(HttpStatus.UNAUTHORIZED, "UNAUTHORIZED", "Not authenticated");
-        }
-        if (!header.regionMatches(true, 0, "Bearer ", 0, 7) || header.substring(7).isBlank()) {
-            throw new ApiException(HttpStatus.UNAUTHORIZED, "UNAUTHORIZED", "Authorization header must be 'Bearer <token>'");
-        }
-        return header.substring(7).trim();
+        return Credentials.bearer(http.headers());
     }
 
     public String header(CharSequence name) {

@@ -5,18 +5,14 @@ import io.grpc.Status;
 
 /**
  * One REST surface's conventions: its name (for metrics), error format, and which HTTP status a
- * gRPC failure becomes there, following what each spec documents.
+ * gRPC failure becomes there, following what each spec documents. Each {@link GatewaySurface} defines its own.
  */
 public record Surface(String name, ErrorFormat errors, HttpStatus validationStatus, HttpStatus conflictStatus) {
-    public static final Surface STUDIO = new Surface("studio", ErrorFormat.ERROR_WITH_DETAILS,
-            HttpStatus.UNPROCESSABLE_ENTITY, HttpStatus.BAD_REQUEST);
-    public static final Surface ANNOTATION = new Surface("annotation", ErrorFormat.STATUS_MESSAGE,
-            HttpStatus.BAD_REQUEST, HttpStatus.CONFLICT);
+    /**
+     * Surface C's conventions, kept here while {@code ReframerJobRoutes} names them; every other surface defines its
+     * own in its {@link GatewaySurface} plug-in.
+     */
     public static final Surface REFRAMER = new Surface("reframer", ErrorFormat.DETAIL,
-            HttpStatus.BAD_REQUEST, HttpStatus.BAD_REQUEST);
-    public static final Surface RECONSTRUCTION = new Surface("reconstruction", ErrorFormat.DETAIL,
-            HttpStatus.UNPROCESSABLE_ENTITY, HttpStatus.BAD_REQUEST);
-    public static final Surface DETECTION = new Surface("detection", ErrorFormat.ERROR_CODE_MESSAGE,
             HttpStatus.BAD_REQUEST, HttpStatus.BAD_REQUEST);
 
     public HttpStatus httpStatus(Status.Code code) {

@@ -1,6 +1,7 @@
 package io.framegrid.gateway.http;
 
 import com.google.protobuf.Timestamp;
+import com.google.protobuf.util.Timestamps;
 import io.framegrid.proto.identity.v1.Role;
 import io.framegrid.proto.identity.v1.Tier;
 import io.framegrid.proto.identity.v1.User;
@@ -19,7 +20,8 @@ public final class Users {
         return user.getRole() == Role.ROLE_ADMIN ? "admin" : "user";
     }
 
+    /** ISO-8601 UTC to the second ({@code 2025-01-15T10:30:00Z}), as every spec writes its times. */
     public static String iso(Timestamp ts) {
-        return Json.isoSeconds(ts.getSeconds());
+        return Timestamps.toString(Timestamp.newBuilder().setSeconds(ts.getSeconds()).build());
     }
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.framegrid.config.FramegridConfig;
+import io.framegrid.config.local.IsolatedSettings;
 import io.framegrid.config.settings.Settings;
 import io.framegrid.gateway.GatewayExtension;
 import io.framegrid.gateway.GatewayExtension.Reply;
@@ -45,9 +46,7 @@ class ClusterLimitsTest {
 
     @BeforeAll
     static void startSecondGateway() {
-        Settings.Builder settings = Settings.builder()
-                .set("gateway.studio.port", 0).set("gateway.annotation.port", 0).set("gateway.reframer.port", 0)
-                .set("gateway.reconstruction.port", 0).set("gateway.detection.port", 0).set("gateway.admin.port", 0)
+        Settings.Builder settings = IsolatedSettings.freeGatewayPorts(Settings.builder())
                 .set("gateway.host", "127.0.0.1");
         LIMITS.forEach(settings::set);
         clientB = FramegridClient.builder(gatewayA.coordinator().target()).build();

@@ -1,29 +1,44 @@
 package io.framegrid.gateway.studio.upload;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.UnsafeByteOperations;
 import com.linecorp.armeria.common.HttpData;
 import com.linecorp.armeria.common.HttpHeaderNames;
 import com.linecorp.armeria.common.HttpHeaders;
-import com.linecorp.armeria.common.HttpMethod;
+import com.linecorp.armeria.common.HttpRequest;
 import com.linecorp.armeria.common.HttpResponse;
 import com.linecorp.armeria.common.HttpStatus;
 import com.linecorp.armeria.common.MediaType;
+import com.linecorp.armeria.common.RequestHeaders;
 import com.linecorp.armeria.common.multipart.AggregatedBodyPart;
 import com.linecorp.armeria.common.multipart.AggregatedMultipart;
 import com.linecorp.armeria.common.multipart.Multipart;
+import com.linecorp.armeria.server.DecoratingHttpServiceFunction;
 import com.linecorp.armeria.server.HttpService;
 import com.linecorp.armeria.server.ServerBuilder;
 import com.linecorp.armeria.server.ServiceRequestContext;
+import com.linecorp.armeria.server.annotation.Decorator;
+import com.linecorp.armeria.server.annotation.Description;
+import com.linecorp.armeria.server.annotation.Get;
+import com.linecorp.armeria.server.annotation.Head;
+import com.linecorp.armeria.server.annotation.Param;
+import com.linecorp.armeria.server.annotation.Path;
+import com.linecorp.armeria.server.annotation.Post;
+import com.linecorp.armeria.server.annotation.RequestObject;
+import com.linecorp.armeria.server.annotation.StatusCode;
+import com.linecorp.armeria.server.docs.DocServiceBuilder;
 import io.framegrid.gateway.http.ApiException;
+import io.framegrid.gateway.http.Credentials;
 import io.framegrid.gateway.http.Endpoints;
-import io.framegrid.gateway.http.Json;
+import io.framegrid.gateway.http.MayBeEmpty;
 import io.framegrid.gateway.http.MediaDownloads;
-import io.framegrid.gateway.http.Request;
+import io.framegrid.gateway.http.Required;
 import io.framegrid.gateway.http.Surface;
 import io.framegrid.gateway.http.SurfaceRoutes;
+import io.framegrid.gateway.http.Users;
+import io.framegrid.gateway.studio.StudioSurface;
 import io.framegrid.proto.media.v1.InitUploadRequest;
 import io.framegrid.proto.media.v1.Media;
 import io.framegrid.proto.media.v1.UploadSession;
@@ -33,7 +48,7 @@ import io.framegrid.sdk.media.MediaAsyncClient;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -57,116 +72,213 @@ public final class StudioUploadRoutes implements SurfaceRoutes {
     public static final long MAX_CHUNK_BYTES = 16L << 20;
     /** Room for the multipart boundaries, part headers and the chunk_index field around a full chunk. */
     private static final long FORM_OVERHEAD_BYTES = 64L << 10;
+    /** One chunk request, or the completion that joins and hashes the whole file on the coordinator. */
+    private static final Duration TRANSFER_TIMEOUT = Duration.ofMinutes(5);
     private static final String FILES_PATH = "/api/v1/files/";
 
-    private final FramegridClient client;
-    private final Duration transferTimeout;
-
-    /** {@code transferTimeout} bounds one chunk request (slow links need more than the JSON default). */
-    public StudioUploadRoutes(FramegridClient client, Duration transferTimeout) {
-        this.client = client;
-        this.transferTimeout = transferTimeout;
-    }
+    private final Uploads uploads;
+    private final Chunks chunks;
 
     public StudioUploadRoutes(FramegridClient client) {
-        this(client, Duration.ofMinutes(5));
+        this.uploads = new Uploads(client);
+        this.chunks = new Chunks(client);
     }
 
     @Override
     public Surface surface() {
-        return Surface.STUDIO;
+        return StudioSurface.CONVENTIONS;
     }
 
     @Override
     public void configure(ServerBuilder sb, Endpoints endpoints) {
-        sb.route().post("/api/v1/chunked-upload/init").build(endpoints.of(this::init));
-        sb.route().post("/api/v1/chunked-upload/chunk/{upload_id}")
-                .maxRequestLength(MAX_CHUNK_BYTES + FORM_OVERHEAD_BYTES)
-                .requestTimeout(transferTimeout)
-                .build(chunkService(endpoints));
-        sb.route().post("/api/v1/chunked-upload/complete/{upload_id}")
-                // Completion joins and hashes the whole file on the coordinator: allow more than the default 10 s.
-                .requestTimeout(transferTimeout)
-                .build(endpoints.of(this::complete));
-        sb.route().get("/api/v1/chunked-upload/status/{upload_id}").build(endpoints.of(req ->
-                media(bearer(req)).getUpload(req.pathParam("upload_id"))
-                        .thenApply(s -> Json.response(HttpStatus.OK, status(s)))));
-        sb.route().methods(HttpMethod.GET, HttpMethod.HEAD).path(FILES_PATH + "{file_id}")
-                // A download lasts as long as the client reads; the stream ends when the blob does.
-                .requestTimeout(Duration.ZERO)
-                .build(endpoints.of(this::download));
+        endpoints.annotated(sb).build(uploads);
+        // A chunk is the one body here larger than a JSON cap, and may take minutes on a slow link.
+        endpoints.annotated(sb).maxRequestLength(MAX_CHUNK_BYTES + FORM_OVERHEAD_BYTES).requestTimeout(TRANSFER_TIMEOUT)
+                .build(chunks);
     }
 
-    // ---- init / complete / status ----------------------------------------------------------------
+    @Override
+    public List<Documented> documented() {
+        return List.of(Documented.of(uploads), Documented.of(chunks));
+    }
 
-    private CompletableFuture<HttpResponse> init(Request req) {
-        String token = bearer(req);
-        InitUploadRequest.Builder init = InitUploadRequest.newBuilder()
-                .setFilename(req.required("filename"))
-                .setTotalSize(positiveLong(req, "total_size"))
-                .setChunkSize(positiveLong(req, "chunk_size"));
-        String fileType = req.optional("file_type");
-        if (fileType != null) {
-            init.setContentType(fileType);
+    @Override
+    public void examples(DocServiceBuilder docs) {
+        HttpHeaders bearer = HttpHeaders.of(HttpHeaderNames.AUTHORIZATION, "Bearer eyJhbGciOi...");
+        docs.exampleRequests(Uploads.class, "init", "{\"filename\":\"clip.mp4\",\"total_size\":104857600,"
+                        + "\"chunk_size\":5242880,\"file_type\":\"video/mp4\"}")
+                .exampleRequests(Uploads.class, "complete", "{\"sha256\":\"<64 hex digits, optional>\"}")
+                .exampleHeaders(Uploads.class, bearer)
+                .exampleHeaders(Chunks.class, bearer);
+    }
+
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    public record InitBody(@Required String filename, @Required Long totalSize, @Required Long chunkSize,
+                           String fileType, String sha256) {}
+
+    /** Optional: complete may carry the whole file's sha256. */
+    @MayBeEmpty
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    public record CompleteBody(String sha256) {}
+
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    public record Initiated(String uploadId, long chunkCount, String expiresAt) {}
+
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    public record ChunkStored(String uploadId, long chunkIndex, long chunksReceived, long chunksTotal) {}
+
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    public record UploadStatus(String uploadId, String filename, long totalSize, long chunkSize, long chunksReceived,
+                               long chunksTotal, List<Integer> missingChunks, String expiresAt) {
+        static UploadStatus of(UploadSession s) {
+            return new UploadStatus(s.getUploadId(), s.getFilename(), s.getTotalSize(), s.getChunkSize(),
+                    s.getChunksReceived(), s.getChunkCount(), s.getMissingChunksList(), Users.iso(s.getExpiresAt()));
         }
-        String sha256 = req.optional("sha256");
-        if (sha256 != null) {
-            init.setSha256(sha256);
+    }
+
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    public record StoredFile(String fileId, String filename, long fileSize, String fileUrl, String sha256) {}
+
+    /** Completion joins and hashes the whole file on the coordinator: more than the default 10 s. */
+    public static final class TransferTimeout implements DecoratingHttpServiceFunction {
+        @Override
+        public HttpResponse serve(HttpService delegate, ServiceRequestContext ctx, HttpRequest req) throws Exception {
+            ctx.setRequestTimeout(TRANSFER_TIMEOUT);
+            return delegate.serve(ctx, req);
         }
-        return tooLargeAs413(media(token).initUpload(init.build())).thenApply(s -> {
-            Map<String, Object> body = new LinkedHashMap<>();
-            body.put("upload_id", s.getUploadId());
-            body.put("chunk_count", s.getChunkCount());
-            body.put("expires_at", Json.isoSeconds(s.getExpiresAt().getSeconds()));
-            return Json.response(HttpStatus.CREATED, body);
-        });
     }
 
-    private CompletableFuture<HttpResponse> complete(Request req) {
-        MediaAsyncClient media = media(bearer(req));
-        String uploadId = req.pathParam("upload_id");
-        // The body is optional; when present it may carry the whole-file sha256.
-        String sha256 = req.http().content().isEmpty() ? null : req.optional("sha256");
-        return media.completeUpload(uploadId, sha256 == null ? "" : sha256)
-                .handle((m, t) -> {
-                    if (t == null) {
-                        return CompletableFuture.completedFuture(Json.response(HttpStatus.OK, file(req.ctx(), m)));
+    /** A download lasts as long as the client reads; the stream ends when the blob does. */
+    public static final class NoTimeout implements DecoratingHttpServiceFunction {
+        @Override
+        public HttpResponse serve(HttpService delegate, ServiceRequestContext ctx, HttpRequest req) throws Exception {
+            ctx.clearRequestTimeout();
+            return delegate.serve(ctx, req);
+        }
+    }
+
+    @Description("Studio (B) chunked uploads and file downloads, on the studio port; every route needs a bearer token")
+    public static final class Uploads {
+        private final FramegridClient client;
+
+        Uploads(FramegridClient client) {
+            this.client = client;
+        }
+
+        @Post("/api/v1/chunked-upload/init")
+        @StatusCode(201)
+        @Description("Opens an upload of total_size bytes in chunks of chunk_size; 413 FILE_TOO_LARGE over the tier's limit")
+        public CompletableFuture<Initiated> init(RequestHeaders headers, @RequestObject InitBody body) {
+            String token = Credentials.bearer(headers);
+            InitUploadRequest.Builder init = InitUploadRequest.newBuilder()
+                    .setFilename(body.filename())
+                    .setTotalSize(positive("total_size", body.totalSize()))
+                    .setChunkSize(positive("chunk_size", body.chunkSize()));
+            if (body.fileType() != null) {
+                init.setContentType(body.fileType());
+            }
+            if (body.sha256() != null) {
+                init.setSha256(body.sha256());
+            }
+            return tooLargeAs413(media(token).initUpload(init.build())).thenApply(s ->
+                    new Initiated(s.getUploadId(), s.getChunkCount(), Users.iso(s.getExpiresAt())));
+        }
+
+        @Post("/api/v1/chunked-upload/complete/{upload_id}")
+        @Decorator(TransferTimeout.class)
+        @Description("Assembles the upload; 400 CHUNKS_MISSING names the missing chunks, 422 CHECKSUM_MISMATCH when "
+                + "the optional sha256 differs")
+        public CompletableFuture<StoredFile> complete(ServiceRequestContext ctx, RequestHeaders headers,
+                                                      @Param("upload_id") String uploadId,
+                                                      @RequestObject CompleteBody body) {
+            MediaAsyncClient media = media(Credentials.bearer(headers));
+            return media.completeUpload(uploadId, body.sha256() == null ? "" : body.sha256())
+                    .handle((m, t) -> {
+                        if (t == null) {
+                            return CompletableFuture.completedFuture(file(ctx, m));
+                        }
+                        FramegridException fe = unwrap(t) instanceof FramegridException e ? e : null;
+                        if (fe != null && "CHUNKS_MISSING".equals(fe.reason())) {
+                            // Name the missing chunks so the client can re-send exactly those.
+                            return media.getUpload(uploadId).<StoredFile>thenApply(s -> {
+                                throw new ApiException(HttpStatus.BAD_REQUEST, "CHUNKS_MISSING", fe.getMessage(),
+                                        Map.of("missing_chunks", s.getMissingChunksList(),
+                                                "chunks_received", s.getChunksReceived(), "chunks_total", s.getChunkCount()));
+                            });
+                        }
+                        return CompletableFuture.<StoredFile>failedFuture(unwrap(t));
+                    })
+                    .thenCompose(f -> f);
+        }
+
+        @Get("/api/v1/chunked-upload/status/{upload_id}")
+        @Description("Which chunks arrived and which are missing, to resume an interrupted upload")
+        public CompletableFuture<UploadStatus> status(RequestHeaders headers, @Param("upload_id") String uploadId) {
+            return media(Credentials.bearer(headers)).getUpload(uploadId).thenApply(UploadStatus::of);
+        }
+
+        @Get
+        @Head
+        @Path("/api/v1/files/{file_id}")
+        @Decorator(NoTimeout.class)
+        @Description("Downloads a file (the file_url of complete): Range and If-Range, HEAD for the headers alone")
+        public CompletableFuture<HttpResponse> download(ServiceRequestContext ctx, RequestHeaders headers,
+                                                        @Param("file_id") String fileId) {
+            MediaAsyncClient media = media(Credentials.bearer(headers));
+            return media.get(fileId).thenApply(m -> MediaDownloads.serve(ctx, new MediaDownloads.Representation(
+                            m.getSize(), m.getContentType().isEmpty() ? "application/octet-stream" : m.getContentType(),
+                            m.getSha256(), HttpHeaders.builder()
+                            .set(HttpHeaderNames.CONTENT_DISPOSITION, "attachment; filename*=UTF-8''"
+                                    + URLEncoder.encode(m.getFilename(), StandardCharsets.UTF_8).replace("+", "%20"))
+                            .set("X-Content-SHA256", m.getSha256()).build()),
+                    (offset, length, sink) -> media.download(fileId, offset, length, sink)));
+        }
+
+        private MediaAsyncClient media(String token) {
+            return client.withBearerToken(token).mediaAsync();
+        }
+    }
+
+    @Description("Studio (B) chunk uploads, on the studio port: up to 16 MiB per request; needs a bearer token")
+    public static final class Chunks {
+        private final FramegridClient client;
+
+        Chunks(FramegridClient client) {
+            this.client = client;
+        }
+
+        @Post("/api/v1/chunked-upload/chunk/{upload_id}")
+        @Description("Stores one chunk: multipart form with 'chunk' (the bytes, at most 16 MiB) and 'chunk_index'; "
+                + "any order, re-sending is harmless")
+        public CompletableFuture<ChunkStored> chunk(ServiceRequestContext ctx, HttpRequest req,
+                                                    @Param("upload_id") String uploadId) {
+            try {
+                String token = Credentials.bearer(req.headers());
+                MediaType type = req.contentType();
+                if (type == null || !type.is(MediaType.MULTIPART_FORM_DATA) || type.parameters().get("boundary") == null) {
+                    throw new ApiException(HttpStatus.UNPROCESSABLE_ENTITY, "UNSUPPORTED_CONTENT_TYPE",
+                            "Request body must be multipart/form-data with fields 'chunk' and 'chunk_index'");
+                }
+                return Multipart.from(req).aggregate().thenCompose(form -> {
+                    int index = chunkIndex(form);
+                    AggregatedBodyPart chunk = form.field("chunk");
+                    if (chunk == null) {
+                        throw new ApiException(HttpStatus.UNPROCESSABLE_ENTITY, "MISSING_FIELD",
+                                "Form field 'chunk' is required", Map.of("field", "chunk"));
                     }
-                    FramegridException fe = unwrap(t) instanceof FramegridException e ? e : null;
-                    if (fe != null && "CHUNKS_MISSING".equals(fe.reason())) {
-                        // Name the missing chunks so the client can re-send exactly those.
-                        return media.getUpload(uploadId).<HttpResponse>thenApply(s -> {
-                            throw new ApiException(HttpStatus.BAD_REQUEST, "CHUNKS_MISSING", fe.getMessage(),
-                                    Map.of("missing_chunks", s.getMissingChunksList(),
-                                            "chunks_received", s.getChunksReceived(), "chunks_total", s.getChunkCount()));
-                        });
-                    }
-                    return CompletableFuture.<HttpResponse>failedFuture(unwrap(t));
-                })
-                .thenCompose(f -> f);
+                    return client.withBearerToken(token).mediaAsync().uploadChunk(uploadId, index, bytes(chunk.content()));
+                }).thenApply(s -> new ChunkStored(s.getUploadId(), s.getChunkIndex(), s.getChunksReceived(),
+                        s.getChunkCount()));
+            } catch (RuntimeException e) {
+                // Refused before the body was read: drop it rather than receive what nobody reads.
+                req.abort();
+                throw e;
+            }
+        }
     }
 
-    private static Map<String, Object> status(UploadSession s) {
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("upload_id", s.getUploadId());
-        body.put("filename", s.getFilename());
-        body.put("total_size", s.getTotalSize());
-        body.put("chunk_size", s.getChunkSize());
-        body.put("chunks_received", s.getChunksReceived());
-        body.put("chunks_total", s.getChunkCount());
-        body.put("missing_chunks", s.getMissingChunksList());
-        body.put("expires_at", Json.isoSeconds(s.getExpiresAt().getSeconds()));
-        return body;
-    }
-
-    private static Map<String, Object> file(ServiceRequestContext ctx, Media m) {
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("file_id", m.getMediaId());
-        body.put("filename", m.getFilename());
-        body.put("file_size", m.getSize());
-        body.put("file_url", fileUrl(ctx, m.getMediaId()));
-        body.put("sha256", m.getSha256());
-        return body;
+    private static StoredFile file(ServiceRequestContext ctx, Media m) {
+        return new StoredFile(m.getMediaId(), m.getFilename(), m.getSize(), fileUrl(ctx, m.getMediaId()), m.getSha256());
     }
 
     /** Absolute when the request named its host, so the URL works as given; relative otherwise. */
@@ -176,43 +288,15 @@ public final class StudioUploadRoutes implements SurfaceRoutes {
         return authority == null ? path : (ctx.sessionProtocol().isTls() ? "https" : "http") + "://" + authority + path;
     }
 
-    // ---- chunk ---------------------------------------------------------------------------------------
-
-    /** Multipart form: {@code chunk} (the bytes) and {@code chunk_index}; aggregated here, bounded by the route's cap. */
-    private HttpService chunkService(Endpoints endpoints) {
-        return (ctx, req) -> {
-            CompletableFuture<HttpResponse> result;
-            try {
-                String token = bearer(req.headers().get(HttpHeaderNames.AUTHORIZATION));
-                String uploadId = ctx.pathParam("upload_id");
-                MediaType type = req.contentType();
-                if (type == null || !type.is(MediaType.MULTIPART_FORM_DATA) || type.parameters().get("boundary") == null) {
-                    throw new ApiException(HttpStatus.UNPROCESSABLE_ENTITY, "UNSUPPORTED_CONTENT_TYPE",
-                            "Request body must be multipart/form-data with fields 'chunk' and 'chunk_index'");
-                }
-                result = Multipart.from(req).aggregate().thenCompose(form -> {
-                    int index = chunkIndex(form);
-                    AggregatedBodyPart chunk = form.field("chunk");
-                    if (chunk == null) {
-                        throw new ApiException(HttpStatus.UNPROCESSABLE_ENTITY, "MISSING_FIELD",
-                                "Form field 'chunk' is required", Map.of("field", "chunk"));
-                    }
-                    return media(token).uploadChunk(uploadId, index, bytes(chunk.content()));
-                }).thenApply(s -> {
-                    Map<String, Object> body = new LinkedHashMap<>();
-                    body.put("upload_id", s.getUploadId());
-                    body.put("chunk_index", s.getChunkIndex());
-                    body.put("chunks_received", s.getChunksReceived());
-                    body.put("chunks_total", s.getChunkCount());
-                    return Json.response(HttpStatus.OK, body);
-                });
-            } catch (RuntimeException e) {
-                req.abort();
-                result = CompletableFuture.failedFuture(e);
-            }
-            return HttpResponse.of(result.exceptionally(t -> endpoints.error(ctx, t)));
-        };
+    private static long positive(String field, long value) {
+        if (value <= 0) {
+            throw new ApiException(HttpStatus.UNPROCESSABLE_ENTITY, "INVALID_FIELD",
+                    "Field '" + field + "' must be a positive integer", Map.of("field", field));
+        }
+        return value;
     }
+
+    // ---- chunk ---------------------------------------------------------------------------------------
 
     private static int chunkIndex(AggregatedMultipart form) {
         AggregatedBodyPart field = form.field("chunk_index");
@@ -231,55 +315,6 @@ public final class StudioUploadRoutes implements SurfaceRoutes {
     /** Wraps the aggregated (unpooled, heap) part without another copy; the protobuf message owns it from here. */
     private static ByteString bytes(HttpData data) {
         return UnsafeByteOperations.unsafeWrap(data.array());
-    }
-
-    // ---- download ------------------------------------------------------------------------------------
-
-    private CompletableFuture<HttpResponse> download(Request req) {
-        MediaAsyncClient media = media(bearer(req));
-        String fileId = req.pathParam("file_id");
-        return media.get(fileId).thenApply(m -> MediaDownloads.serve(req.ctx(), new MediaDownloads.Representation(
-                m.getSize(), m.getContentType().isEmpty() ? "application/octet-stream" : m.getContentType(), m.getSha256(),
-                HttpHeaders.builder()
-                        .set(HttpHeaderNames.CONTENT_DISPOSITION, "attachment; filename*=UTF-8''"
-                                + URLEncoder.encode(m.getFilename(), StandardCharsets.UTF_8).replace("+", "%20"))
-                        .set("X-Content-SHA256", m.getSha256()).build()),
-                (offset, length, sink) -> media.download(fileId, offset, length, sink)));
-    }
-
-    // ---- helpers -------------------------------------------------------------------------------------
-
-    private MediaAsyncClient media(String token) {
-        return client.withBearerToken(token).mediaAsync();
-    }
-
-    private static String bearer(Request req) {
-        return req.bearerToken();
-    }
-
-    /** Same rules as {@link Request#bearerToken()}, for the chunk route, which reads its body as multipart. */
-    private static String bearer(String header) {
-        if (header == null || header.isBlank()) {
-            throw new ApiException(HttpStatus.UNAUTHORIZED, "UNAUTHORIZED", "Not authenticated");
-        }
-        if (!header.regionMatches(true, 0, "Bearer ", 0, 7) || header.substring(7).isBlank()) {
-            throw new ApiException(HttpStatus.UNAUTHORIZED, "UNAUTHORIZED", "Authorization header must be 'Bearer <token>'");
-        }
-        return header.substring(7).trim();
-    }
-
-    private static long positiveLong(Request req, String field) {
-        ObjectNode json = req.json();
-        JsonNode value = json.get(field);
-        if (value == null || value.isNull()) {
-            throw new ApiException(HttpStatus.UNPROCESSABLE_ENTITY, "MISSING_FIELD", "Field '" + field + "' is required",
-                    Map.of("field", field));
-        }
-        if (!value.canConvertToLong() || !value.isIntegralNumber() || value.asLong() <= 0) {
-            throw new ApiException(HttpStatus.UNPROCESSABLE_ENTITY, "INVALID_FIELD",
-                    "Field '" + field + "' must be a positive integer", Map.of("field", field));
-        }
-        return value.asLong();
     }
 
     /** The coordinator says RESOURCE_EXHAUSTED/FILE_TOO_LARGE; the spec says 413 for a file over the tier limit. */

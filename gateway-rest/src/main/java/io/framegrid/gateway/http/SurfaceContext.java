@@ -1,0 +1,47 @@
+package io.framegrid.gateway.http;
+
+import io.framegrid.config.FramegridConfig;
+import io.framegrid.sdk.FramegridClient;
+import java.time.Clock;
+import java.time.Duration;
+
+/** What a {@link GatewaySurface} builds its routes from: the SDK client, its own settings, the gateway's clock. */
+public final class SurfaceContext {
+    private final FramegridClient client;
+    private final FramegridConfig.Gateway gateway;
+    private final FramegridConfig.Gateway.SurfaceSettings settings;
+    private final Clock clock;
+    private final RateLimiter authLimiter;
+
+    public SurfaceContext(FramegridClient client, FramegridConfig.Gateway gateway, String surface, Clock clock) {
+        this.client = client;
+        this.gateway = gateway;
+        this.settings = gateway.surface(surface);
+        this.clock = clock;
+        // One budget per surface: a client locked out of one product's sign-in is not locked out of another's.
+        this.authLimiter = new RateLimiter(gateway.authRateLimitPerMinute(), Duration.ofMinutes(1), clock);
+    }
+
+    public FramegridClient client() {
+        return client;
+    }
+
+    /** The settings every surface shares ({@code gateway.*}). */
+    public FramegridConfig.Gateway gateway() {
+        return gateway;
+    }
+
+    /** This surface's own keys, {@code gateway.<name>.*}. */
+    public FramegridConfig.Gateway.SurfaceSettings settings() {
+        return settings;
+    }
+
+    public Clock clock() {
+        return clock;
+    }
+
+    /** The per-client-address limiter of this surface's sign-in routes ({@code gateway.auth-rate-limit.per-minute}). */
+    public RateLimiter authLimiter() {
+        return authLimiter;
+    }
+}

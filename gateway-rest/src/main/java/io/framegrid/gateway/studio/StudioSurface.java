@@ -1,0 +1,33 @@
+package io.framegrid.gateway.studio;
+
+import com.linecorp.armeria.common.HttpStatus;
+import io.framegrid.gateway.http.ErrorFormat;
+import io.framegrid.gateway.http.GatewaySurface;
+import io.framegrid.gateway.http.Surface;
+import io.framegrid.gateway.http.SurfaceContext;
+import io.framegrid.gateway.http.SurfaceRoutes;
+import io.framegrid.gateway.studio.upload.StudioUploadRoutes;
+import java.util.List;
+
+/** Surface B (studio): authentication, chunked uploads and file downloads. */
+public final class StudioSurface implements GatewaySurface {
+    /** B's errors are {@code {"error":{"code","message","details","request_id"}}}; validation is 422. */
+    public static final Surface CONVENTIONS = new Surface("studio", ErrorFormat.ERROR_WITH_DETAILS,
+            HttpStatus.UNPROCESSABLE_ENTITY, HttpStatus.BAD_REQUEST);
+
+    @Override
+    public String name() {
+        return "studio";
+    }
+
+    @Override
+    public Surface conventions() {
+        return CONVENTIONS;
+    }
+
+    @Override
+    public List<SurfaceRoutes> routes(SurfaceContext context) {
+        return List.of(new StudioAuthRoutes(context.client(), context.authLimiter(), context.clock()),
+                new StudioUploadRoutes(context.client()));
+    }
+}
