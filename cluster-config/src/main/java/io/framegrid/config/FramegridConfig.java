@@ -147,7 +147,6 @@ public record FramegridConfig(
                     positive(s, "gateway.auth-rate-limit.per-minute"),
                     s);
             gateway.surfaceNames().forEach(name -> gateway.surface(name).port());
-            gateway.reframer();
             return gateway;
         }
 
@@ -169,19 +168,6 @@ public record FramegridConfig(
                     .filter(name -> !name.isEmpty() && !name.contains(".") && !name.equals("admin"))
                     .toList();
         }
-
-        /**
-         * Surface C's limits as a record, kept for code that still takes it; a view over {@code gateway.reframer.*}
-         * ({@code surface("reframer")}), to be dropped once nothing calls it.
-         */
-        public Reframer reframer() {
-            SurfaceSettings reframer = surface("reframer");
-            return new Reframer(reframer.positiveInt("requests-per-hour"), reframer.positiveInt("concurrent-uploads"),
-                    reframer.positiveInt("max-upload-mb"), reframer.duration("probe-timeout"));
-        }
-
-        /** Surface C's per-API-key limits (the spec's 100 requests/hour, 10 concurrent uploads, 500 MB files). */
-        public record Reframer(int requestsPerHour, int concurrentUploads, int maxUploadMb, Duration probeTimeout) {}
 
         /**
          * One surface's keys {@code gateway.<name>.<key>}, read by name and validated as they are read; a key that

@@ -77,7 +77,7 @@ public final class GpuNode implements AutoCloseable {
                 new io.framegrid.fabric.jobs.JobLedger(ignite, config.jobs(), java.time.Clock.systemUTC()),
                 taskExecutors, io.framegrid.gpunode.tasks.WorkerProfile.from(config.jobs(), ignite.name(),
                         capabilities.gpuPresent()), java.time.Clock.systemUTC());
-        // One device probe per node: inference and the reframer's scene kernels share it (GPU or CPU twins).
+        // One device probe per node: inference and every product's frame kernels share it (GPU or CPU twins).
         this.device = io.framegrid.gpunode.kernels.ComputeDevice.detect(config.gpuNode().cudaKernels());
         this.inference = newInferenceEngine(config.gpuNode(), telemetry, device);
         // Frames decoded here land in the grid's frame cache (and its near cache), so later stages and other

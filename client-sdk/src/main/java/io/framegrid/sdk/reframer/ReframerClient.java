@@ -125,7 +125,7 @@ public final class ReframerClient {
     /** First half of the workflow: streams {@code video} into the caller's media, marked as a reframer upload. */
     public CompletableFuture<Media> uploadAsync(InputStream video, String filename, String contentType) {
         return client.mediaAsync().upload(UploadHeader.newBuilder().setFilename(filename).setContentType(contentType)
-                .putMetadata("product", "reframer").build(), video);
+                .putMetadata("product", ReframerContract.PRODUCT).build(), video);
     }
 
     /**

@@ -80,13 +80,12 @@ class SettingsTest {
         assertThat(reframer.port()).isEqualTo(18002);
         assertThat(reframer.positiveInt("requests-per-hour")).isEqualTo(7);
         assertThat(reframer.duration("probe-timeout")).isEqualTo(Duration.ofSeconds(60));
-        // The record view kept for older callers reads the same keys.
-        assertThat(gateway.reframer().requestsPerHour()).isEqualTo(7);
-        assertThat(gateway.reframer().maxUploadMb()).isEqualTo(500);
+        assertThat(reframer.positiveInt("max-upload-mb")).isEqualTo(500);
         assertThat(gateway.withCoordinatorTarget("10.0.0.1:9090").surface("reframer").port()).isEqualTo(18002);
         assertThatThrownBy(() -> gateway.surface("nosuch").port())
                 .isInstanceOf(ConfigException.class).hasMessageContaining("gateway.nosuch.port");
-        assertThatThrownBy(() -> FramegridConfig.from(Settings.builder().set("gateway.reframer.concurrent-uploads", 0).build()))
+        assertThatThrownBy(() -> FramegridConfig.from(Settings.builder().set("gateway.reframer.concurrent-uploads", 0)
+                .build()).gateway().surface("reframer").positiveInt("concurrent-uploads"))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("gateway.reframer.concurrent-uploads");
     }
 

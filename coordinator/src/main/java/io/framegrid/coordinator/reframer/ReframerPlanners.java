@@ -1,5 +1,6 @@
 package io.framegrid.coordinator.reframer;
 
+import io.framegrid.proto.reframer.ReframerContract;
 import io.framegrid.coordinator.products.CoordinatorProduct;
 import io.framegrid.fabric.jobs.JobTypes;
 import io.framegrid.fabric.media.MediaLibrary;
@@ -9,7 +10,7 @@ import java.util.OptionalLong;
 public final class ReframerPlanners implements CoordinatorProduct {
     @Override
     public String name() {
-        return "reframer";
+        return ReframerContract.PRODUCT;
     }
 
     @Override

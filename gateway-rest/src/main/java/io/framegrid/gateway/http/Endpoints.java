@@ -203,11 +203,6 @@ public final class Endpoints {
         return ctx == null ? "req-" + UUID.randomUUID() : ctx.id().text();
     }
 
-    /** Renders any failure of an annotated service in the surface's error format, as {@link #error} does. */
-    public com.linecorp.armeria.server.annotation.ExceptionHandlerFunction exceptionHandler() {
-        return (ctx, req, cause) -> error(ctx, cause);
-    }
-
     /** Renders Armeria's own failures (unknown route, wrong method, body too large) in the surface format. */
     public ServerErrorHandler serverErrorHandler() {
         return new ServerErrorHandler() {

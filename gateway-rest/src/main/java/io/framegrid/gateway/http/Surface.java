@@ -12,8 +12,6 @@ public record Surface(String name, ErrorFormat errors, HttpStatus validationStat
      * Surface C's conventions, kept here while {@code ReframerJobRoutes} names them; every other surface defines its
      * own in its {@link GatewaySurface} plug-in.
      */
-    public static final Surface REFRAMER = new Surface("reframer", ErrorFormat.DETAIL,
-            HttpStatus.BAD_REQUEST, HttpStatus.BAD_REQUEST);
 
     public HttpStatus httpStatus(Status.Code code) {
         switch (code) {

@@ -2,10 +2,11 @@ package io.framegrid.gateway.reframer;
 
 import com.linecorp.armeria.server.AnnotatedServiceBindingBuilder;
 import com.linecorp.armeria.server.ServerBuilder;
-import io.framegrid.config.FramegridConfig;
 import io.framegrid.gateway.http.ClusterLimits;
 import io.framegrid.gateway.http.Endpoints;
 import io.framegrid.gateway.http.Surface;
+import io.framegrid.proto.reframer.ReframerContract;
+import java.util.List;
 import io.framegrid.gateway.http.SurfaceRoutes;
 import io.framegrid.sdk.FramegridClient;
 import java.time.Clock;
@@ -25,8 +26,8 @@ public final class ReframerJobRoutes implements SurfaceRoutes {
     private final ReframerUploads uploads;
     private final ReframerQueries queries;
 
-    public ReframerJobRoutes(FramegridClient client, FramegridConfig.Gateway.Reframer limits, Clock clock) {
-        ClusterLimits clusterLimits = new ClusterLimits(client, "reframer", limits.requestsPerHour(),
+    public ReframerJobRoutes(FramegridClient client, ReframerLimits limits, Clock clock) {
+        ClusterLimits clusterLimits = new ClusterLimits(client, ReframerContract.PRODUCT, limits.requestsPerHour(),
                 Duration.ofHours(1), limits.concurrentUploads(), PERMIT_TTL, clock);
         this.uploads = new ReframerUploads(client, limits, clusterLimits);
         this.queries = new ReframerQueries(client, clusterLimits);
@@ -34,19 +35,21 @@ public final class ReframerJobRoutes implements SurfaceRoutes {
 
     @Override
     public Surface surface() {
-        return Surface.REFRAMER;
+        return ReframerSurface.CONVENTIONS;
     }
 
     @Override
     public void configure(ServerBuilder sb, Endpoints endpoints) {
-        AnnotatedServiceBindingBuilder upload = sb.annotatedService();
+        AnnotatedServiceBindingBuilder upload = endpoints.annotated(sb);
         // Unlimited here so the upload answers size errors in the spec's words (declared length, then counted).
         upload.maxRequestLength(0);
         upload.requestTimeout(Duration.ofMinutes(30));
-        upload.exceptionHandlers(endpoints.exceptionHandler());
         upload.build(uploads);
-        AnnotatedServiceBindingBuilder read = sb.annotatedService();
-        read.exceptionHandlers(endpoints.exceptionHandler());
-        read.build(queries);
+        endpoints.annotated(sb).build(queries);
+    }
+
+    @Override
+    public List<Documented> documented() {
+        return List.of(Documented.of(uploads), Documented.of(queries));
     }
 }

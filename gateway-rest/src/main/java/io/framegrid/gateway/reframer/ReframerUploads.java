@@ -15,7 +15,6 @@ import com.linecorp.armeria.server.ServiceRequestContext;
 import com.linecorp.armeria.server.annotation.Description;
 import com.linecorp.armeria.server.annotation.Header;
 import com.linecorp.armeria.server.annotation.Post;
-import io.framegrid.config.FramegridConfig;
 import io.framegrid.gateway.http.ApiException;
 import io.framegrid.gateway.http.ClusterLimits;
 import io.framegrid.proto.media.v1.Media;
@@ -50,10 +49,10 @@ public final class ReframerUploads {
     private static final long FORM_OVERHEAD_BYTES = 1L << 20;
 
     private final FramegridClient client;
-    private final FramegridConfig.Gateway.Reframer config;
+    private final ReframerLimits config;
     private final ClusterLimits limits;
 
-    ReframerUploads(FramegridClient client, FramegridConfig.Gateway.Reframer config, ClusterLimits limits) {
+    ReframerUploads(FramegridClient client, ReframerLimits config, ClusterLimits limits) {
         this.client = client;
         this.config = config;
         this.limits = limits;

@@ -22,8 +22,8 @@ class ReframerDocsTest {
         // No call reaches the client: documenting the routes needs none.
         try (FramegridClient client = FramegridClient.builder("127.0.0.1:1").build()) {
             ServerBuilder sb = Server.builder().http(0);
-            new ReframerJobRoutes(client, new FramegridConfig.Gateway.Reframer(100, 10, 500, Duration.ofSeconds(30)),
-                    Clock.systemUTC()).configure(sb, new Endpoints(Surface.REFRAMER));
+            new ReframerJobRoutes(client, new ReframerLimits(100, 10, 500, Duration.ofSeconds(30)),
+                    Clock.systemUTC()).configure(sb, new Endpoints(ReframerSurface.CONVENTIONS));
             sb.serviceUnder("/docs", DocService.builder().build());
             Server server = sb.build();
             server.start().join();

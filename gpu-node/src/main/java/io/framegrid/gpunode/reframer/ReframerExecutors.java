@@ -1,5 +1,6 @@
 package io.framegrid.gpunode.reframer;
 
+import io.framegrid.proto.reframer.ReframerContract;
 import io.framegrid.gpunode.tasks.NodeProduct;
 import io.framegrid.gpunode.tasks.TaskExecutors;
 
@@ -7,7 +8,7 @@ import io.framegrid.gpunode.tasks.TaskExecutors;
 public final class ReframerExecutors implements NodeProduct {
     @Override
     public String name() {
-        return "reframer";
+        return ReframerContract.PRODUCT;
     }
 
     @Override

@@ -12,6 +12,8 @@ import java.util.Optional;
  * coordinator plans with it, gpu-nodes execute by it, the SDK and the gateway read results through it.
  */
 public final class ReframerContract {
+    /** The product's name in every role: plug-in names, configuration keys {@code gateway.reframer.*}, quotas. */
+    public static final String PRODUCT = "reframer";
     public static final String PROBE = "reframer.probe";
     public static final String ANALYZE = "reframer.analyze";
     public static final String SCAN = "reframer.scan";
