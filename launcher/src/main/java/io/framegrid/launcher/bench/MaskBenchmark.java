@@ -1,15 +1,13 @@
 package io.framegrid.launcher.bench;
 
-import static io.framegrid.gpunode.bench.MaskScoring.BUCKETS;
-import static io.framegrid.gpunode.bench.MaskScoring.foreground;
-import static io.framegrid.gpunode.bench.MaskScoring.measure;
-import static io.framegrid.gpunode.bench.MaskScoring.medianBackground;
-import static io.framegrid.gpunode.bench.MaskScoring.personBoxes;
+import static io.framegrid.launcher.bench.MaskScoring.BUCKETS;
+import static io.framegrid.launcher.bench.MaskScoring.foreground;
+import static io.framegrid.launcher.bench.MaskScoring.measure;
+import static io.framegrid.launcher.bench.MaskScoring.medianBackground;
+import static io.framegrid.launcher.bench.MaskScoring.personBoxes;
 import static org.bytedeco.opencv.global.opencv_imgproc.INTER_CUBIC;
 
 import io.framegrid.config.local.SharedFiles;
-import io.framegrid.gpunode.bench.MaskScoring.Bucket;
-import io.framegrid.gpunode.bench.MaskScoring.Sample;
 import io.framegrid.gpunode.inference.Detector;
 import io.framegrid.gpunode.inference.DetectorFactory;
 import io.framegrid.gpunode.inference.SelfieSegmenter;
@@ -20,6 +18,8 @@ import io.framegrid.gpunode.media.MediaDecoder;
 import io.framegrid.gpunode.models.ModelRegistry;
 import io.framegrid.gpunode.engine.segmentation.ObjectMasker;
 import io.framegrid.gpunode.engine.segmentation.ObjectMasker.Method;
+import io.framegrid.launcher.bench.MaskScoring.Bucket;
+import io.framegrid.launcher.bench.MaskScoring.Sample;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -33,7 +33,7 @@ import org.bytedeco.opencv.opencv_core.Size;
  * Mask accuracy and cost ({@code framegrid bench masks}): GrabCut seeded by the box vs the person-segmentation model
  * on a crop, each scored by IoU against a reference that needs no annotation. vtest.avi has a static camera, so
  * the per-pixel median of many frames is the empty background; |frame − background| (largest channel difference
- * above {@link io.framegrid.gpunode.bench.MaskScoring#FOREGROUND_THRESHOLD} grey levels), opened 3×3 and closed
+ * above {@link MaskScoring#FOREGROUND_THRESHOLD} grey levels), opened 3×3 and closed
  * 7×7, is the foreground of moving pedestrians. Person boxes come from YOLOX-Nano on the same frames (confidence ≥ 0.5). A box is scored only where
  * that reference is meaningful: the box overlaps no other person box by more than 5 % of its area (no mixing of
  * two people) and the reference covers 15–95 % of it (a person standing still is part of the median background).

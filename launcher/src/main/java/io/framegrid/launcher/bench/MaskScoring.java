@@ -1,4 +1,4 @@
-package io.framegrid.gpunode.bench;
+package io.framegrid.launcher.bench;
 
 import static org.bytedeco.opencv.global.opencv_core.BORDER_CONSTANT;
 import static org.bytedeco.opencv.global.opencv_imgproc.MORPH_CLOSE;
@@ -22,36 +22,37 @@ import org.bytedeco.opencv.opencv_core.Point;
 import org.bytedeco.opencv.opencv_core.Size;
 
 /**
- * How {@code framegrid bench masks} scores segmentation masks without annotation, shared with the masking tests:
- * a median-background foreground reference on a static-camera video, YOLOX person boxes, the boxes where that
- * reference is meaningful, and IoU inside a box. The harness and its report live in the launcher
- * ({@code io.framegrid.launcher.bench.MaskBenchmark}, which documents the method).
+ * How {@code framegrid bench masks} scores segmentation masks without annotation: a median-background foreground
+ * reference on a static-camera video, YOLOX person boxes, the boxes where that reference is meaningful, and IoU
+ * inside a box. {@link MaskBenchmark} reports with it (and documents the method); {@code MaskPolicyTest} checks
+ * {@code ObjectMasker}'s policy against it. It lives here, not in gpu-node, because it is measurement, not
+ * something a gpu-node runs.
  */
-public final class MaskScoring {
-    public static final int FOREGROUND_THRESHOLD = 30;
-    public static final float PERSON_CONFIDENCE = 0.5f;
+final class MaskScoring {
+    static final int FOREGROUND_THRESHOLD = 30;
+    static final float PERSON_CONFIDENCE = 0.5f;
 
     /** A box-height range {@code [min, max)} in pixels. */
-    public record Bucket(String label, int min, int max) {
-        public boolean contains(int height) {
+    record Bucket(String label, int min, int max) {
+        boolean contains(int height) {
             return height >= min && height < max;
         }
     }
 
-    public static final List<Bucket> BUCKETS = List.of(new Bucket("< 40", 0, 40), new Bucket("40-60", 40, 60),
+    static final List<Bucket> BUCKETS = List.of(new Bucket("< 40", 0, 40), new Bucket("40-60", 40, 60),
             new Bucket("60-80", 60, 80), new Bucket("80-100", 80, 100),
             new Bucket("100-150", 100, 150), new Bucket("150-200", 150, 200),
             new Bucket("200-300", 200, 300), new Bucket(">= 300", 300, Integer.MAX_VALUE));
 
     /** One scored person box: IoU (inside the box) of each method and of the box itself against the reference. */
-    public record Sample(long frame, int x, int y, int w, int h, double iouGrabCut, double iouModel, double iouBox,
+    record Sample(long frame, int x, int y, int w, int h, double iouGrabCut, double iouModel, double iouBox,
             double outsideGrabCut, double outsideModel, long nanosGrabCut, long nanosModel) {}
 
     private MaskScoring() {
     }
 
     /** Per-pixel, per-channel median of every {@code every}th frame of a static-camera video (8-bit BGR). */
-    public static Mat medianBackground(Path video, int every) {
+    static Mat medianBackground(Path video, int every) {
         List<byte[]> frames = new ArrayList<>();
         int[] size = new int[2];
         new MediaDecoder().decode(video, FrameSampling.everyNth(every), f -> {
@@ -90,7 +91,7 @@ public final class MaskScoring {
      * {@value #FOREGROUND_THRESHOLD}, after a 3×3 opening (noise) and a 7×7 closing (holes); row-major, one byte
      * per pixel.
      */
-    public static byte[] foreground(Mat frame, Mat background) {
+    static byte[] foreground(Mat frame, Mat background) {
         try (Mat diff = new Mat(); Mat grey = new Mat(); Mat bin = new Mat();
                 Mat open = opencv_imgproc.getStructuringElement(MORPH_ELLIPSE, new Size(3, 3));
                 Mat close = opencv_imgproc.getStructuringElement(MORPH_ELLIPSE, new Size(7, 7))) {
@@ -112,7 +113,7 @@ public final class MaskScoring {
     }
 
     /** YOLOX-Nano person boxes {@code {x, y, w, h}} (confidence ≥ 0.5), clipped to the frame. */
-    public static List<int[]> personBoxes(Detector yolox, Mat frame) {
+    static List<int[]> personBoxes(Detector yolox, Mat frame) {
         List<int[]> boxes = new ArrayList<>();
         for (Detection d : yolox.detect(List.of(frame), PERSON_CONFIDENCE).get(0)) {
             if (!"person".equals(d.className()) || d.confidence() < PERSON_CONFIDENCE) {
@@ -130,7 +131,7 @@ public final class MaskScoring {
     }
 
     /** Boxes where the reference is meaningful: no other box overlaps > 5 % and the reference covers 15–95 %. */
-    public static Predicate<int[]> scorable(List<int[]> boxes, byte[] fg, int frameW) {
+    static Predicate<int[]> scorable(List<int[]> boxes, byte[] fg, int frameW) {
         return b -> {
             double area = (double) b[2] * b[3];
             for (int[] o : boxes) {
@@ -144,7 +145,7 @@ public final class MaskScoring {
     }
 
     /** Scores both methods (and the bare box) on each scorable box of one frame. */
-    public static List<Sample> measure(ObjectMasker masker, Mat image, byte[] fg, List<int[]> boxes, long frame) {
+    static List<Sample> measure(ObjectMasker masker, Mat image, byte[] fg, List<int[]> boxes, long frame) {
         int frameW = image.cols();
         List<Sample> out = new ArrayList<>();
         Predicate<int[]> ok = scorable(boxes, fg, frameW);
@@ -166,7 +167,7 @@ public final class MaskScoring {
     }
 
     /** IoU of mask and reference counted inside the box. */
-    public static double iou(byte[] mask, byte[] reference, int[] b, int frameW) {
+    static double iou(byte[] mask, byte[] reference, int[] b, int frameW) {
         long inter = 0;
         long union = 0;
         for (int y = b[1]; y < b[1] + b[3]; y++) {
