@@ -72,7 +72,8 @@ public final class ReframerUploads {
         }
         String key = apiKey.trim();
         AtomicReference<ClusterLimits.Permit> permit = new AtomicReference<>();
-        return limits.consume(ctx, key).thenCompose(k -> {
+        // The hourly budget was counted by the route's throttling decorator; the upload cap is taken below.
+        return CompletableFuture.completedFuture(key).thenCompose(k -> {
             long declared = req.headers().contentLength();
             if (declared > maxBytes() + FORM_OVERHEAD_BYTES) {
                 throw tooLarge();
