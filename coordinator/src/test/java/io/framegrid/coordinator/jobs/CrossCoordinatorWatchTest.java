@@ -14,7 +14,7 @@ import io.framegrid.config.local.LocalPorts;
 import io.framegrid.coordinator.CoordinatorServer;
 import io.framegrid.coordinator.testing.CoordinatorExtension;
 import io.framegrid.coordinator.testing.InProcessTransport;
-import io.framegrid.coordinator.testing.MutableClock;
+import io.framegrid.fabric.testing.MutableClock;
 import io.framegrid.observability.Telemetry;
 import io.framegrid.proto.cluster.v1.TaskState;
 import io.framegrid.proto.identity.v1.RegisterRequest;

@@ -1,5 +1,6 @@
 package io.framegrid.coordinator.testing;
 
+import io.framegrid.fabric.testing.MutableClock;
 import io.framegrid.config.FramegridConfig;
 import io.framegrid.fabric.grid.CacheCatalog;
 import io.framegrid.fabric.grid.GridBootstrap;
