@@ -89,7 +89,14 @@ public final class GpuNode implements AutoCloseable {
         NodeProduct.Context context = new NodeProduct.Context(ignite, config, inference, device,
                 new io.framegrid.gpunode.media.MediaDecoder(frames),
                 new MediaLibrary(ignite, blobStore, config.media(), java.time.Clock.systemUTC()));
-        plugins.forEach(p -> p.register(taskExecutors, context));
+        try {
+            plugins.forEach(p -> p.register(taskExecutors, context));
+        } catch (RuntimeException e) {
+            // A product that cannot register (e.g. claims another's task type) stops the node before it serves.
+            inference.close();
+            blobStore.close();
+            throw e;
+        }
         log.info("gpu-node products: {}; task types {}", plugins.stream().map(NodeProduct::name).toList(),
                 new java.util.TreeSet<>(taskExecutors.types()));
         services.add(new io.framegrid.gpunode.inference.InferenceGrpcService(inference,

@@ -122,6 +122,26 @@ class GpuNodeTest {
     }
 
     @Test
+    void twoProductsClaimingOneTaskTypeStopTheNode() {
+        assertThatThrownBy(() -> node(List.of(claiming("first", "shared.task"), claiming("second", "shared.task"))))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("'shared.task'");
+    }
+
+    private static NodeProduct claiming(String name, String taskType) {
+        return new NodeProduct() {
+            @Override
+            public String name() {
+                return name;
+            }
+
+            @Override
+            public void register(TaskExecutors executors, Context context) {
+                executors.register(taskType, ctx -> TaskCommit.empty());
+            }
+        };
+    }
+
+    @Test
     void bothReflectionVersionsListTheServices() throws Exception {
         String name = InProcessServerBuilder.generateName();
         try (GpuNode node = node(List.of())) {

@@ -26,16 +26,23 @@ public final class JobTypes {
         return types;
     }
 
+    /**
+     * Plans jobs of {@code type} with {@code planner}. A type has one planner: a second registration (two products
+     * claiming one name) is refused, so the role fails at start-up instead of one product silently taking over.
+     */
     public JobTypes register(String type, Function<Map<String, String>, List<StagePlan>> planner) {
-        planners.put(type, planner);
+        if (planners.putIfAbsent(type, planner) != null) {
+            throw new IllegalStateException("Job type '" + type + "' is registered twice");
+        }
         return this;
     }
 
-    /** Jobs of {@code type} that still process {@code maxDuration} after admission fail. */
+    /** As {@link #register(String, Function)}; jobs of {@code type} still processing {@code maxDuration} after admission fail. */
     public JobTypes register(String type, Function<Map<String, String>, List<StagePlan>> planner,
             java.time.Duration maxDuration) {
+        register(type, planner);
         maxDurations.put(type, maxDuration);
-        return register(type, planner);
+        return this;
     }
 
     /** The longest a job of {@code type} may process; zero = no limit. */

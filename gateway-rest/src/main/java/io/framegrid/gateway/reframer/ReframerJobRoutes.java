@@ -1,8 +1,10 @@
 package io.framegrid.gateway.reframer;
 
 import com.linecorp.armeria.server.AnnotatedServiceBindingBuilder;
+import com.linecorp.armeria.common.HttpHeaders;
 import com.linecorp.armeria.common.HttpRequest;
 import com.linecorp.armeria.server.ServerBuilder;
+import com.linecorp.armeria.server.docs.DocServiceBuilder;
 import com.linecorp.armeria.server.throttling.ThrottlingStrategy;
 import io.framegrid.gateway.http.ClusterLimits;
 import io.framegrid.gateway.http.Credentials;
@@ -58,5 +60,12 @@ public final class ReframerJobRoutes implements SurfaceRoutes {
     @Override
     public List<Documented> documented() {
         return List.of(Documented.of(uploads), Documented.of(queries));
+    }
+
+    @Override
+    public void examples(DocServiceBuilder docs) {
+        // Every job route is called with the key POST /register returned.
+        HttpHeaders key = HttpHeaders.of("x-api-key", "vr_0123456789abcdefghijklmnopqrstuv");
+        docs.exampleHeaders(ReframerUploads.class, key).exampleHeaders(ReframerQueries.class, key);
     }
 }

@@ -58,6 +58,12 @@ class AdminPortTest {
             assertThat(services.get(service).toString()).as(service).contains(paths);
         });
         assertThat(services.get("io.framegrid.gateway.studio.StudioAuthRoutes$SignIn").toString()).contains("SecurePass123!");
+        assertThat(services).containsKeys("io.framegrid.gateway.reframer.ReframerUploads",
+                "io.framegrid.gateway.reframer.ReframerQueries");
+        assertThat(services.get("io.framegrid.gateway.reframer.ReframerUploads").toString())
+                .contains("/reframer/process", "vr_0123456789");
+        assertThat(services.get("io.framegrid.gateway.reframer.ReframerQueries").toString())
+                .contains("/reframer/job/", "/reframer/results/", "/reframer/videos", "vr_0123456789");
         assertThat(spec.toString()).contains("Studio (B) sign-in");
         // Documented on the admin port, served on the surface's: a call there is sent on its way.
         Reply misdirected = gw.get("admin", "/studio/api/v1/auth/me");

@@ -16,9 +16,14 @@ public final class TaskExecutors {
         return new TaskExecutors().register(JobTypes.NOOP, ctx -> TaskCommit.empty());
     }
 
-    /** Runs tasks of {@code taskType} with {@code executor}, replacing any executor registered for it before. */
+    /**
+     * Runs tasks of {@code taskType} with {@code executor}. A type has one executor: a second registration (two
+     * products claiming one name) is refused, so the node fails at start-up instead of running the wrong code.
+     */
     public TaskExecutors register(String taskType, TaskExecutor executor) {
-        executors.put(taskType, executor);
+        if (executors.putIfAbsent(taskType, executor) != null) {
+            throw new IllegalStateException("Task type '" + taskType + "' is registered twice");
+        }
         return this;
     }
 
