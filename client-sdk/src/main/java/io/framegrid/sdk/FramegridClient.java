@@ -119,6 +119,14 @@ public final class FramegridClient implements AutoCloseable {
         throw new IllegalArgumentException("No product client " + type.getName() + " on the class path");
     }
 
+    /**
+     * {@code stub} with this view's credentials and per-call deadline, so a product client's own service stubs call
+     * as the SDK's built-in clients do.
+     */
+    public <S extends io.grpc.stub.AbstractStub<S>> S prepared(S stub) {
+        return CallSupport.prepare(stub, credentials, deadline);
+    }
+
     public ManagedChannel channel() {
         return channel;
     }

@@ -63,6 +63,8 @@ public final class CoordinatorServer implements AutoCloseable {
     private final MediaGrpcService media;
     private final UploadJanitor uploadJanitor;
     private final io.framegrid.coordinator.inference.InferenceRoutingService inference;
+    private final List<CoordinatorProduct> plugins;
+    private final List<BindableService> productServices;
     private Server server;
 
     /** A coordinator running every {@link CoordinatorProduct} on its class path. */
@@ -103,6 +105,8 @@ public final class CoordinatorServer implements AutoCloseable {
         this.mediaLibrary = new MediaLibrary(ignite, blobStore, config.media(), clock);
         CoordinatorProduct.Context context = new CoordinatorProduct.Context(ignite, config, mediaLibrary, clock);
         plugins.forEach(p -> p.register(jobTypes, context));
+        this.plugins = plugins;
+        this.productServices = plugins.stream().flatMap(p -> p.services(context).stream()).toList();
         log.info("Coordinator products: {}", plugins.stream().map(CoordinatorProduct::name).toList());
         this.media = new MediaGrpcService(mediaLibrary, tierOf);
         this.uploadJanitor = new UploadJanitor(mediaLibrary)
@@ -128,6 +132,8 @@ public final class CoordinatorServer implements AutoCloseable {
         sb.addService(ServerInterceptors.intercept(nodes, authenticator));
         sb.addService(ServerInterceptors.intercept(media, authenticator));
         sb.addService(ServerInterceptors.intercept(inference, authenticator));
+        // Products' own services: authenticated like every other, named by no one here.
+        productServices.forEach(service -> sb.addService(ServerInterceptors.intercept(service, authenticator)));
         sb.maxInboundMessageSize(MediaGrpcService.MAX_MESSAGE_BYTES);
         sb.addService(health.getHealthService());
         sb.addService(ProtoReflectionServiceV1.newInstance());
@@ -164,6 +170,7 @@ public final class CoordinatorServer implements AutoCloseable {
 
     @Override
     public void close() {
+        plugins.forEach(CoordinatorProduct::close);
         leaseReaper.close();
         nodeDirectory.close();
         inference.close();

@@ -69,9 +69,92 @@ class CoordinatorServerTest {
     }
 
     @Test
+    void aProductsOwnServicesAreServedBehindTheAuthenticatorAndClosedWithTheServer() throws Exception {
+        AtomicReference<Boolean> closed = new AtomicReference<>(false);
+        io.grpc.MethodDescriptor<String, String> whoAmI = io.grpc.MethodDescriptor.<String, String>newBuilder()
+                .setType(io.grpc.MethodDescriptor.MethodType.UNARY)
+                .setFullMethodName("test.v1.Echo/WhoAmI")
+                .setRequestMarshaller(Utf8.INSTANCE).setResponseMarshaller(Utf8.INSTANCE).build();
+        io.grpc.BindableService echo = () -> io.grpc.ServerServiceDefinition.builder("test.v1.Echo")
+                .addMethod(whoAmI, io.grpc.stub.ServerCalls.asyncUnaryCall((request, response) -> {
+                    io.framegrid.coordinator.identity.Principal p = io.framegrid.coordinator.identity.Principal.current();
+                    response.onNext(p == null ? "anonymous" : p.role());
+                    response.onCompleted();
+                })).build();
+        CoordinatorProduct serving = new CoordinatorProduct() {
+            @Override
+            public String name() {
+                return "serving";
+            }
+
+            @Override
+            public void register(JobTypes types, Context context) {
+            }
+
+            @Override
+            public List<io.grpc.BindableService> services(Context context) {
+                return List.of(echo);
+            }
+
+            @Override
+            public void close() {
+                closed.set(true);
+            }
+        };
+        String name = io.grpc.inprocess.InProcessServerBuilder.generateName();
+        try (CoordinatorServer server = new CoordinatorServer(cluster.ignite(), cluster.config(),
+                new Telemetry(new PrometheusRegistry()), cluster.clock(), List.of(serving))) {
+            io.grpc.inprocess.InProcessServerBuilder builder = io.grpc.inprocess.InProcessServerBuilder.forName(name);
+            server.configure(builder);
+            io.grpc.Server grpc = builder.build().start();
+            io.grpc.ManagedChannel channel = io.grpc.inprocess.InProcessChannelBuilder.forName(name).build();
+            try {
+                assertThat(io.grpc.stub.ClientCalls.blockingUnaryCall(channel, whoAmI, io.grpc.CallOptions.DEFAULT, ""))
+                        .isEqualTo("anonymous");
+                String admin = cluster.client().identity().login("admin@framegrid.local", "AdminPass123").getAccessToken();
+                // The authenticator ran before the product's service: it sees the caller's principal.
+                assertThat(io.grpc.stub.ClientCalls.blockingUnaryCall(bearer(channel, admin), whoAmI,
+                        io.grpc.CallOptions.DEFAULT, "")).isEqualTo("admin");
+                assertThatThrownBy(() -> io.grpc.stub.ClientCalls.blockingUnaryCall(bearer(channel, "not-a-token"),
+                        whoAmI, io.grpc.CallOptions.DEFAULT, "")).hasMessageContaining("UNAUTHENTICATED");
+            } finally {
+                channel.shutdownNow();
+                grpc.shutdownNow();
+            }
+            assertThat(closed.get()).isFalse();
+        }
+        assertThat(closed.get()).isTrue();
+    }
+
+    private static io.grpc.Channel bearer(io.grpc.Channel channel, String token) {
+        io.grpc.Metadata headers = new io.grpc.Metadata();
+        headers.put(io.grpc.Metadata.Key.of("authorization", io.grpc.Metadata.ASCII_STRING_MARSHALLER), "Bearer " + token);
+        return io.grpc.ClientInterceptors.intercept(channel, io.grpc.stub.MetadataUtils.newAttachHeadersInterceptor(headers));
+    }
+
+    /** Strings as UTF-8 bytes, for a hand-written test service. */
+    private enum Utf8 implements io.grpc.MethodDescriptor.Marshaller<String> {
+        INSTANCE;
+
+        @Override
+        public java.io.InputStream stream(String value) {
+            return new java.io.ByteArrayInputStream(value.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        }
+
+        @Override
+        public String parse(java.io.InputStream stream) {
+            try {
+                return new String(stream.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }
+    }
+
+    @Test
     void bothReflectionVersionsListTheServices() throws Exception {
         List<String> expected = List.of("framegrid.identity.v1.IdentityService", "framegrid.jobs.v1.JobService",
-                "grpc.health.v1.Health");
+                "grpc.health.v1.Health", "framegrid.annotation.v1.AnnotationService");
         assertThat(Reflection.v1Services(cluster.client().channel())).containsAll(expected)
                 .contains("grpc.reflection.v1.ServerReflection");
         assertThat(Reflection.v1alphaServices(cluster.client().channel())).containsAll(expected)

@@ -54,6 +54,9 @@ public final class CacheCatalog {
         all.add(durableAtomic(CacheNames.QUOTAS));
         all.add(durableTransactional(CacheNames.MEDIA));
         all.add(durableTransactional(CacheNames.UPLOADS));
+        all.add(durableTransactional(CacheNames.ANNOTATION_VIDEOS));
+        all.add(durableTransactional(CacheNames.ANNOTATIONS));
+        all.add(durableTransactional(CacheNames.ANNOTATION_TELEMETRY));
         all.add(evictable(CacheNames.FRAMES).setStatisticsEnabled(true));
         all.addAll(extra);
         return all;

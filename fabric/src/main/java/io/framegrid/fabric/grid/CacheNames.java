@@ -27,5 +27,12 @@ public final class CacheNames {
     /** Named counters advanced inside transactions (e.g. numeric user ids). */
     public static final String COUNTERS = "fg_counters";
 
+    /** Product A: the shared pool of videos with their annotation leases (video id → {@code annotation.v1.Video}). */
+    public static final String ANNOTATION_VIDEOS = "fg_annotation_videos";
+    /** Product A: committed annotations (video id → {@code annotation.v1.CommitResponse}). */
+    public static final String ANNOTATIONS = "fg_annotations";
+    /** Product A: uploaded telemetry, replaced whole per upload (video id → {@code annotation.v1.Telemetry}). */
+    public static final String ANNOTATION_TELEMETRY = "fg_annotation_telemetry";
+
     private CacheNames() {}
 }

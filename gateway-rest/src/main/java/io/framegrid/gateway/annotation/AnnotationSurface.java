@@ -8,7 +8,10 @@ import io.framegrid.gateway.http.SurfaceContext;
 import io.framegrid.gateway.http.SurfaceRoutes;
 import java.util.List;
 
-/** Surface A (drive annotation): authentication and user management. */
+/**
+ * Surface A (drive annotation): authentication and user management, video and CSV uploads, geolocation, and the
+ * annotation locks. Videos form one shared pool for every annotator of the surface.
+ */
 public final class AnnotationSurface implements GatewaySurface {
     /** A's errors are {@code {"status":"error","message"}}; validation 400, taken values 409. */
     public static final Surface CONVENTIONS = new Surface("annotation", ErrorFormat.STATUS_MESSAGE,
@@ -26,6 +29,7 @@ public final class AnnotationSurface implements GatewaySurface {
 
     @Override
     public List<SurfaceRoutes> routes(SurfaceContext context) {
-        return List.of(new AnnotationAuthRoutes(context.client(), context.authLimiter(), context.clock()));
+        return List.of(new AnnotationAuthRoutes(context.client(), context.authLimiter(), context.clock()),
+                new AnnotationRoutes(context.client(), AnnotationSettings.from(context.settings())));
     }
 }

@@ -1,9 +1,9 @@
 package io.framegrid.gpunode.reframer;
 
-import io.framegrid.gpunode.media.FrameSampling;
 import io.framegrid.gpunode.media.MediaDecoder;
 import io.framegrid.gpunode.media.MediaException;
 import io.framegrid.gpunode.media.MediaInfo;
+import io.framegrid.gpunode.media.PlayableFrames;
 import io.framegrid.gpunode.tasks.TaskFailure;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -21,9 +21,11 @@ final class VideoProbe {
     static final int MIN_HEIGHT = 240;
 
     private final MediaDecoder decoder;
+    private final PlayableFrames playable;
 
     VideoProbe(MediaDecoder decoder) {
         this.decoder = decoder;
+        this.playable = new PlayableFrames(decoder);
     }
 
     /** The video as it plays, or a permanent refusal; {@code log} hears what the container got wrong. */
@@ -55,42 +57,14 @@ final class VideoProbe {
         return info;
     }
 
-    /**
-     * {@code info} with the frames that really decode. A container's declared count is trusted when its last
-     * frame decodes (one seek); otherwise (a cut or damaged file: OpenCV's tree.avi declares 444 frames and holds
-     * 68) the frames are counted by decoding, and the duration follows the count, as ffmpeg and OpenCV play it.
-     */
+    /** {@code info} with the frames that really decode (see {@link PlayableFrames#decodable}). */
     MediaInfo decodable(Path file, MediaInfo info) {
-        if (!info.frameCountDeclared() || info.frameCount() <= 0) {
-            return info;
-        }
-        long last = info.frameCount() - 1;
-        long[] seen = {-1};
-        try {
-            decoder.decode(file, FrameSampling.range(last, last + 1), f -> {
-                seen[0] = f.index();
-                return false;
-            });
-        } catch (MediaException e) {
-            // A seek past the real end may fail outright: the count is untrustworthy all the same.
-        }
-        if (seen[0] == last) {
-            return info;
-        }
-        long[] frames = {0};
-        decoder.decode(file, FrameSampling.range(0, Long.MAX_VALUE), f -> {
-            frames[0]++;
-            return true;
-        });
-        return withFrames(info, frames[0]);
+        return playable.decodable(file, info);
     }
 
     /** {@code info} with {@code frames} frames and the duration they last. */
     static MediaInfo withFrames(MediaInfo info, long frames) {
-        double seconds = info.fps() > 0 ? frames / info.fps() : info.durationSeconds();
-        return new MediaInfo(info.container(), info.videoCodec(), info.audioCodec(),
-                Math.min(info.durationSeconds(), seconds), info.fps(), info.width(), info.height(), frames, false,
-                info.audioTracks(), info.audioSampleRate(), info.audioChannels());
+        return PlayableFrames.withFrames(info, frames);
     }
 
     /** A video the reframer refuses, in the words the API user reads. */

@@ -1,0 +1,158 @@
+package io.framegrid.sdk.annotation;
+
+import io.framegrid.proto.annotation.AnnotationContract;
+import io.framegrid.proto.annotation.v1.Annotation;
+import io.framegrid.proto.annotation.v1.AnnotationServiceGrpc;
+import io.framegrid.proto.annotation.v1.CommitRequest;
+import io.framegrid.proto.annotation.v1.CommitResponse;
+import io.framegrid.proto.annotation.v1.NextUnannotatedRequest;
+import io.framegrid.proto.annotation.v1.PutTelemetryRequest;
+import io.framegrid.proto.annotation.v1.RegisterVideoRequest;
+import io.framegrid.proto.annotation.v1.StartRequest;
+import io.framegrid.proto.annotation.v1.Telemetry;
+import io.framegrid.proto.annotation.v1.TelemetryPoint;
+import io.framegrid.proto.annotation.v1.Video;
+import io.framegrid.proto.annotation.v1.VideoRef;
+import io.framegrid.proto.jobs.v1.Job;
+import io.framegrid.proto.jobs.v1.JobStatus;
+import io.framegrid.proto.jobs.v1.SubmitJobRequest;
+import io.framegrid.proto.media.v1.Media;
+import io.framegrid.proto.media.v1.UploadHeader;
+import io.framegrid.sdk.CallSupport;
+import io.framegrid.sdk.FramegridClient;
+import io.framegrid.sdk.FramegridException;
+import io.grpc.Status;
+import java.io.InputStream;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Product A over gRPC, with the caller's credentials: uploads into the shared annotation pool (streamed to the media
+ * store, probed on a gpu-node as a job, registered; deleted again when anything of that fails), the pool's leases
+ * and commits, and telemetry. Futures fail with {@link FramegridException}.
+ */
+public final class AnnotationClient {
+    /** The reason a refused upload fails with (the probe found no readable video). */
+    public static final String INVALID_VIDEO = "INVALID_VIDEO";
+    /** The reason when no gpu-node probed the upload within the probe timeout. */
+    public static final String PROBE_TIMEOUT = "PROBE_TIMEOUT";
+
+    private final FramegridClient client;
+    private final Duration probeTimeout;
+
+    public AnnotationClient(FramegridClient client) {
+        this(client, Duration.ZERO);
+    }
+
+    /** Gives up on a probe after {@code probeTimeout} ({@link Duration#ZERO}: never) with {@link #PROBE_TIMEOUT}. */
+    public AnnotationClient(FramegridClient client, Duration probeTimeout) {
+        this.client = client;
+        this.probeTimeout = probeTimeout;
+    }
+
+    private AnnotationServiceGrpc.AnnotationServiceFutureStub stub() {
+        return client.prepared(AnnotationServiceGrpc.newFutureStub(client.channel()));
+    }
+
+    /** Streams {@code video} (read to its end, never held whole) into the caller's media, marked as A's upload. */
+    public CompletableFuture<Media> uploadAsync(InputStream video, String filename, String contentType) {
+        return client.mediaAsync().upload(UploadHeader.newBuilder().setFilename(filename).setContentType(contentType)
+                .putMetadata(AnnotationContract.PRODUCT_KEY, AnnotationContract.PRODUCT).build(), video);
+    }
+
+    /**
+     * Probes {@code uploaded} on a gpu-node and adds it to the pool; when that fails for any reason the upload is
+     * deleted before the returned future fails ({@link #INVALID_VIDEO} for a file that is no readable video).
+     */
+    public CompletableFuture<Video> registerAsync(Media uploaded) {
+        CompletableFuture<Video> registered;
+        try {
+            registered = probe(uploaded).thenCompose(v -> CallSupport.toCompletable(
+                    stub().registerVideo(RegisterVideoRequest.newBuilder().setMediaId(uploaded.getMediaId()).build())));
+        } catch (RuntimeException e) {
+            registered = CompletableFuture.failedFuture(e);
+        }
+        return registered.handle((video, t) -> t == null ? CompletableFuture.completedFuture(video)
+                : discardAsync(uploaded).<Video>thenApply(v -> {
+                    throw t instanceof CompletionException ce ? ce : new CompletionException(t);
+                })).thenCompose(f -> f);
+    }
+
+    /** Deletes an upload that will not join the pool; never fails. */
+    public CompletableFuture<Void> discardAsync(Media uploaded) {
+        return client.mediaAsync().delete(uploaded.getMediaId()).handle((deleted, e) -> null);
+    }
+
+    private CompletableFuture<Job> probe(Media media) {
+        CompletableFuture<Job> probe = client.jobsAsync().submit(SubmitJobRequest.newBuilder()
+                        .setType(AnnotationContract.PROBE).setDisplayName(media.getFilename())
+                        .putMetadata(AnnotationContract.MEDIA_ID, media.getMediaId()).build())
+                .thenCompose(job -> client.jobsAsync().terminal(job.getJobId()));
+        if (!probeTimeout.isZero()) {
+            probe = probe.orTimeout(probeTimeout.toMillis(), TimeUnit.MILLISECONDS).exceptionally(t -> {
+                if (unwrap(t) instanceof TimeoutException) {
+                    throw new FramegridException(Status.Code.UNAVAILABLE, PROBE_TIMEOUT,
+                            "No compute node could inspect the video in time; retry later", t);
+                }
+                throw t instanceof CompletionException ce ? ce : new CompletionException(t);
+            });
+        }
+        return probe.thenApply(job -> {
+            if (job == null || job.getStatus() != JobStatus.JOB_STATUS_COMPLETED) {
+                String error = job == null ? "" : job.getErrorMessage().replaceFirst("^Task \\S+ failed: ", "");
+                throw new FramegridException(Status.Code.INVALID_ARGUMENT, INVALID_VIDEO,
+                        error.isBlank() ? "Invalid video file: not a readable video" : error, null);
+            }
+            return job;
+        });
+    }
+
+    /** One video of the pool. */
+    public CompletableFuture<Video> videoAsync(String videoId) {
+        return CallSupport.toCompletable(stub().getVideo(ref(videoId)));
+    }
+
+    /** The oldest free video; with {@code lock}, leased to the caller for {@code ttl} (zero: the cluster default). */
+    public CompletableFuture<Video> nextUnannotatedAsync(boolean lock, Duration ttl) {
+        return CallSupport.toCompletable(stub().nextUnannotated(
+                NextUnannotatedRequest.newBuilder().setLock(lock).setTtlMs(ttl.toMillis()).build()));
+    }
+
+    /** Leases (or renews the caller's lease of) {@code videoId} for {@code ttl}. */
+    public CompletableFuture<Video> startAsync(String videoId, Duration ttl) {
+        return CallSupport.toCompletable(stub().startAnnotation(
+                StartRequest.newBuilder().setVideoId(videoId).setTtlMs(ttl.toMillis()).build()));
+    }
+
+    /** Commits {@code annotations} under the caller's lease; {@code lockToken} empty = whatever the lease's is. */
+    public CompletableFuture<CommitResponse> commitAsync(String videoId, String lockToken, List<Annotation> annotations) {
+        return CallSupport.toCompletable(stub().commitAnnotations(CommitRequest.newBuilder().setVideoId(videoId)
+                .setLockToken(lockToken == null ? "" : lockToken).addAllAnnotations(annotations).build()));
+    }
+
+    public CompletableFuture<Video> unlockAsync(String videoId) {
+        return CallSupport.toCompletable(stub().unlock(ref(videoId)));
+    }
+
+    /** Replaces the video's telemetry whole. */
+    public CompletableFuture<Video> putTelemetryAsync(String videoId, List<TelemetryPoint> points) {
+        return CallSupport.toCompletable(stub().putTelemetry(
+                PutTelemetryRequest.newBuilder().setVideoId(videoId).addAllPoints(points).build()));
+    }
+
+    public CompletableFuture<Telemetry> telemetryAsync(String videoId) {
+        return CallSupport.toCompletable(stub().getTelemetry(ref(videoId)));
+    }
+
+    private static VideoRef ref(String videoId) {
+        return VideoRef.newBuilder().setVideoId(videoId == null ? "" : videoId).build();
+    }
+
+    private static Throwable unwrap(Throwable t) {
+        return t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
+    }
+}

@@ -1,0 +1,329 @@
+package io.framegrid.coordinator.annotation;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.framegrid.fabric.FabricException;
+import io.framegrid.fabric.grid.CacheNames;
+import io.framegrid.proto.annotation.v1.Annotation;
+import io.framegrid.proto.annotation.v1.CommitResponse;
+import io.framegrid.proto.annotation.v1.Lease;
+import io.framegrid.proto.annotation.v1.Telemetry;
+import io.framegrid.proto.annotation.v1.TelemetryPoint;
+import io.framegrid.proto.annotation.v1.Video;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Supplier;
+import javax.cache.Cache;
+import org.apache.ignite.Ignite;
+import org.apache.ignite.IgniteCache;
+import org.apache.ignite.cache.CachePeekMode;
+import org.apache.ignite.cache.query.ScanQuery;
+import org.apache.ignite.transactions.Transaction;
+import org.apache.ignite.transactions.TransactionConcurrency;
+import org.apache.ignite.transactions.TransactionIsolation;
+
+/**
+ * Product A's pool of videos and their annotation leases in the grid. Every change is a pessimistic, repeatable-read
+ * transaction that locks the video's record on its first read, so a check made under the lock (free? holder? token?)
+ * still holds when the write lands, whichever coordinator runs it. Lock order: the video record first, then its
+ * annotations; a transaction touches one video only, so two never wait on each other in opposite orders.
+ *
+ * <p>Fencing: every new lease takes the video's next token ({@code last_token + 1}); a renewal keeps it. A commit
+ * naming a token that is not the live lease's (the lease expired and someone else holds a newer one) is refused
+ * before anything is written. A lease past its expiry counts as absent in every check, so correctness never waits
+ * for {@link AnnotationReaper}, which only clears such leases from the records.
+ */
+public final class AnnotationLedger {
+    /** Most annotations one commit may store. */
+    public static final int MAX_ANNOTATIONS = 200_000;
+    /** Bounds on a requested lease length. */
+    static final long MIN_TTL_MS = 1_000;
+    static final long MAX_TTL_MS = 24L * 3600 * 1000;
+    private static final int MAX_ATTEMPTS = 5;
+    private static final long TX_TIMEOUT_MS = 30_000;
+
+    private final Ignite ignite;
+    private final IgniteCache<String, byte[]> videos;
+    private final IgniteCache<String, byte[]> annotations;
+    private final IgniteCache<String, byte[]> telemetry;
+    private final Clock clock;
+    private final long defaultTtlMs;
+
+    public AnnotationLedger(Ignite ignite, Clock clock, long defaultTtlMs) {
+        this.ignite = ignite;
+        this.videos = ignite.cache(CacheNames.ANNOTATION_VIDEOS);
+        this.annotations = ignite.cache(CacheNames.ANNOTATIONS);
+        this.telemetry = ignite.cache(CacheNames.ANNOTATION_TELEMETRY);
+        this.clock = clock;
+        this.defaultTtlMs = defaultTtlMs;
+    }
+
+    /** Adds {@code video} unless its id is already in the pool; returns the stored record. */
+    public Video add(Video video) {
+        return inTx(() -> {
+            Optional<Video> existing = read(video.getVideoId());
+            if (existing.isPresent()) {
+                return existing.get();
+            }
+            videos.put(video.getVideoId(), video.toByteArray());
+            return video;
+        });
+    }
+
+    /** The video as stored, with a lease past its expiry shown as none. */
+    public Video get(String videoId) {
+        return live(read(videoId).orElseThrow(() -> unknown(videoId)), clock.millis());
+    }
+
+    /**
+     * The oldest free video (neither annotated nor under a live lease); with {@code holder} non-null it is leased to
+     * them in the same transaction. A candidate taken meanwhile by someone else is skipped for the next one.
+     */
+    public Optional<Video> next(String holder, long ttlMs) {
+        long now = clock.millis();
+        List<Video> candidates = new ArrayList<>();
+        try (var cursor = videos.query(new ScanQuery<String, byte[]>())) {
+            for (Cache.Entry<String, byte[]> e : cursor) {
+                Video v = parse(e.getValue());
+                if (free(v, now)) {
+                    candidates.add(v);
+                }
+            }
+        }
+        candidates.sort(Comparator.comparingLong(Video::getUploadDateMs).thenComparing(Video::getVideoId));
+        for (Video candidate : candidates) {
+            if (holder == null) {
+                return Optional.of(live(candidate, now));
+            }
+            Optional<Video> claimed = inTx(() -> {
+                long at = clock.millis();
+                Video v = read(candidate.getVideoId()).orElse(null);
+                if (v == null || !free(v, at)) {
+                    return Optional.<Video>empty();
+                }
+                return Optional.of(lease(v, holder, ttlMs, at));
+            });
+            if (claimed.isPresent()) {
+                return claimed;
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** Leases the video to {@code holder} (a new token) or renews their live lease (same token). */
+    public Video start(String videoId, String holder, long ttlMs) {
+        return inTx(() -> {
+            long now = clock.millis();
+            Video v = read(videoId).orElseThrow(() -> unknown(videoId));
+            if (v.getAnnotated()) {
+                throw conflict("VIDEO_ANNOTATED", "Video is already annotated");
+            }
+            Lease lease = liveLease(v, now);
+            if (lease != null && !lease.getHolderId().equals(holder)) {
+                throw conflict("VIDEO_LOCKED", "Video is already locked by another user");
+            }
+            return lease(v, holder, ttlMs, now);
+        });
+    }
+
+    /**
+     * Stores {@code items} and marks the video annotated, releasing the lease, in one transaction; refused (nothing
+     * written) unless {@code holder} holds the live lease and {@code token}, when non-empty, is its token.
+     */
+    public CommitResponse commit(String videoId, String holder, String token, List<Annotation> items) {
+        return inTx(() -> {
+            long now = clock.millis();
+            Video v = read(videoId).orElseThrow(() -> unknown(videoId));
+            if (v.getAnnotated()) {
+                throw conflict("VIDEO_ANNOTATED", "Video is already annotated");
+            }
+            Lease lease = liveLease(v, now);
+            if (!token.isEmpty() && (lease == null || !Long.toString(lease.getToken()).equals(token))) {
+                throw conflict("STALE_LOCK", "The lock token is no longer valid: the lock expired or was taken over");
+            }
+            if (lease == null) {
+                throw conflict("NOT_LOCKED", "Start annotating the video first: it is not locked by you");
+            }
+            if (!lease.getHolderId().equals(holder)) {
+                throw conflict("VIDEO_LOCKED", "Video is already locked by another user");
+            }
+            Video done = v.toBuilder().clearLease().setAnnotated(true).setAnnotatedBy(holder).setAnnotatedMs(now).build();
+            CommitResponse stored = CommitResponse.newBuilder().setVideo(done).addAllAnnotations(items).build();
+            // Same order as every transaction here: the video record (locked above), then its annotations.
+            annotations.put(videoId, stored.toByteArray());
+            videos.put(videoId, done.toByteArray());
+            return stored;
+        });
+    }
+
+    /** The committed annotations, if any. */
+    public Optional<CommitResponse> annotations(String videoId) {
+        byte[] bytes = annotations.get(videoId);
+        return bytes == null ? Optional.empty() : Optional.of(parseCommit(bytes));
+    }
+
+    /** Releases the live lease: its holder, or anyone when {@code admin}; a video without one stays as it is. */
+    public Video unlock(String videoId, String caller, boolean admin) {
+        return inTx(() -> {
+            long now = clock.millis();
+            Video v = read(videoId).orElseThrow(() -> unknown(videoId));
+            Lease lease = liveLease(v, now);
+            // Unlocking a free video is a no-op, so a holder's retry after commit or expiry is harmless.
+            if (lease != null && !admin && !lease.getHolderId().equals(caller)) {
+                throw new ForbiddenException("Only the user holding the lock or an admin may unlock the video");
+            }
+            Video free = v.toBuilder().clearLease().build();
+            videos.put(videoId, free.toByteArray());
+            return free;
+        });
+    }
+
+    /** Clears the lease of {@code videoId} when it has expired by now; true when it did. */
+    public boolean expire(String videoId) {
+        return inTx(() -> {
+            Video v = read(videoId).orElse(null);
+            if (v == null || !v.hasLease() || v.getLease().getExpiresMs() > clock.millis()) {
+                return false;
+            }
+            videos.put(videoId, v.toBuilder().clearLease().build().toByteArray());
+            return true;
+        });
+    }
+
+    /** Ids of the videos whose primary copy is on this node and whose stored lease has expired. */
+    List<String> expiredHere() {
+        long now = clock.millis();
+        List<String> ids = new ArrayList<>();
+        for (Cache.Entry<String, byte[]> e : videos.localEntries(CachePeekMode.PRIMARY)) {
+            Video v = parse(e.getValue());
+            if (v.hasLease() && v.getLease().getExpiresMs() <= now) {
+                ids.add(e.getKey());
+            }
+        }
+        return ids;
+    }
+
+    /** Replaces the video's telemetry whole: one put of one value, so a reader sees the old set or the new. */
+    public Video putTelemetry(String videoId, List<TelemetryPoint> points) {
+        return inTx(() -> {
+            Video v = read(videoId).orElseThrow(() -> unknown(videoId));
+            telemetry.put(videoId, Telemetry.newBuilder().setVideoId(videoId).addAllPoints(points).build().toByteArray());
+            return v;
+        });
+    }
+
+    public Telemetry telemetry(String videoId) {
+        if (read(videoId).isEmpty()) {
+            throw unknown(videoId);
+        }
+        byte[] bytes = telemetry.get(videoId);
+        try {
+            return bytes == null ? Telemetry.newBuilder().setVideoId(videoId).build() : Telemetry.parseFrom(bytes);
+        } catch (InvalidProtocolBufferException e) {
+            throw new IllegalStateException("Corrupt telemetry of " + videoId, e);
+        }
+    }
+
+    /** A requested lease length within bounds; 0 means the default. */
+    long ttl(long requestedMs) {
+        if (requestedMs == 0) {
+            return defaultTtlMs;
+        }
+        if (requestedMs < MIN_TTL_MS || requestedMs > MAX_TTL_MS) {
+            throw FabricException.invalid("INVALID_TTL", "Lock TTL must be between 1 s and 24 h");
+        }
+        return requestedMs;
+    }
+
+    private Video lease(Video v, String holder, long ttlMs, long now) {
+        Lease current = liveLease(v, now);
+        Lease next = current != null && current.getHolderId().equals(holder)
+                ? current.toBuilder().setExpiresMs(now + ttlMs).build()
+                : Lease.newBuilder().setHolderId(holder).setToken(v.getLastToken() + 1).setAcquiredMs(now)
+                        .setExpiresMs(now + ttlMs).build();
+        Video leased = v.toBuilder().setLease(next).setLastToken(Math.max(v.getLastToken(), next.getToken())).build();
+        videos.put(v.getVideoId(), leased.toByteArray());
+        return leased;
+    }
+
+    private static boolean free(Video v, long now) {
+        return !v.getAnnotated() && liveLease(v, now) == null;
+    }
+
+    private static Lease liveLease(Video v, long now) {
+        return v.hasLease() && v.getLease().getExpiresMs() > now ? v.getLease() : null;
+    }
+
+    private static Video live(Video v, long now) {
+        return v.hasLease() && liveLease(v, now) == null ? v.toBuilder().clearLease().build() : v;
+    }
+
+    private Optional<Video> read(String videoId) {
+        byte[] bytes = videos.get(videoId);
+        return bytes == null ? Optional.empty() : Optional.of(parse(bytes));
+    }
+
+    private static Video parse(byte[] bytes) {
+        try {
+            return Video.parseFrom(bytes);
+        } catch (InvalidProtocolBufferException e) {
+            throw new IllegalStateException("Corrupt annotation video record", e);
+        }
+    }
+
+    private static CommitResponse parseCommit(byte[] bytes) {
+        try {
+            return CommitResponse.parseFrom(bytes);
+        } catch (InvalidProtocolBufferException e) {
+            throw new IllegalStateException("Corrupt annotation record", e);
+        }
+    }
+
+    private static FabricException unknown(String videoId) {
+        return FabricException.notFound("VIDEO_NOT_FOUND", "Video not found");
+    }
+
+    private static FabricException conflict(String reason, String message) {
+        return new FabricException(FabricException.Kind.ALREADY_EXISTS, reason, message);
+    }
+
+    /**
+     * {@code body} in one pessimistic transaction, run again from the start when the grid aborts it for a transient
+     * reason (deadlock detected, lock timeout, topology change); domain refusals propagate after the rollback.
+     */
+    private <T> T inTx(Supplier<T> body) {
+        for (int attempt = 1; ; attempt++) {
+            try (Transaction tx = ignite.transactions().txStart(TransactionConcurrency.PESSIMISTIC,
+                    TransactionIsolation.REPEATABLE_READ, TX_TIMEOUT_MS, 0)) {
+                T result = body.get();
+                tx.commit();
+                return result;
+            } catch (FabricException | ForbiddenException e) {
+                throw e;
+            } catch (RuntimeException e) {
+                if (attempt >= MAX_ATTEMPTS || !transientFailure(e)) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    private static boolean transientFailure(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            if (c instanceof org.apache.ignite.transactions.TransactionException
+                    || c instanceof org.apache.ignite.cluster.ClusterTopologyException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** A caller who may not do this (FabricException has no PERMISSION_DENIED kind). */
+    public static final class ForbiddenException extends RuntimeException {
+        ForbiddenException(String message) {
+            super(message, null, false, false);
+        }
+    }
+}
