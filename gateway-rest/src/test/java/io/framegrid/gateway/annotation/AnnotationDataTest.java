@@ -21,6 +21,7 @@ import io.framegrid.gpunode.capabilities.NodeCapabilities;
 import io.framegrid.gpunode.media.MediaDecoder;
 import io.framegrid.gpunode.media.MediaInfo;
 import io.framegrid.observability.Telemetry;
+import io.framegrid.proto.annotation.AnnotationContract;
 import io.framegrid.proto.annotation.v1.Video;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.ByteArrayOutputStream;
@@ -197,6 +198,15 @@ class AnnotationDataTest {
         assertThat(v.get("duration_ms").asLong()).isCloseTo(Math.round(info.durationSeconds() * 1000),
                 org.assertj.core.data.Offset.offset(50L));
         String id = v.get("video_id").asText();
+        // The probe ran as a cluster job of the uploader's, completed by the gpu-node.
+        var jobs = gw.coordinator().client().withBearerToken(alice.token()).jobs().list(
+                io.framegrid.proto.jobs.v1.ListJobsRequest.newBuilder().setType(AnnotationContract.PROBE).build());
+        assertThat(jobs.getJobsList()).singleElement().satisfies(job -> {
+            assertThat(job.getStatus()).isEqualTo(io.framegrid.proto.jobs.v1.JobStatus.JOB_STATUS_COMPLETED);
+            assertThat(job.getMetadataMap()).containsEntry(AnnotationContract.MEDIA_ID, id);
+        });
+        assertThat(gw.coordinator().server().mediaLibrary().get(id).orElseThrow().getProbeMap())
+                .containsEntry(AnnotationContract.FRAMES, Long.toString(info.frameCount()));
         Video stored = fx.stored(id);
         assertThat(stored.getAnnotated()).isFalse();
         assertThat(stored.getFrames()).isEqualTo(info.frameCount());
@@ -213,6 +223,11 @@ class AnnotationDataTest {
         Reply up = upload(alice, "video_file", "dashcam.mp4", junk);
         assertError(up, 400);
         assertThat(up.json().get("message").asText()).contains("not a readable video");
+        // The gpu-node refused it in its probe job; the upload was deleted again.
+        assertThat(gw.coordinator().client().withBearerToken(alice.token()).jobs().list(
+                io.framegrid.proto.jobs.v1.ListJobsRequest.newBuilder().setType(AnnotationContract.PROBE).build())
+                .getJobsList()).singleElement().extracting(io.framegrid.proto.jobs.v1.Job::getStatus)
+                .isEqualTo(io.framegrid.proto.jobs.v1.JobStatus.JOB_STATUS_FAILED);
         assertThat(mediaOf(alice.userId())).isZero();
     }
 
