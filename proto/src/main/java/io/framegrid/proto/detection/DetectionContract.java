@@ -1,0 +1,91 @@
+package io.framegrid.proto.detection;
+
+import io.framegrid.proto.detection.v1.DetectionParams;
+import io.framegrid.proto.jobs.v1.Job;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Product E's contract between roles, defined once: the job and task type, the job metadata the SDK sets and the
+ * executor reads, and the result ref a completed detection carries. The coordinator plans with it, gpu-nodes execute
+ * by it, the SDK and the gateway read results through it.
+ */
+public final class DetectionContract {
+    /** The product's name in every role: plug-in names, configuration keys {@code gateway.detection.*}, quotas. */
+    public static final String PRODUCT = "detection";
+    /** The job type of one image's detection, and the type of its one task. */
+    public static final String DETECT = "detection.detect";
+    /** Job metadata: the uploaded image's media id. */
+    public static final String MEDIA_ID = "media_id";
+    /** Job metadata set from {@link DetectionParams}. */
+    public static final String CONFIDENCE = "confidence_threshold";
+    public static final String MODEL_ID = "model_id";
+    public static final String MAX_PIXELS = "max_pixels";
+    /** The model a detection runs with unless it names another: YOLOX-Nano (80 COCO classes). */
+    public static final String DEFAULT_MODEL = "yolox-nano";
+    /** The threshold a detection applies unless it names another. */
+    public static final float DEFAULT_CONFIDENCE = 0.5f;
+    /** Decoded pixels an image may have unless the job says less: 50 megapixels (about 150 MB as BGR). */
+    public static final long DEFAULT_MAX_PIXELS = 50_000_000L;
+    /** Result ref: {@code results:<media id of the serialized DetectionResults>}. */
+    public static final String RESULTS_REF = "results:";
+    /** Content type of the stored results blob. */
+    public static final String RESULTS_CONTENT_TYPE =
+            "application/x-protobuf; messageType=framegrid.detection.v1.DetectionResults";
+
+    private DetectionContract() {
+    }
+
+    /** The job metadata {@code params} stands for; fields left at zero/empty are omitted (the executor's defaults). */
+    public static Map<String, String> metadata(DetectionParams params) {
+        Map<String, String> meta = new LinkedHashMap<>();
+        if (params.getConfidenceThreshold() > 0) {
+            meta.put(CONFIDENCE, Float.toString(params.getConfidenceThreshold()));
+        }
+        if (!params.getModelId().isEmpty()) {
+            meta.put(MODEL_ID, params.getModelId());
+        }
+        if (params.getMaxPixels() > 0) {
+            meta.put(MAX_PIXELS, Long.toString(params.getMaxPixels()));
+        }
+        return meta;
+    }
+
+    /** The parameters job metadata {@code meta} carries; a malformed value is the caller's error. */
+    public static DetectionParams params(Map<String, String> meta) {
+        DetectionParams.Builder params = DetectionParams.newBuilder()
+                .setModelId(meta.getOrDefault(MODEL_ID, DEFAULT_MODEL))
+                .setConfidenceThreshold(DEFAULT_CONFIDENCE).setMaxPixels(DEFAULT_MAX_PIXELS);
+        try {
+            if (meta.containsKey(CONFIDENCE)) {
+                params.setConfidenceThreshold(Float.parseFloat(meta.get(CONFIDENCE)));
+            }
+            if (meta.containsKey(MAX_PIXELS)) {
+                params.setMaxPixels(Long.parseLong(meta.get(MAX_PIXELS)));
+            }
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("detection parameters must be numbers", e);
+        }
+        float c = params.getConfidenceThreshold();
+        if (!(c >= 0 && c <= 1)) {
+            throw new IllegalArgumentException(CONFIDENCE + " must be between 0 and 1");
+        }
+        if (params.getMaxPixels() <= 0) {
+            throw new IllegalArgumentException(MAX_PIXELS + " must be positive");
+        }
+        return params.build();
+    }
+
+    /** The media id a completed job's result ref {@code prefix} names, if it has one. */
+    public static Optional<String> ref(Job job, String prefix) {
+        return job.getResultRefsList().stream().filter(r -> r.startsWith(prefix))
+                .map(r -> r.substring(prefix.length())).findFirst();
+    }
+
+    /** A job's failure as its user should read it: without the fabric's "Task x failed: " prefix, never blank. */
+    public static String userError(String error) {
+        String e = error == null ? "" : error.replaceFirst("^Task \\S+ failed: ", "");
+        return e.isBlank() ? "The image could not be processed" : e;
+    }
+}
