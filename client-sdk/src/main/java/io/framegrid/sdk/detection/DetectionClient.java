@@ -3,6 +3,7 @@ package io.framegrid.sdk.detection;
 import io.framegrid.proto.detection.DetectionContract;
 import io.framegrid.proto.detection.v1.DetectionParams;
 import io.framegrid.proto.detection.v1.DetectionResults;
+import io.framegrid.proto.detection.v1.DetectionSettings;
 import io.framegrid.proto.jobs.v1.Job;
 import io.framegrid.proto.jobs.v1.ListJobsRequest;
 import io.framegrid.proto.jobs.v1.ListJobsResponse;
@@ -28,6 +29,8 @@ import java.util.concurrent.CompletionStage;
 public final class DetectionClient {
     /** The reason {@link #resultsAsync} fails with after a failed or cancelled detection. */
     public static final String DETECTION_FAILED = "DETECTION_FAILED";
+    /** The reason a detection that is not the caller's (or not a detection) is NOT_FOUND with. */
+    public static final String DETECTION_NOT_FOUND = "DETECTION_NOT_FOUND";
     /** The reason {@link #resultsAsync} fails with while the detection still runs. */
     public static final String NOT_COMPLETED = "NOT_COMPLETED";
 
@@ -56,14 +59,52 @@ public final class DetectionClient {
                 .thenCompose(f -> f));
     }
 
+    /**
+     * Stores {@code image} and queues its detection with the caller's stored settings (threshold, GPU preference,
+     * active model) and at most {@code maxPixels} decoded pixels.
+     */
+    public CompletableFuture<Job> detectAsync(byte[] image, String filename, String contentType, long maxPixels) {
+        return settingsAsync().thenCompose(s -> detectAsync(image, filename, contentType, DetectionParams.newBuilder()
+                .setConfidenceThreshold(Math.max(DetectionContract.MIN_CONFIDENCE, s.getConfidenceThreshold()))
+                .setModelId(s.getModelId()).setUseGpu(s.getUseGpu()).setMaxPixels(maxPixels).build()));
+    }
+
+    /** The caller's settings: those of their newest {@code detection.settings} job, or the defaults. */
+    public CompletableFuture<DetectionSettings> settingsAsync() {
+        return client.jobsAsync().list(ListJobsRequest.newBuilder().setType(DetectionContract.SETTINGS).setLimit(1)
+                .build()).thenApply(page -> page.getJobsCount() == 0 ? DetectionContract.defaultSettings()
+                : DetectionContract.settings(page.getJobs(0).getMetadataMap()));
+    }
+
+    /**
+     * Stores {@code settings} as the caller's: a {@code detection.settings} job carrying them, cancelled at once so
+     * it holds no job slot (its metadata stays in the ledger either way). Refused settings fail INVALID_ARGUMENT.
+     */
+    public CompletableFuture<DetectionSettings> saveSettingsAsync(DetectionSettings settings) {
+        return client.jobsAsync().submit(SubmitJobRequest.newBuilder().setType(DetectionContract.SETTINGS)
+                        .setDisplayName("detection settings").putAllMetadata(DetectionContract.metadata(settings))
+                        .build())
+                // A node may have run its no-op task already; a finished job cannot be cancelled and needs not be.
+                .thenCompose(job -> client.jobsAsync().cancel(job.getJobId()).handle((cancelled, t) -> settings));
+    }
+
     /** The caller's detection {@code detectionId}; NOT_FOUND for anyone else's, or for a job of another product. */
     public CompletableFuture<Job> jobAsync(String detectionId) {
-        return client.jobsAsync().get(detectionId).thenApply(job -> {
+        return client.jobsAsync().get(detectionId).handle((job, t) -> {
+            if (t != null) {
+                FramegridException e = FramegridException.from(t instanceof CompletionException && t.getCause() != null
+                        ? t.getCause() : t);
+                throw e.code() == Status.Code.NOT_FOUND ? notFound() : e;
+            }
             if (!DetectionContract.DETECT.equals(job.getType())) {
-                throw new FramegridException(Status.Code.NOT_FOUND, "DETECTION_NOT_FOUND", "Detection not found", null);
+                throw notFound();
             }
             return job;
         });
+    }
+
+    private static FramegridException notFound() {
+        return new FramegridException(Status.Code.NOT_FOUND, DETECTION_NOT_FOUND, "Detection not found", null);
     }
 
     /** The caller's detections, newest first: {@code limit} of them after skipping {@code offset}. */

@@ -13,7 +13,9 @@ public final class DetectionExecutors implements NodeProduct {
 
     @Override
     public void register(TaskExecutors executors, Context context) {
-        DetectionTasks tasks = new DetectionTasks(context.media(), context.inference());
+        DetectionTasks tasks = new DetectionTasks(context.media(), context.inference(),
+                context.device().cudaAvailable());
         executors.register(DetectionContract.DETECT, tasks::detect);
+        executors.register(DetectionContract.SETTINGS, tasks::settings);
     }
 }

@@ -37,17 +37,23 @@ import org.bytedeco.opencv.opencv_core.Mat;
  * job's threshold, boxes in the original image's pixels, as a {@link DetectionResults} media of the job's owner.
  */
 public final class DetectionTasks {
-    /** The engine's own "use the model's default" value is 0; a caller asking for 0 means "keep nearly everything". */
-    static final float LOWEST_THRESHOLD = 0.001f;
     /** The gateway refuses larger uploads; this only keeps a job naming some other media from reading it whole. */
     static final long MAX_IMAGE_BYTES = 64L << 20;
 
     private final MediaLibrary media;
     private final InferenceEngine engine;
+    private final boolean gpu;
 
-    public DetectionTasks(MediaLibrary media, InferenceEngine engine) {
+    /** @param gpu whether this node has a CUDA device (what the results report as their device) */
+    public DetectionTasks(MediaLibrary media, InferenceEngine engine, boolean gpu) {
         this.media = media;
         this.engine = engine;
+        this.gpu = gpu;
+    }
+
+    /** A {@code detection.settings} task: its job only carries a user's settings as metadata, there is nothing to do. */
+    public TaskCommit settings(TaskContext ctx) {
+        return TaskCommit.empty();
     }
 
     /** Detects objects in the job's image and stores the results; refusals of the image fail the job at once. */
@@ -67,8 +73,13 @@ public final class DetectionTasks {
             bytes = in.readAllBytes();
         }
         ctx.checkCancelled();
-        float threshold = Math.max(LOWEST_THRESHOLD, params.getConfidenceThreshold());
-        DetectionResults results = detect(ctx.jobId(), bytes, params.getModelId(), threshold, params.getMaxPixels());
+        float threshold = Math.max(DetectionContract.MIN_CONFIDENCE, params.getConfidenceThreshold());
+        DetectionResults.Builder built = detect(ctx.jobId(), bytes, params.getModelId(), threshold,
+                params.getMaxPixels()).toBuilder().setDevice(gpu ? "gpu" : "cpu");
+        if (params.getUseGpu() && !gpu) {
+            built.setNote(DetectionContract.CPU_NOTE);
+        }
+        DetectionResults results = built.build();
         Media stored = store(ctx.task().getOwnerId(), "detection-" + ctx.jobId() + ".pb", results.toByteArray(),
                 Map.of("job_id", ctx.jobId(), "kind", "results", "product", DetectionContract.PRODUCT));
         return new TaskCommit(new byte[0], List.of(DetectionContract.RESULTS_REF + stored.getMediaId()), 0,

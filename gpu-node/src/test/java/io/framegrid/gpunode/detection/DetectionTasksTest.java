@@ -32,7 +32,7 @@ class DetectionTasksTest {
         engine = new InferenceEngine(registry, new DetectorFactory(registry, new CpuFrameKernels()),
                 new BatchSettings(1, Duration.ofMillis(1), 64), new BatchingMetrics(new PrometheusRegistry()));
         // The image path reads no media: the library is only used by the task wrapper around it.
-        tasks = new DetectionTasks(null, engine);
+        tasks = new DetectionTasks(null, engine, false);
     }
 
     @AfterAll
