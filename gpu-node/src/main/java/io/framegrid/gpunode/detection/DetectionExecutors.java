@@ -15,7 +15,7 @@ public final class DetectionExecutors implements NodeProduct {
     public void register(TaskExecutors executors, Context context) {
         DetectionTasks tasks = new DetectionTasks(context.media(), context.inference(),
                 context.device().cudaAvailable());
-        executors.register(DetectionContract.DETECT, tasks::detect);
+        executors.register(DetectionContract.DETECT, DetectionTasks.plainFailures(tasks::detect));
         executors.register(DetectionContract.SETTINGS, tasks::settings);
     }
 }

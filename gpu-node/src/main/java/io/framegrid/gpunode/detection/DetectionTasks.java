@@ -10,7 +10,9 @@ import io.framegrid.gpunode.inference.Detection;
 import io.framegrid.gpunode.inference.DetectionResult;
 import io.framegrid.gpunode.inference.InferenceEngine;
 import io.framegrid.gpunode.inference.InferenceException;
+import io.framegrid.fabric.jobs.LeaseLostException;
 import io.framegrid.gpunode.tasks.TaskContext;
+import io.framegrid.gpunode.tasks.TaskExecutor;
 import io.framegrid.gpunode.tasks.TaskFailure;
 import io.framegrid.proto.detection.DetectionContract;
 import io.framegrid.proto.detection.v1.DetectedObject;
@@ -27,6 +29,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.ExecutionException;
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.opencv.opencv_core.Mat;
@@ -49,6 +52,23 @@ public final class DetectionTasks {
         this.media = media;
         this.engine = engine;
         this.gpu = gpu;
+    }
+
+    /**
+     * Words every failure of {@code executor} for the user: {@link TaskFailure}s as they are, anything else (the
+     * store unreachable, a bug) is retried and, once out of attempts, reads as one plain sentence; the cause goes to
+     * the job log. Cancellation and a lost lease pass through for the worker to handle.
+     */
+    static TaskExecutor plainFailures(TaskExecutor executor) {
+        return ctx -> {
+            try {
+                return executor.execute(ctx);
+            } catch (TaskFailure | CancellationException | InterruptedException | LeaseLostException e) {
+                throw e;
+            } catch (Exception e) {
+                throw TaskFailure.retryable("The detection failed on a compute node", e);
+            }
+        };
     }
 
     /** A {@code detection.settings} task: its job only carries a user's settings as metadata, there is nothing to do. */
@@ -95,7 +115,8 @@ public final class DetectionTasks {
      */
     DetectionResults detect(String detectionId, byte[] bytes, String modelId, float threshold, long maxPixels)
             throws InterruptedException {
-        try (Mat encoded = new Mat(new BytePointer(bytes)); Mat decoded = imdecode(encoded, IMREAD_COLOR)) {
+        try (BytePointer raw = new BytePointer(bytes); Mat encoded = new Mat(raw);
+                Mat decoded = imdecode(encoded, IMREAD_COLOR)) {
             if (decoded == null || decoded.empty()) {
                 throw TaskFailure.permanent("The file is not a decodable image (JPEG, PNG, WebP or BMP)", null);
             }

@@ -97,4 +97,16 @@ class DetectionTasksTest {
                 .isInstanceOfSatisfying(TaskFailure.class, f -> assertThat(f.retryable()).isFalse())
                 .hasMessageContaining("model is not available");
     }
+
+    @Test
+    void otherFailuresAreRetriedInPlainWordsAndRefusalsPassThrough() {
+        assertThatThrownBy(() -> DetectionTasks.plainFailures(ctx -> {
+            throw new java.io.IOException("/data/blobs/x: connection reset");
+        }).execute(null)).isInstanceOfSatisfying(TaskFailure.class, f -> assertThat(f.retryable()).isTrue())
+                .hasMessage("The detection failed on a compute node");
+        TaskFailure refusal = TaskFailure.permanent("The file is not a decodable image", null);
+        assertThatThrownBy(() -> DetectionTasks.plainFailures(ctx -> {
+            throw refusal;
+        }).execute(null)).isSameAs(refusal);
+    }
 }
