@@ -3,6 +3,7 @@ package io.framegrid.sdk;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.framegrid.sdk.detection.DetectionClient;
 import io.framegrid.sdk.reframer.ReframerClient;
 import org.junit.jupiter.api.Test;
 
@@ -15,6 +16,8 @@ class ProductClientsTest {
             assertThat(client.product(ReframerClient.class)).isInstanceOf(ReframerClient.class);
             assertThat(client.withApiKey("key").product(ReframerClient.class)).isInstanceOf(ReframerClient.class);
             assertThat(client.withBearerToken("token").product(ReframerClient.class)).isNotNull();
+            assertThat(client.withBearerToken("token").product(DetectionClient.class))
+                    .isInstanceOf(DetectionClient.class);
         }
     }
 

@@ -8,7 +8,10 @@ import io.framegrid.gateway.http.SurfaceContext;
 import io.framegrid.gateway.http.SurfaceRoutes;
 import java.util.List;
 
-/** Surface E (detection): authentication under {@code /api/} and {@code /api/v1/}. */
+/**
+ * Surface E (detection) under {@code /api/} and {@code /api/v1/}: authentication, and the detection, settings and
+ * model routes ({@link DetectionApiRoutes}, limits from {@code gateway.detection.*}).
+ */
 public final class DetectionSurface implements GatewaySurface {
     /** E's errors are {@code {"error":{"code","message"}}}; validation 400. */
     public static final Surface CONVENTIONS = new Surface("detection", ErrorFormat.ERROR_CODE_MESSAGE,
@@ -26,6 +29,7 @@ public final class DetectionSurface implements GatewaySurface {
 
     @Override
     public List<SurfaceRoutes> routes(SurfaceContext context) {
-        return List.of(new DetectionAuthRoutes(context.client(), context.authLimiter(), context.clock()));
+        return List.of(new DetectionAuthRoutes(context.client(), context.authLimiter(), context.clock()),
+                new DetectionApiRoutes(context.client(), DetectionLimits.from(context.settings()), context.clock()));
     }
 }

@@ -64,14 +64,27 @@ public final class ClusterLimits {
      * fails with that 401 before anything is counted.
      */
     public ThrottlingStrategy<HttpRequest> requestStrategy(Function<? super RequestHeaders, String> keyOf) {
+        return strategy(headers -> client.withApiKey(keyOf.apply(headers)));
+    }
+
+    /**
+     * As {@link #requestStrategy} for surfaces whose callers send a bearer token: the budget is the token's user's
+     * (the coordinator counts per authenticated caller, so every token of one user shares it); 401 without a token
+     * or with one the coordinator refuses.
+     */
+    public ThrottlingStrategy<HttpRequest> bearerRequestStrategy() {
+        return strategy(headers -> client.withBearerToken(Credentials.bearer(headers)));
+    }
+
+    private ThrottlingStrategy<HttpRequest> strategy(Function<? super RequestHeaders, FramegridClient> callerOf) {
         return ThrottlingStrategy.of((ctx, req) -> {
-            String key;
+            FramegridClient caller;
             try {
-                key = keyOf.apply(req.headers());
+                caller = callerOf.apply(req.headers());
             } catch (RuntimeException e) {
                 return CompletableFuture.failedFuture(e);
             }
-            return count(ctx, key).thenApply(refusal -> {
+            return count(ctx, caller).thenApply(refusal -> {
                 if (refusal != null) {
                     Endpoints.rejectWith(ctx, refusal);
                 }
@@ -82,7 +95,11 @@ public final class ClusterLimits {
 
     /** Counts one request; completes with the 429 to answer, or null when it may proceed. */
     private CompletableFuture<ApiException> count(ServiceRequestContext ctx, String key) {
-        return client.withApiKey(key).identityAsync().consumeQuota(bucket + ".requests", window, requestsPerWindow)
+        return count(ctx, client.withApiKey(key));
+    }
+
+    private CompletableFuture<ApiException> count(ServiceRequestContext ctx, FramegridClient caller) {
+        return caller.identityAsync().consumeQuota(bucket + ".requests", window, requestsPerWindow)
                 .thenApply(d -> {
                     ctx.mutateAdditionalResponseHeaders(h -> h
                             .set("X-RateLimit-Limit", String.valueOf(d.getLimit()))
@@ -94,7 +111,8 @@ public final class ClusterLimits {
                     Endpoints.retryAfter(ctx, d.getResetEpochSeconds(), clock);
                     return new ApiException(HttpStatus.TOO_MANY_REQUESTS, "RATE_LIMITED",
                             "Rate limit exceeded: " + d.getLimit() + " requests per "
-                                    + (window.equals(Duration.ofHours(1)) ? "hour" : window.toSeconds() + " s"));
+                                    + (window.equals(Duration.ofHours(1)) ? "hour"
+                                    : window.equals(Duration.ofMinutes(1)) ? "minute" : window.toSeconds() + " s"));
                 });
     }
 

@@ -1,0 +1,117 @@
+package io.framegrid.gateway.detection;
+
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
+import com.linecorp.armeria.common.ContentTooLargeException;
+import com.linecorp.armeria.common.HttpData;
+import com.linecorp.armeria.common.HttpRequest;
+import com.linecorp.armeria.common.HttpStatus;
+import com.linecorp.armeria.common.MediaType;
+import com.linecorp.armeria.common.multipart.AggregatedBodyPart;
+import com.linecorp.armeria.common.multipart.Multipart;
+import com.linecorp.armeria.server.ServiceRequestContext;
+import com.linecorp.armeria.server.annotation.Description;
+import com.linecorp.armeria.server.annotation.Post;
+import io.framegrid.gateway.http.ApiException;
+import io.framegrid.gateway.http.Credentials;
+import io.framegrid.sdk.FramegridClient;
+import io.framegrid.sdk.detection.DetectionClient;
+import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * {@code POST /detection/upload}: the HTTP side of a detection. The multipart {@code image} part is read whole (at
+ * most {@code gateway.detection.max-upload-mb}; an image is small enough), its header checked (JPEG, PNG, WebP or
+ * BMP, at most {@code gateway.detection.max-pixels}), then {@link DetectionClient} stores it and queues the job with
+ * the caller's settings. Nothing is stored for a refused upload.
+ */
+@Description("Detection (E) uploads under /api and /api/v1, on the detection port")
+public final class DetectionUploads {
+    private final FramegridClient client;
+    private final DetectionLimits limits;
+
+    DetectionUploads(FramegridClient client, DetectionLimits limits) {
+        this.client = client;
+        this.limits = limits;
+    }
+
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    public record Uploaded(String detectionId, String message) {}
+
+    /** Stores the image and queues its detection on a gpu-node. */
+    @Post("/detection/upload")
+    @Description("Uploads an image (multipart/form-data, field 'image': JPEG, PNG, WebP or BMP, at most "
+            + "gateway.detection.max-upload-mb) and starts its detection with the caller's settings")
+    public CompletableFuture<Uploaded> upload(ServiceRequestContext ctx, HttpRequest req) {
+        String token = Credentials.bearer(req.headers());
+        long declared = req.headers().contentLength();
+        if (declared > limits.maxBytes() + DetectionApiRoutes.FORM_OVERHEAD_BYTES) {
+            req.abort();
+            throw tooLarge();
+        }
+        MediaType type = req.contentType();
+        if (type == null || !type.is(MediaType.MULTIPART_FORM_DATA) || type.parameters().get("boundary") == null) {
+            req.abort();
+            throw ApiException.badRequest("INVALID_REQUEST",
+                    "Request must be multipart/form-data with an 'image' field");
+        }
+        // Counted as it arrives, so a body without a declared length cannot grow past the limit in memory.
+        HttpRequest bounded = capped(req, limits.maxBytes() + DetectionApiRoutes.FORM_OVERHEAD_BYTES);
+        return Multipart.from(bounded).aggregate().exceptionally(t -> {
+            throw exceeded(t) ? tooLarge() : ApiException.badRequest("INVALID_MULTIPART",
+                    "Malformed multipart/form-data body");
+        }).thenCompose(form -> {
+            AggregatedBodyPart image = form.field("image");
+            if (image == null) {
+                throw ApiException.badRequest("MISSING_IMAGE", "Form field 'image' is required");
+            }
+            byte[] bytes = image.content().array();
+            if (bytes.length > limits.maxBytes()) {
+                throw tooLarge();
+            }
+            ImageHeader header = ImageHeader.read(bytes).orElseThrow(() -> ApiException.badRequest("INVALID_IMAGE",
+                    "The file is not an image: supported formats are JPEG, PNG, WebP and BMP"));
+            if (header.pixels() > limits.maxPixels()) {
+                throw ApiException.badRequest("IMAGE_TOO_LARGE", "The image is " + header.width() + "x"
+                        + header.height() + " pixels; at most " + limits.maxPixels() + " pixels are accepted");
+            }
+            String filename = image.filename() == null || image.filename().isBlank()
+                    ? "image." + header.format() : image.filename();
+            return new DetectionClient(client.withBearerToken(token)).detectAsync(bytes, filename,
+                    "image/" + header.format().toLowerCase(Locale.ROOT), limits.maxPixels());
+        }).thenApply(job -> new Uploaded(job.getJobId(), "Image uploaded and detection initiated"));
+    }
+
+    /** {@code req} failing with {@link BodyTooLarge} once more than {@code max} body bytes arrived. */
+    static HttpRequest capped(HttpRequest req, long max) {
+        AtomicLong seen = new AtomicLong();
+        return HttpRequest.of(req.headers(), req.map(o -> {
+            if (o instanceof HttpData data && seen.addAndGet(data.length()) > max) {
+                throw new BodyTooLarge();
+            }
+            return o;
+        }));
+    }
+
+    static boolean exceeded(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            if (c instanceof BodyTooLarge || c instanceof ContentTooLargeException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The body grew past the limit; no stack trace, it is the client's doing. */
+    private static final class BodyTooLarge extends RuntimeException {
+        BodyTooLarge() {
+            super("request body too large", null, false, false);
+        }
+    }
+
+    private ApiException tooLarge() {
+        return new ApiException(HttpStatus.REQUEST_ENTITY_TOO_LARGE, "FILE_TOO_LARGE",
+                "File size exceeds " + limits.maxUploadMb() + "MB limit");
+    }
+}

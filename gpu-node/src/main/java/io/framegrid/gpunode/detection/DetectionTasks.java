@@ -1,0 +1,195 @@
+package io.framegrid.gpunode.detection;
+
+import static org.bytedeco.opencv.global.opencv_imgcodecs.IMREAD_COLOR;
+import static org.bytedeco.opencv.global.opencv_imgcodecs.imdecode;
+
+import io.framegrid.fabric.jobs.TaskCommit;
+import io.framegrid.fabric.media.BlobStore;
+import io.framegrid.fabric.media.MediaLibrary;
+import io.framegrid.gpunode.inference.Detection;
+import io.framegrid.gpunode.inference.DetectionResult;
+import io.framegrid.gpunode.inference.InferenceEngine;
+import io.framegrid.gpunode.inference.InferenceException;
+import io.framegrid.fabric.jobs.LeaseLostException;
+import io.framegrid.gpunode.tasks.TaskContext;
+import io.framegrid.gpunode.tasks.TaskExecutor;
+import io.framegrid.gpunode.tasks.TaskFailure;
+import io.framegrid.proto.detection.DetectionContract;
+import io.framegrid.proto.detection.v1.DetectedObject;
+import io.framegrid.proto.detection.v1.DetectionParams;
+import io.framegrid.proto.detection.v1.DetectionResults;
+import io.framegrid.proto.media.v1.Media;
+import java.io.IOException;
+import java.io.InputStream;
+import java.security.MessageDigest;
+import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.ExecutionException;
+import org.bytedeco.javacpp.BytePointer;
+import org.bytedeco.opencv.opencv_core.Mat;
+
+/**
+ * The gpu-node side of product E: {@code detection.detect} reads the job's image from the media store, decodes it,
+ * runs the engine's detector (YOLOX-Nano unless the job names another model) and stores the objects at or above the
+ * job's threshold, boxes in the original image's pixels, as a {@link DetectionResults} media of the job's owner.
+ */
+public final class DetectionTasks {
+    /** The gateway refuses larger uploads; this only keeps a job naming some other media from reading it whole. */
+    static final long MAX_IMAGE_BYTES = 64L << 20;
+
+    private final MediaLibrary media;
+    private final InferenceEngine engine;
+    private final boolean gpu;
+
+    /** @param gpu whether this node has a CUDA device (what the results report as their device) */
+    public DetectionTasks(MediaLibrary media, InferenceEngine engine, boolean gpu) {
+        this.media = media;
+        this.engine = engine;
+        this.gpu = gpu;
+    }
+
+    /**
+     * Words every failure of {@code executor} for the user: {@link TaskFailure}s as they are, anything else (the
+     * store unreachable, a bug) is retried and, once out of attempts, reads as one plain sentence; the cause goes to
+     * the job log. Cancellation and a lost lease pass through for the worker to handle.
+     */
+    static TaskExecutor plainFailures(TaskExecutor executor) {
+        return ctx -> {
+            try {
+                return executor.execute(ctx);
+            } catch (TaskFailure | CancellationException | InterruptedException | LeaseLostException e) {
+                throw e;
+            } catch (Exception e) {
+                throw TaskFailure.retryable("The detection failed on a compute node", e);
+            }
+        };
+    }
+
+    /** A {@code detection.settings} task: its job only carries a user's settings as metadata, there is nothing to do. */
+    public TaskCommit settings(TaskContext ctx) {
+        return TaskCommit.empty();
+    }
+
+    /** Detects objects in the job's image and stores the results; refusals of the image fail the job at once. */
+    public TaskCommit detect(TaskContext ctx) throws IOException, InterruptedException {
+        DetectionParams params;
+        try {
+            params = DetectionContract.params(ctx.params());
+        } catch (IllegalArgumentException e) {
+            throw TaskFailure.permanent("Invalid detection parameters: " + e.getMessage(), e);
+        }
+        Media image = ownedMedia(ctx);
+        if (image.getSize() > MAX_IMAGE_BYTES) {
+            throw TaskFailure.permanent("The image is too large", null);
+        }
+        byte[] bytes;
+        try (InputStream in = media.store().open(image.getStorageKey(), 0, -1)) {
+            bytes = in.readAllBytes();
+        }
+        ctx.checkCancelled();
+        float threshold = Math.max(DetectionContract.MIN_CONFIDENCE, params.getConfidenceThreshold());
+        DetectionResults.Builder built = detect(ctx.jobId(), bytes, params.getModelId(), threshold,
+                params.getMaxPixels()).toBuilder().setDevice(gpu ? "gpu" : "cpu");
+        if (params.getUseGpu() && !gpu) {
+            built.setNote(DetectionContract.CPU_NOTE);
+        }
+        DetectionResults results = built.build();
+        Media stored = store(ctx.task().getOwnerId(), "detection-" + ctx.jobId() + ".pb", results.toByteArray(),
+                Map.of("job_id", ctx.jobId(), "kind", "results", "product", DetectionContract.PRODUCT));
+        return new TaskCommit(new byte[0], List.of(DetectionContract.RESULTS_REF + stored.getMediaId()), 0,
+                List.of(String.format(Locale.ROOT, "Detected %d objects (%s, threshold %.3f) in %dx%d on %s",
+                        results.getObjectsCount(), results.getModelId(), threshold, results.getImageWidth(),
+                        results.getImageHeight(), ctx.nodeId())));
+    }
+
+    /**
+     * The objects {@code modelId} finds in the encoded image {@code bytes} with at least {@code threshold}
+     * confidence, most confident first. Fails with a permanent {@link TaskFailure} when the bytes are no image,
+     * the image has more than {@code maxPixels} pixels, or the model is not served here.
+     */
+    DetectionResults detect(String detectionId, byte[] bytes, String modelId, float threshold, long maxPixels)
+            throws InterruptedException {
+        try (BytePointer raw = new BytePointer(bytes); Mat encoded = new Mat(raw);
+                Mat decoded = imdecode(encoded, IMREAD_COLOR)) {
+            if (decoded == null || decoded.empty()) {
+                throw TaskFailure.permanent("The file is not a decodable image (JPEG, PNG, WebP or BMP)", null);
+            }
+            long pixels = (long) decoded.cols() * decoded.rows();
+            if (pixels > maxPixels) {
+                throw TaskFailure.permanent("The image has " + pixels + " pixels; at most " + maxPixels
+                        + " are accepted", null);
+            }
+            DetectionResult result;
+            try {
+                result = engine.detect(modelId, decoded, threshold, Set.of()).get();
+            } catch (InferenceException e) {
+                throw refusal(e);
+            } catch (ExecutionException e) {
+                if (e.getCause() instanceof InferenceException ie) {
+                    throw refusal(ie);
+                }
+                throw TaskFailure.retryable("The detection failed on a compute node", e.getCause());
+            }
+            int w = decoded.cols();
+            int h = decoded.rows();
+            DetectionResults.Builder out = DetectionResults.newBuilder().setDetectionId(detectionId)
+                    .setModelId(result.modelId()).setImageWidth(w).setImageHeight(h).setConfidenceThreshold(threshold);
+            // The detector's own threshold handling is not trusted for the promise "nothing below the threshold".
+            result.detections().stream().filter(d -> d.confidence() >= threshold)
+                    .sorted(Comparator.comparingDouble(Detection::confidence).reversed())
+                    .map(d -> clipped(d, w, h)).filter(o -> o.getWidth() > 0 && o.getHeight() > 0)
+                    .forEach(out::addObjects);
+            return out.build();
+        }
+    }
+
+    private static TaskFailure refusal(InferenceException e) {
+        return switch (e.reason()) {
+            case UNKNOWN_MODEL, INACTIVE_MODEL -> TaskFailure.permanent("The selected model is not available", e);
+            case BAD_INPUT -> TaskFailure.permanent("The file is not a decodable image", e);
+            default -> TaskFailure.retryable("The detection failed on a compute node", e);
+        };
+    }
+
+    /** A box rounded to whole pixels and clipped to the image, so it never points outside the original. */
+    static DetectedObject clipped(Detection d, int width, int height) {
+        int x0 = clamp(Math.round(d.x()), width);
+        int y0 = clamp(Math.round(d.y()), height);
+        int x1 = clamp(Math.round(d.x() + d.width()), width);
+        int y1 = clamp(Math.round(d.y() + d.height()), height);
+        return DetectedObject.newBuilder().setClassName(d.className()).setConfidence(d.confidence())
+                .setX(x0).setY(y0).setWidth(x1 - x0).setHeight(y1 - y0).build();
+    }
+
+    private static int clamp(int v, int max) {
+        return Math.max(0, Math.min(max, v));
+    }
+
+    /** The task's image, which must belong to the job's owner: a job naming someone else's media id finds nothing. */
+    private Media ownedMedia(TaskContext ctx) {
+        String mediaId = ctx.params().getOrDefault(DetectionContract.MEDIA_ID, "");
+        return media.get(mediaId).filter(m -> m.getOwnerId().equals(ctx.task().getOwnerId()))
+                .orElseThrow(() -> TaskFailure.permanent("Image " + mediaId + " not found", null));
+    }
+
+    private Media store(String owner, String filename, byte[] data, Map<String, String> meta) throws IOException {
+        String id = UUID.randomUUID().toString();
+        MessageDigest sha = MediaLibrary.sha256();
+        sha.update(data);
+        BlobStore.BlobWriter writer = media.store().create(MediaLibrary.blobKey(owner, id));
+        try {
+            writer.write(data, 0, data.length);
+            long size = writer.commit();
+            return media.register(id, owner, filename, DetectionContract.RESULTS_CONTENT_TYPE, size,
+                    HexFormat.of().formatHex(sha.digest()), meta);
+        } finally {
+            writer.close();
+        }
+    }
+}

@@ -1,0 +1,156 @@
+package io.framegrid.proto.detection;
+
+import io.framegrid.proto.detection.v1.DetectionParams;
+import io.framegrid.proto.detection.v1.DetectionSettings;
+import io.framegrid.proto.jobs.v1.Job;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Product E's contract between roles, defined once: the job and task type, the job metadata the SDK sets and the
+ * executor reads, and the result ref a completed detection carries. The coordinator plans with it, gpu-nodes execute
+ * by it, the SDK and the gateway read results through it.
+ */
+public final class DetectionContract {
+    /** The product's name in every role: plug-in names, configuration keys {@code gateway.detection.*}, quotas. */
+    public static final String PRODUCT = "detection";
+    /** The job type of one image's detection, and the type of its one task. */
+    public static final String DETECT = "detection.detect";
+    /** Job metadata: the uploaded image's media id. */
+    public static final String MEDIA_ID = "media_id";
+    /** Job metadata set from {@link DetectionParams}. */
+    public static final String CONFIDENCE = "confidence_threshold";
+    public static final String MODEL_ID = "model_id";
+    public static final String MAX_PIXELS = "max_pixels";
+    public static final String USE_GPU = "use_gpu";
+    public static final String MULTI_THREADING = "enable_multi_threading";
+    /**
+     * The job type whose newest job of a user holds that user's {@link DetectionSettings} as metadata (the SDK
+     * submits one per change and cancels it at once; its one task, if a node leases it first, does nothing).
+     */
+    public static final String SETTINGS = "detection.settings";
+    /** The note a detection's results carry when it asked for a GPU and ran on a CPU. */
+    public static final String CPU_NOTE = "No GPU node was available; the detection ran on the CPU";
+    /** The model a detection runs with unless it names another: YOLOX-Nano (80 COCO classes). */
+    public static final String DEFAULT_MODEL = "yolox-nano";
+    /** The threshold a detection applies unless it names another. */
+    public static final float DEFAULT_CONFIDENCE = 0.5f;
+    /**
+     * The lowest threshold a detection applies: a user's 0 ("everything") becomes this, because a zero threshold
+     * in a job means "the default" and the detector's own 0 means "the model's default".
+     */
+    public static final float MIN_CONFIDENCE = 0.001f;
+    /** Decoded pixels an image may have unless the job says less: 50 megapixels (about 150 MB as BGR). */
+    public static final long DEFAULT_MAX_PIXELS = 50_000_000L;
+    /** Result ref: {@code results:<media id of the serialized DetectionResults>}. */
+    public static final String RESULTS_REF = "results:";
+    /** Content type of the stored results blob. */
+    public static final String RESULTS_CONTENT_TYPE =
+            "application/x-protobuf; messageType=framegrid.detection.v1.DetectionResults";
+
+    private DetectionContract() {
+    }
+
+    /** The job metadata {@code params} stands for; fields left at zero/empty are omitted (the executor's defaults). */
+    public static Map<String, String> metadata(DetectionParams params) {
+        Map<String, String> meta = new LinkedHashMap<>();
+        if (params.getConfidenceThreshold() > 0) {
+            meta.put(CONFIDENCE, Float.toString(params.getConfidenceThreshold()));
+        }
+        if (!params.getModelId().isEmpty()) {
+            meta.put(MODEL_ID, params.getModelId());
+        }
+        if (params.getMaxPixels() > 0) {
+            meta.put(MAX_PIXELS, Long.toString(params.getMaxPixels()));
+        }
+        if (params.getUseGpu()) {
+            meta.put(USE_GPU, "true");
+        }
+        return meta;
+    }
+
+    /** The settings a user has before changing any: threshold 0.5, GPU when live, the default model. */
+    public static DetectionSettings defaultSettings() {
+        return DetectionSettings.newBuilder().setConfidenceThreshold(DEFAULT_CONFIDENCE).setUseGpu(true)
+                .setEnableMultiThreading(false).setModelId(DEFAULT_MODEL).build();
+    }
+
+    /** {@code settings} as the metadata of a {@link #SETTINGS} job; every field is written, so none is ambiguous. */
+    public static Map<String, String> metadata(DetectionSettings settings) {
+        Map<String, String> meta = new LinkedHashMap<>();
+        meta.put(CONFIDENCE, Float.toString(settings.getConfidenceThreshold()));
+        meta.put(USE_GPU, Boolean.toString(settings.getUseGpu()));
+        meta.put(MULTI_THREADING, Boolean.toString(settings.getEnableMultiThreading()));
+        meta.put(MODEL_ID, settings.getModelId().isEmpty() ? DEFAULT_MODEL : settings.getModelId());
+        return meta;
+    }
+
+    /** The settings a {@link #SETTINGS} job's metadata holds; missing keys keep the defaults, bad values are refused. */
+    public static DetectionSettings settings(Map<String, String> meta) {
+        DetectionSettings defaults = defaultSettings();
+        float c;
+        try {
+            c = meta.containsKey(CONFIDENCE) ? Float.parseFloat(meta.get(CONFIDENCE)) : defaults.getConfidenceThreshold();
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(CONFIDENCE + " must be a number", e);
+        }
+        if (!(c >= 0 && c <= 1)) {
+            throw new IllegalArgumentException(CONFIDENCE + " must be between 0 and 1");
+        }
+        String model = meta.getOrDefault(MODEL_ID, "");
+        return DetectionSettings.newBuilder().setConfidenceThreshold(c)
+                .setUseGpu(bool(meta, USE_GPU, defaults.getUseGpu()))
+                .setEnableMultiThreading(bool(meta, MULTI_THREADING, defaults.getEnableMultiThreading()))
+                .setModelId(model.isBlank() ? DEFAULT_MODEL : model).build();
+    }
+
+    private static boolean bool(Map<String, String> meta, String key, boolean fallback) {
+        String v = meta.get(key);
+        if (v == null) {
+            return fallback;
+        }
+        if (!v.equals("true") && !v.equals("false")) {
+            throw new IllegalArgumentException(key + " must be true or false");
+        }
+        return Boolean.parseBoolean(v);
+    }
+
+    /** The parameters job metadata {@code meta} carries; a malformed value is the caller's error. */
+    public static DetectionParams params(Map<String, String> meta) {
+        DetectionParams.Builder params = DetectionParams.newBuilder()
+                .setModelId(meta.getOrDefault(MODEL_ID, DEFAULT_MODEL))
+                .setConfidenceThreshold(DEFAULT_CONFIDENCE).setMaxPixels(DEFAULT_MAX_PIXELS);
+        try {
+            if (meta.containsKey(CONFIDENCE)) {
+                params.setConfidenceThreshold(Float.parseFloat(meta.get(CONFIDENCE)));
+            }
+            if (meta.containsKey(MAX_PIXELS)) {
+                params.setMaxPixels(Long.parseLong(meta.get(MAX_PIXELS)));
+            }
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("detection parameters must be numbers", e);
+        }
+        float c = params.getConfidenceThreshold();
+        if (!(c >= 0 && c <= 1)) {
+            throw new IllegalArgumentException(CONFIDENCE + " must be between 0 and 1");
+        }
+        if (params.getMaxPixels() <= 0) {
+            throw new IllegalArgumentException(MAX_PIXELS + " must be positive");
+        }
+        params.setUseGpu(bool(meta, USE_GPU, false));
+        return params.build();
+    }
+
+    /** The media id a completed job's result ref {@code prefix} names, if it has one. */
+    public static Optional<String> ref(Job job, String prefix) {
+        return job.getResultRefsList().stream().filter(r -> r.startsWith(prefix))
+                .map(r -> r.substring(prefix.length())).findFirst();
+    }
+
+    /** A job's failure as its user should read it: without the fabric's "Task x failed: " prefix, never blank. */
+    public static String userError(String error) {
+        String e = error == null ? "" : error.replaceFirst("^Task \\S+ failed: ", "");
+        return e.isBlank() ? "The image could not be processed" : e;
+    }
+}
