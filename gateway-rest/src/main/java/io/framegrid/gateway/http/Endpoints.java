@@ -27,7 +27,6 @@ import java.time.Clock;
 import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -128,26 +127,6 @@ public final class Endpoints {
         public String toString() {
             return text;
         }
-    }
-
-    // ---- hand-written handlers, kept while ReframerJobRoutes uses them ----------------------------------------
-
-    /** An asynchronous handler of one aggregated request. */
-    @FunctionalInterface
-    public interface Handler {
-        CompletableFuture<HttpResponse> handle(Request request);
-    }
-
-    public HttpService of(Handler handler) {
-        return (ctx, req) -> HttpResponse.of(req.aggregate().thenCompose(aggregated -> {
-            CompletableFuture<HttpResponse> result;
-            try {
-                result = handler.handle(new Request(ctx, aggregated, surface));
-            } catch (RuntimeException e) {
-                result = CompletableFuture.failedFuture(e);
-            }
-            return result.exceptionally(t -> error(ctx, t));
-        }));
     }
 
     // ---- rendering ---------------------------------------------------------------------------------------

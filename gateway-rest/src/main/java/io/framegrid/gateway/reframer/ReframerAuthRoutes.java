@@ -16,7 +16,6 @@ import io.framegrid.gateway.http.ClientAddressLimit;
 import io.framegrid.gateway.http.Credentials;
 import io.framegrid.gateway.http.Endpoints;
 import io.framegrid.gateway.http.RateLimiter;
-import io.framegrid.gateway.http.Request;
 import io.framegrid.gateway.http.Required;
 import io.framegrid.gateway.http.Surface;
 import io.framegrid.gateway.http.SurfaceRoutes;
@@ -53,11 +52,6 @@ public final class ReframerAuthRoutes implements SurfaceRoutes {
     @Override
     public Surface surface() {
         return ReframerSurface.CONVENTIONS;
-    }
-
-    /** The API key of a reframer request ({@code X-API-Key}); 401 "Missing API key" when it is absent. */
-    public static String apiKey(Request req) {
-        return Credentials.apiKey(req.http().headers());
     }
 
     @Override
