@@ -27,8 +27,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /**
  * Product A over gRPC, with the caller's credentials: uploads into the shared annotation pool (streamed to the media
@@ -88,19 +86,10 @@ public final class AnnotationClient {
     }
 
     private CompletableFuture<Job> probe(Media media) {
-        CompletableFuture<Job> probe = client.jobsAsync().submit(SubmitJobRequest.newBuilder()
+        CompletableFuture<Job> probe = client.jobsAsync().runToEnd(SubmitJobRequest.newBuilder()
                         .setType(AnnotationContract.PROBE).setDisplayName(media.getFilename())
-                        .putMetadata(AnnotationContract.MEDIA_ID, media.getMediaId()).build())
-                .thenCompose(job -> client.jobsAsync().terminal(job.getJobId()));
-        if (!probeTimeout.isZero()) {
-            probe = probe.orTimeout(probeTimeout.toMillis(), TimeUnit.MILLISECONDS).exceptionally(t -> {
-                if (unwrap(t) instanceof TimeoutException) {
-                    throw new FramegridException(Status.Code.UNAVAILABLE, PROBE_TIMEOUT,
-                            "No compute node could inspect the video in time; retry later", t);
-                }
-                throw t instanceof CompletionException ce ? ce : new CompletionException(t);
-            });
-        }
+                        .putMetadata(AnnotationContract.MEDIA_ID, media.getMediaId()).build(), probeTimeout, PROBE_TIMEOUT,
+                "No compute node could inspect the video in time; retry later");
         return probe.thenApply(job -> {
             if (job == null || job.getStatus() != JobStatus.JOB_STATUS_COMPLETED) {
                 String error = job == null ? "" : job.getErrorMessage().replaceFirst("^Task \\S+ failed: ", "");
@@ -152,7 +141,4 @@ public final class AnnotationClient {
         return VideoRef.newBuilder().setVideoId(videoId == null ? "" : videoId).build();
     }
 
-    private static Throwable unwrap(Throwable t) {
-        return t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
-    }
 }

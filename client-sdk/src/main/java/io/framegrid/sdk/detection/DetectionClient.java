@@ -11,14 +11,11 @@ import io.framegrid.proto.jobs.v1.SubmitJobRequest;
 import io.framegrid.proto.media.v1.UploadHeader;
 import io.framegrid.sdk.FramegridClient;
 import io.framegrid.sdk.FramegridException;
-import io.framegrid.sdk.media.MediaAsyncClient;
 import io.grpc.Status;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
-import java.io.IOException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.CompletionStage;
 
 /**
  * Product E over gRPC: {@link #detectAsync} stores an image in the caller's media and queues its detection job (one
@@ -125,7 +122,7 @@ public final class DetectionClient {
             return CompletableFuture.failedFuture(e);
         }
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        return download(client.mediaAsync(), resultsId, bytes).thenApply(v -> {
+        return client.mediaAsync().downloadTo(resultsId, bytes).thenApply(v -> {
             try {
                 return DetectionResults.parseFrom(bytes.toByteArray());
             } catch (com.google.protobuf.InvalidProtocolBufferException e) {
@@ -153,29 +150,4 @@ public final class DetectionClient {
         }
     }
 
-    private static CompletableFuture<Void> download(MediaAsyncClient media, String mediaId, ByteArrayOutputStream out) {
-        CompletableFuture<Void> done = new CompletableFuture<>();
-        media.download(mediaId, 0, 0, new MediaAsyncClient.DownloadSink() {
-            @Override
-            public CompletionStage<?> onData(com.google.protobuf.ByteString data) {
-                try {
-                    data.writeTo(out);
-                    return CompletableFuture.completedFuture(null);
-                } catch (IOException e) {
-                    return CompletableFuture.failedFuture(e);
-                }
-            }
-
-            @Override
-            public void onComplete() {
-                done.complete(null);
-            }
-
-            @Override
-            public void onError(FramegridException error) {
-                done.completeExceptionally(error);
-            }
-        });
-        return done;
-    }
 }

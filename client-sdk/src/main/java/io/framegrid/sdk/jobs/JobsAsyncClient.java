@@ -16,9 +16,13 @@ import io.framegrid.sdk.CallSupport;
 import io.framegrid.sdk.FramegridException;
 import io.grpc.CallCredentials;
 import io.grpc.Channel;
+import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
 
 /** Non-blocking job calls; futures fail with {@link FramegridException}. Safe to call from event loops. */
@@ -80,6 +84,26 @@ public final class JobsAsyncClient {
             }
         });
         return result;
+    }
+
+    /**
+     * Submits {@code request} and completes with the job's terminal state. Past {@code timeout} (zero = none) it
+     * fails with {@code UNAVAILABLE} and {@code timeoutReason}: no compute node finished it in time. The job itself
+     * is left to the fabric (its own limits end it).
+     */
+    public CompletableFuture<Job> runToEnd(SubmitJobRequest request, Duration timeout, String timeoutReason,
+            String timeoutMessage) {
+        CompletableFuture<Job> run = submit(request).thenCompose(job -> terminal(job.getJobId()));
+        if (timeout.isZero()) {
+            return run;
+        }
+        return run.orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS).exceptionally(t -> {
+            Throwable cause = t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
+            if (cause instanceof TimeoutException) {
+                throw new FramegridException(Status.Code.UNAVAILABLE, timeoutReason, timeoutMessage, t);
+            }
+            throw t instanceof CompletionException ce ? ce : new CompletionException(t);
+        });
     }
 
     private JobServiceGrpc.JobServiceStub asyncStub() {

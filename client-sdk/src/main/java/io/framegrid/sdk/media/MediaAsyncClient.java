@@ -24,10 +24,12 @@ import io.grpc.CallCredentials;
 import io.grpc.Channel;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
+import java.io.OutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
 
 /** Non-blocking media calls; futures fail with {@link FramegridException}. */
@@ -176,6 +178,33 @@ public final class MediaAsyncClient {
                     }
                 });
         return () -> call.get().cancel("Download abandoned by the caller", null);
+    }
+
+    /** Writes the whole media into {@code out} as it arrives; completes once the last byte is written. */
+    public CompletableFuture<Void> downloadTo(String mediaId, OutputStream out) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        download(mediaId, 0, 0, new DownloadSink() {
+            @Override
+            public CompletionStage<?> onData(ByteString data) {
+                try {
+                    data.writeTo(out);
+                    return CompletableFuture.completedFuture(null);
+                } catch (IOException e) {
+                    return CompletableFuture.failedFuture(e);
+                }
+            }
+
+            @Override
+            public void onComplete() {
+                done.complete(null);
+            }
+
+            @Override
+            public void onError(FramegridException error) {
+                done.completeExceptionally(error);
+            }
+        });
+        return done;
     }
 
     public CompletableFuture<Media> get(String mediaId) {

@@ -26,7 +26,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -180,19 +179,10 @@ public final class ReframerClient {
 
     /** The probed media (its probe map filled), or the probe's refusal as {@link #INVALID_VIDEO}. */
     private CompletableFuture<Media> probe(Media media) {
-        CompletableFuture<Job> probe = client.jobsAsync().submit(SubmitJobRequest.newBuilder()
+        CompletableFuture<Job> probe = client.jobsAsync().runToEnd(SubmitJobRequest.newBuilder()
                         .setType(ReframerContract.PROBE).setDisplayName(media.getFilename())
-                        .putMetadata(ReframerContract.MEDIA_ID, media.getMediaId()).build())
-                .thenCompose(job -> client.jobsAsync().terminal(job.getJobId()));
-        if (!probeTimeout.isZero()) {
-            probe = probe.orTimeout(probeTimeout.toMillis(), TimeUnit.MILLISECONDS).exceptionally(t -> {
-                if (unwrap(t) instanceof TimeoutException) {
-                    throw new FramegridException(Status.Code.UNAVAILABLE, PROBE_TIMEOUT,
-                            "No compute node could inspect the video in time; retry later", t);
-                }
-                throw t instanceof CompletionException ce ? ce : new CompletionException(t);
-            });
-        }
+                        .putMetadata(ReframerContract.MEDIA_ID, media.getMediaId()).build(), probeTimeout, PROBE_TIMEOUT,
+                "No compute node could inspect the video in time; retry later");
         return probe.thenCompose(job -> {
             if (job == null || job.getStatus() != JobStatus.JOB_STATUS_COMPLETED) {
                 throw new FramegridException(Status.Code.INVALID_ARGUMENT, INVALID_VIDEO,
@@ -315,7 +305,7 @@ public final class ReframerClient {
         public CompletableFuture<Void> downloadVideoAsync(OutputStream out) {
             return client.jobsAsync().get(jobId()).thenCompose(job -> {
                 completed(job);
-                return download(client.mediaAsync(), ref(job, ReframerContract.VIDEO_REF), out);
+                return client.mediaAsync().downloadTo(ref(job, ReframerContract.VIDEO_REF), out);
             });
         }
     }
@@ -334,7 +324,7 @@ public final class ReframerClient {
         }
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         // The message is parsed whole, so it is read whole; it holds masks as RLE text, so it stays small.
-        return download(media, resultsId, bytes).thenApply(v -> {
+        return media.downloadTo(resultsId, bytes).thenApply(v -> {
             try {
                 return ReframerResults.parseFrom(bytes.toByteArray());
             } catch (com.google.protobuf.InvalidProtocolBufferException e) {
@@ -365,29 +355,4 @@ public final class ReframerClient {
                 "NO_RESULTS", "Job " + job.getJobId() + " completed without " + prefix, null));
     }
 
-    private static CompletableFuture<Void> download(MediaAsyncClient media, String mediaId, OutputStream out) {
-        CompletableFuture<Void> done = new CompletableFuture<>();
-        media.download(mediaId, 0, 0, new MediaAsyncClient.DownloadSink() {
-            @Override
-            public CompletionStage<?> onData(com.google.protobuf.ByteString data) {
-                try {
-                    data.writeTo(out);
-                    return CompletableFuture.completedFuture(null);
-                } catch (IOException e) {
-                    return CompletableFuture.failedFuture(e);
-                }
-            }
-
-            @Override
-            public void onComplete() {
-                done.complete(null);
-            }
-
-            @Override
-            public void onError(FramegridException error) {
-                done.completeExceptionally(error);
-            }
-        });
-        return done;
-    }
 }
