@@ -17,9 +17,9 @@ import org.bytedeco.opencv.opencv_core.Scalar;
 
 /**
  * Erases masked areas of consecutive frames, temporal fill first: a masked pixel takes its value from the nearest
- * frame (alternately before and after, up to {@link Settings#window()} frames away, same shot only) that shows that
+ * frames (alternately before and after, up to {@link Settings#window()} frames away, same shot only) that show that
  * scene point unmasked, found through the camera motion between the frames ({@link CameraMotion}, composed frame to
- * frame) and sampled bilinearly. Only pixels no such frame shows are filled spatially: OpenCV Telea (radius
+ * frame) and sampled bilinearly: the per-channel median of the first {@link Settings#samples()} such samples. Only pixels no such frame shows are filled spatially: OpenCV Telea (radius
  * {@link Settings#teleaRadius()}) on the rest of the mask, or the node's inpaint kernel. One instance per range
  * (it caches the motion between its frames); not thread-safe.
  */
@@ -35,19 +35,21 @@ public final class TextEraser {
 
     /**
      * @param window      frames searched on each side of a frame for background
+     * @param samples     background samples a pixel collects from the nearest frames showing it; it gets their
+     *                    per-channel median (1 = the nearest frame's value)
      * @param spatial     what fills the rest
      * @param teleaRadius Telea's neighbourhood radius in pixels
      */
-    public record Settings(int window, SpatialFill spatial, int teleaRadius) {
+    public record Settings(int window, int samples, SpatialFill spatial, int teleaRadius) {
         public Settings {
-            if (window < 0 || teleaRadius < 1) {
+            if (window < 0 || samples < 1 || teleaRadius < 1) {
                 throw new IllegalArgumentException("bad eraser settings");
             }
         }
 
-        /** 40 frames each side, Telea radius 3. */
+        /** 40 frames each side, median of up to 5 samples, Telea radius 3. */
         public static Settings defaults() {
-            return new Settings(40, SpatialFill.TELEA, 3);
+            return new Settings(40, 5, SpatialFill.TELEA, 3);
         }
     }
 
@@ -139,49 +141,53 @@ public final class TextEraser {
             roi = roi.union(b);
         }
         roi = roi.clip(w, h);
-        int[] todo = new int[(int) roi.area()];
+        int[] pixels = new int[(int) roi.area()];
         int n = 0;
         for (int y = roi.y(); y < roi.bottom(); y++) {
             for (int x = roi.x(); x < roi.right(); x++) {
                 if (inside(boxes, x, y)) {
-                    todo[n++] = y * w + x;
+                    pixels[n++] = y * w + x;
                 }
             }
         }
         counts[0] = n;
-        Mat result = r.frames.get(t).clone();
-        ByteBuffer dst = result.createBuffer();
+        Samples samples = new Samples(pixels, n, settings.samples());
         double[] towardsAfter = CameraMotion.IDENTITY;
         double[] towardsBefore = CameraMotion.IDENTITY;
         boolean before = true;
         boolean after = true;
-        for (int k = 1; k <= settings.window() && n > 0 && (before || after); k++) {
+        for (int k = 1; k <= settings.window() && samples.active > 0 && (before || after); k++) {
             int b = t - k;
             if (before && b >= 0 && r.shot[b] == r.shot[t]) {
                 // H(t → b) = H(b → b+1)^-1 · H(t → b+1)
                 towardsBefore = CameraMotion.compose(CameraMotion.invert(r.step(b + 1)), towardsBefore);
-                n = fill(r, b, towardsBefore, todo, n, dst);
+                collect(r, b, towardsBefore, samples);
             } else {
                 before = false;
             }
             int a = t + k;
-            if (after && n > 0) {
+            if (after && samples.active > 0) {
                 if (a < r.frames.size() && r.shot[a] == r.shot[t]) {
                     towardsAfter = CameraMotion.compose(r.step(a), towardsAfter);
-                    n = fill(r, a, towardsAfter, todo, n, dst);
+                    collect(r, a, towardsAfter, samples);
                 } else {
                     after = false;
                 }
             }
         }
-        counts[1] = counts[0] - n;
-        if (n == 0) {
+        Mat result = r.frames.get(t).clone();
+        ByteBuffer dst = result.createBuffer();
+        int left = samples.write(dst);
+        counts[1] = counts[0] - left;
+        if (left == 0) {
             return result;
         }
         Mat rest = new Mat(h, w, CV_8UC1, new Scalar(0));
         ByteBuffer m = rest.createBuffer();
         for (int i = 0; i < n; i++) {
-            m.put(todo[i], (byte) 255);
+            if (samples.got[i] == 0) {
+                m.put(pixels[i], (byte) 255);
+            }
         }
         if (settings.spatial() == SpatialFill.KERNEL) {
             return kernels.inpaint(result, rest);
@@ -196,58 +202,113 @@ public final class TextEraser {
         return result;
     }
 
-    /** Fills the pixels of {@code todo[0..n)} that frame {@code other} shows unmasked; returns how many remain. */
-    private static int fill(Range r, int other, double[] toOther, int[] todo, int n, ByteBuffer dst) {
+    /**
+     * Background samples per masked pixel, nearest frames first; a pixel stops collecting at {@code wanted} samples
+     * and is written as their per-channel median (robust to someone walking through the background in one of them).
+     */
+    private static final class Samples {
+        final int[] pixels;
+        final int n;
+        final int wanted;
+        final byte[] values;
+        final int[] got;
+        final int[] activeList;
+        int active;
+
+        Samples(int[] pixels, int n, int wanted) {
+            this.pixels = pixels;
+            this.n = n;
+            this.wanted = wanted;
+            this.values = new byte[n * wanted * 3];
+            this.got = new int[n];
+            this.activeList = new int[n];
+            for (int i = 0; i < n; i++) {
+                activeList[i] = i;
+            }
+            this.active = n;
+        }
+
+        void add(int i, int b, int g, int r) {
+            int o = (i * wanted + got[i]) * 3;
+            values[o] = (byte) b;
+            values[o + 1] = (byte) g;
+            values[o + 2] = (byte) r;
+            got[i]++;
+        }
+
+        /** Writes the medians; returns how many pixels got no sample. */
+        int write(ByteBuffer dst) {
+            int none = 0;
+            int[] v = new int[wanted];
+            for (int i = 0; i < n; i++) {
+                int k = got[i];
+                if (k == 0) {
+                    none++;
+                    continue;
+                }
+                for (int c = 0; c < 3; c++) {
+                    for (int j = 0; j < k; j++) {
+                        v[j] = values[(i * wanted + j) * 3 + c] & 0xff;
+                    }
+                    java.util.Arrays.sort(v, 0, k);
+                    int median = (k & 1) == 1 ? v[k / 2] : (v[k / 2 - 1] + v[k / 2] + 1) / 2;
+                    dst.put(pixels[i] * 3 + c, (byte) median);
+                }
+            }
+            return none;
+        }
+    }
+
+    /** Adds a sample from frame {@code other} to every collecting pixel that frame shows unmasked. */
+    private static void collect(Range r, int other, double[] toOther, Samples s) {
         int w = r.w;
         int h = r.h;
         List<TextBox> otherMask = r.masks.get(other);
         ByteBuffer src = r.frames.get(other).createBuffer();
-        boolean identity = toOther == CameraMotion.IDENTITY || java.util.Arrays.equals(toOther, CameraMotion.IDENTITY);
+        boolean identity = java.util.Arrays.equals(toOther, CameraMotion.IDENTITY);
         int kept = 0;
-        for (int i = 0; i < n; i++) {
-            int p = todo[i];
+        for (int a = 0; a < s.active; a++) {
+            int i = s.activeList[a];
+            int p = s.pixels[i];
             int x = p % w;
             int y = p / w;
             if (identity) {
-                if (inside(otherMask, x, y)) {
-                    todo[kept++] = p;
-                    continue;
+                if (!inside(otherMask, x, y)) {
+                    int o = p * 3;
+                    s.add(i, src.get(o) & 0xff, src.get(o + 1) & 0xff, src.get(o + 2) & 0xff);
                 }
-                int o = p * 3;
-                dst.put(o, src.get(o));
-                dst.put(o + 1, src.get(o + 1));
-                dst.put(o + 2, src.get(o + 2));
-                continue;
+            } else {
+                double z = toOther[6] * x + toOther[7] * y + toOther[8];
+                double sx = (toOther[0] * x + toOther[1] * y + toOther[2]) / z;
+                double sy = (toOther[3] * x + toOther[4] * y + toOther[5]) / z;
+                if (sx >= 0 && sy >= 0 && sx <= w - 1 && sy <= h - 1) {
+                    int x0 = (int) sx;
+                    int y0 = (int) sy;
+                    int x1 = Math.min(w - 1, x0 + 1);
+                    int y1 = Math.min(h - 1, y0 + 1);
+                    if (!inside(otherMask, x0, y0) && !inside(otherMask, x1, y0) && !inside(otherMask, x0, y1)
+                            && !inside(otherMask, x1, y1)) {
+                        double fx = sx - x0;
+                        double fy = sy - y0;
+                        int i00 = (y0 * w + x0) * 3;
+                        int i10 = (y0 * w + x1) * 3;
+                        int i01 = (y1 * w + x0) * 3;
+                        int i11 = (y1 * w + x1) * 3;
+                        int[] c = new int[3];
+                        for (int ch = 0; ch < 3; ch++) {
+                            double top = (src.get(i00 + ch) & 0xff) * (1 - fx) + (src.get(i10 + ch) & 0xff) * fx;
+                            double bottom = (src.get(i01 + ch) & 0xff) * (1 - fx) + (src.get(i11 + ch) & 0xff) * fx;
+                            c[ch] = (int) Math.round(top * (1 - fy) + bottom * fy);
+                        }
+                        s.add(i, c[0], c[1], c[2]);
+                    }
+                }
             }
-            double z = toOther[6] * x + toOther[7] * y + toOther[8];
-            double sx = (toOther[0] * x + toOther[1] * y + toOther[2]) / z;
-            double sy = (toOther[3] * x + toOther[4] * y + toOther[5]) / z;
-            if (!(sx >= 0 && sy >= 0 && sx <= w - 1 && sy <= h - 1)) {
-                todo[kept++] = p;
-                continue;
-            }
-            int x0 = (int) sx;
-            int y0 = (int) sy;
-            int x1 = Math.min(w - 1, x0 + 1);
-            int y1 = Math.min(h - 1, y0 + 1);
-            if (inside(otherMask, x0, y0) || inside(otherMask, x1, y0) || inside(otherMask, x0, y1)
-                    || inside(otherMask, x1, y1)) {
-                todo[kept++] = p;
-                continue;
-            }
-            double fx = sx - x0;
-            double fy = sy - y0;
-            int i00 = (y0 * w + x0) * 3;
-            int i10 = (y0 * w + x1) * 3;
-            int i01 = (y1 * w + x0) * 3;
-            int i11 = (y1 * w + x1) * 3;
-            for (int c = 0; c < 3; c++) {
-                double top = (src.get(i00 + c) & 0xff) * (1 - fx) + (src.get(i10 + c) & 0xff) * fx;
-                double bottom = (src.get(i01 + c) & 0xff) * (1 - fx) + (src.get(i11 + c) & 0xff) * fx;
-                dst.put(p * 3 + c, (byte) Math.round(top * (1 - fy) + bottom * fy));
+            if (s.got[i] < s.wanted) {
+                s.activeList[kept++] = i;
             }
         }
-        return kept;
+        s.active = kept;
     }
 
     private static boolean inside(List<TextBox> boxes, int x, int y) {

@@ -21,17 +21,23 @@ public final class TextTracks {
      * @param maxMissedSamples consecutive samples a track may miss and still continue (0 = none)
      * @param lineGap          boxes on one line (vertical overlap ≥ half the lower one) closer than this many
      *                         box heights are merged into one
+     * @param minSamples       detections a track needs to be kept (2: a box seen on one sample only is taken for a
+     *                         false detection — on real footage those are mostly people and foliage)
      */
-    public record Settings(int snapGrid, double linkOverlap, int maxMissedSamples, double lineGap) {
+    public record Settings(int snapGrid, double linkOverlap, int maxMissedSamples, double lineGap, int minSamples) {
         public Settings {
-            if (snapGrid < 1 || !(linkOverlap > 0 && linkOverlap <= 1) || maxMissedSamples < 0 || lineGap < 0) {
+            if (snapGrid < 1 || !(linkOverlap > 0 && linkOverlap <= 1) || maxMissedSamples < 0 || lineGap < 0
+                    || minSamples < 1) {
                 throw new IllegalArgumentException("bad text track settings");
             }
         }
 
-        /** 4 px grid, overlap 0.3, 2 missed samples, merge across half a line height. */
+        /**
+         * 4 px grid, overlap 0.3, one missed sample (two in a row are taken for a real gap, e.g. between
+         * subtitles, whose background the eraser needs), merge across half a line height, 2 detections.
+         */
         public static Settings defaults() {
-            return new Settings(4, 0.3, 2, 0.5);
+            return new Settings(4, 0.3, 1, 0.5, 2);
         }
     }
 
@@ -137,6 +143,9 @@ public final class TextTracks {
         done.addAll(open);
         List<TextTrack> tracks = new ArrayList<>(done.size());
         for (Open t : done) {
+            if (t.keys.size() < s.minSamples()) {
+                continue;
+            }
             long first = t.firstSample > 0 ? samples.get(t.firstSample - 1).frame() + 1 : shot[0];
             long last = t.lastSample + 1 < samples.size() ? samples.get(t.lastSample + 1).frame() - 1
                     : Math.min(shot[1], samples.get(t.lastSample).frame() + gapAfterLast(samples));
