@@ -109,6 +109,7 @@ public final class TextEraser {
         final int h;
         final Map<Integer, CameraMotion.View> views = new HashMap<>();
         final Map<Integer, double[]> forward = new HashMap<>(); // i → H(frame i-1 → frame i)
+        final int[][] boxes; // per frame: x0, y0, x1, y1 (exclusive) of each mask box
 
         Range(List<Mat> frames, List<List<TextBox>> masks, int[] shot) {
             this.frames = frames;
@@ -116,6 +117,17 @@ public final class TextEraser {
             this.shot = shot;
             this.w = frames.get(0).cols();
             this.h = frames.get(0).rows();
+            this.boxes = new int[masks.size()][];
+            for (int i = 0; i < masks.size(); i++) {
+                List<TextBox> m = masks.get(i);
+                boxes[i] = new int[m.size() * 4];
+                for (int b = 0; b < m.size(); b++) {
+                    boxes[i][4 * b] = m.get(b).x();
+                    boxes[i][4 * b + 1] = m.get(b).y();
+                    boxes[i][4 * b + 2] = m.get(b).right();
+                    boxes[i][4 * b + 3] = m.get(b).bottom();
+                }
+            }
             for (Mat f : frames) {
                 if (f.cols() != w || f.rows() != h || f.type() != CV_8UC3 || !f.isContinuous()) {
                     throw new IllegalArgumentException("frames must be continuous 8-bit BGR of one size");
@@ -263,9 +275,10 @@ public final class TextEraser {
     private static void collect(Range r, int other, double[] toOther, Samples s) {
         int w = r.w;
         int h = r.h;
-        List<TextBox> otherMask = r.masks.get(other);
+        int[] otherMask = r.boxes[other];
         ByteBuffer src = r.frames.get(other).createBuffer();
         boolean identity = java.util.Arrays.equals(toOther, CameraMotion.IDENTITY);
+        int[] c = new int[3];
         int kept = 0;
         for (int a = 0; a < s.active; a++) {
             int i = s.activeList[a];
@@ -294,7 +307,6 @@ public final class TextEraser {
                         int i10 = (y0 * w + x1) * 3;
                         int i01 = (y1 * w + x0) * 3;
                         int i11 = (y1 * w + x1) * 3;
-                        int[] c = new int[3];
                         for (int ch = 0; ch < 3; ch++) {
                             double top = (src.get(i00 + ch) & 0xff) * (1 - fx) + (src.get(i10 + ch) & 0xff) * fx;
                             double bottom = (src.get(i01 + ch) & 0xff) * (1 - fx) + (src.get(i11 + ch) & 0xff) * fx;
@@ -309,6 +321,15 @@ public final class TextEraser {
             }
         }
         s.active = kept;
+    }
+
+    private static boolean inside(int[] boxes, int x, int y) {
+        for (int b = 0; b < boxes.length; b += 4) {
+            if (x >= boxes[b] && y >= boxes[b + 1] && x < boxes[b + 2] && y < boxes[b + 3]) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static boolean inside(List<TextBox> boxes, int x, int y) {

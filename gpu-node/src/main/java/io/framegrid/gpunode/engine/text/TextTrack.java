@@ -4,9 +4,9 @@ import java.util.List;
 
 /**
  * One text over time: present on frames {@code firstFrame..lastFrame} (inclusive), located by keyframes (the
- * sampled frames it was detected on, boxes already snapped). Between two keyframes the text is taken to cover the
- * union of their boxes (a static text: one box; a moving one: the area it swept); before the first and after the
- * last keyframe, the nearest keyframe's box.
+ * sampled frames it was detected on, boxes already snapped; a text that stays put has one keyframe, the union of its
+ * detections). Between two keyframes the text is taken to cover the union of their boxes (the area a moving text
+ * swept); before the first and after the last keyframe, the nearest keyframe's box.
  *
  * @param userArea true for an area a user marked ({@link UserArea}), false for detected text
  */

@@ -149,9 +149,31 @@ public final class TextTracks {
             long first = t.firstSample > 0 ? samples.get(t.firstSample - 1).frame() + 1 : shot[0];
             long last = t.lastSample + 1 < samples.size() ? samples.get(t.lastSample + 1).frame() - 1
                     : Math.min(shot[1], samples.get(t.lastSample).frame() + gapAfterLast(samples));
-            tracks.add(new TextTrack(Math.max(shot[0], first), Math.max(Math.max(shot[0], first), last), t.keys, false));
+            tracks.add(new TextTrack(Math.max(shot[0], first), Math.max(Math.max(shot[0], first), last),
+                    stable(t.keys), false));
         }
         return tracks;
+    }
+
+    /**
+     * A text that stays put (every keyframe's centre within half a line height of the first's) becomes one box, the
+     * union of all its detections: a detector that misses a word on one sample then leaves no text unmasked on the
+     * frames around it (and the eraser takes no text for background there).
+     */
+    private static List<FrameBoxes> stable(List<FrameBoxes> keys) {
+        TextBox first = keys.get(0).boxes().get(0);
+        TextBox union = first;
+        for (FrameBoxes k : keys) {
+            TextBox b = k.boxes().get(0);
+            double dx = (b.x() + b.width() / 2.0) - (first.x() + first.width() / 2.0);
+            double dy = (b.y() + b.height() / 2.0) - (first.y() + first.height() / 2.0);
+            double limit = Math.max(4, first.height() / 2.0);
+            if (Math.abs(dy) > limit || Math.abs(dx) > Math.max(limit, first.width() / 4.0)) {
+                return keys;
+            }
+            union = union.union(b);
+        }
+        return List.of(new FrameBoxes(keys.get(0).frame(), List.of(union)));
     }
 
     // After the shot's last sample nothing says when the text ends; assume it lasts one sampling step more.
