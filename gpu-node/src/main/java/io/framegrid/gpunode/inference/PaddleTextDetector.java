@@ -21,6 +21,10 @@ import io.framegrid.gpunode.models.ModelManifest;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.opencv.opencv_core.Mat;
 import org.bytedeco.opencv.opencv_core.MatVector;
@@ -42,11 +46,17 @@ final class PaddleTextDetector implements Detector {
     private final ModelManifest manifest;
     private final FrameKernels kernels;
     private final OnnxModel model;
+    private final ExecutorService workers;
 
     PaddleTextDetector(ModelManifest manifest, Path file, FrameKernels kernels) {
         this.manifest = manifest;
         this.kernels = kernels;
         this.model = new OnnxModel(file, 2);
+        this.workers = Executors.newFixedThreadPool(Math.max(1, Runtime.getRuntime().availableProcessors()), r -> {
+            Thread t = new Thread(r, "framegrid-text-" + manifest.id());
+            t.setDaemon(true);
+            return t;
+        });
     }
 
     @Override
@@ -66,9 +76,31 @@ final class PaddleTextDetector implements Detector {
         }
         TensorBatch batch = kernels.preprocess(images, PreprocessSpec.paddleDb(w, h));
         float[] prob = model.run(batch.data(), batch.shape());
-        List<List<Detection>> out = new ArrayList<>(images.size());
+        int mapW = w;
+        int mapH = h;
+        if (images.size() == 1) {
+            return List.of(boxes(prob, 0, mapW, mapH, batch.letterboxes().get(0), scoreThreshold));
+        }
+        // The maps of a batch are decoded side by side: one after the other on the batcher's thread would leave
+        // the other cores idle between model runs, where direct callers overlap their decoding with other runs.
+        List<Future<List<Detection>>> futures = new ArrayList<>(images.size());
         for (int i = 0; i < images.size(); i++) {
-            out.add(boxes(prob, i * w * h, w, h, batch.letterboxes().get(i), scoreThreshold));
+            int index = i;
+            futures.add(workers.submit(() -> boxes(prob, index * mapW * mapH, mapW, mapH,
+                    batch.letterboxes().get(index), scoreThreshold)));
+        }
+        List<List<Detection>> out = new ArrayList<>(images.size());
+        try {
+            for (Future<List<Detection>> f : futures) {
+                out.add(f.get());
+            }
+        } catch (InterruptedException e) {
+            futures.forEach(f -> f.cancel(true));
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted decoding text maps", e);
+        } catch (ExecutionException e) {
+            futures.forEach(f -> f.cancel(true));
+            throw e.getCause() instanceof RuntimeException re ? re : new IllegalStateException(e.getCause());
         }
         return out;
     }
@@ -90,10 +122,12 @@ final class PaddleTextDetector implements Detector {
             if (Math.min(r.width(), r.height()) < MIN_SIDE) {
                 continue;
             }
-            Mat region = new Mat(h, w, CV_8UC1, new Scalar(0));
+            // The contour's mean probability, over its bounding box only (a full-map mask per contour cost more
+            // than the model run on busy frames).
+            Mat region = new Mat(r.height(), r.width(), CV_8UC1, new Scalar(0));
             drawContours(region, new MatVector(contour), 0, new Scalar(255), FILLED, 8, new Mat(), 0,
-                    new org.bytedeco.opencv.opencv_core.Point());
-            double score = org.bytedeco.opencv.global.opencv_core.mean(map, region).get(0);
+                    new org.bytedeco.opencv.opencv_core.Point(-r.x(), -r.y()));
+            double score = org.bytedeco.opencv.global.opencv_core.mean(new Mat(map, r), region).get(0);
             if (score < scoreThreshold) {
                 continue;
             }
@@ -122,6 +156,7 @@ final class PaddleTextDetector implements Detector {
 
     @Override
     public void close() {
+        workers.shutdownNow();
         model.close();
     }
 }
