@@ -7,6 +7,7 @@ import io.framegrid.fabric.jobs.JobLedger;
 import io.framegrid.fabric.jobs.Protos;
 import io.framegrid.fabric.media.MediaLibrary;
 import io.framegrid.proto.cluster.v1.JobState;
+import io.framegrid.proto.media.v1.MediaRecord;
 import io.framegrid.proto.cluster.v1.StagePlan;
 import io.framegrid.proto.jobs.v1.Job;
 import io.framegrid.proto.jobs.v1.JobStatus;
@@ -165,7 +166,11 @@ final class StudioLedger {
     /** Cancels a queued job and releases its charge; returns the job and the credits refunded. */
     Cancelled cancel(String jobId) {
         JobState cancelled = jobs.cancelQueued(jobId);
-        return new Cancelled(cancelled, settle(jobId));
+        settle(jobId);
+        // Whoever released it (this call or the settler, on the job's event), the refund is the released charge.
+        Charge charge = charge(jobId).orElse(null);
+        return new Cancelled(cancelled, charge != null && charge.getState() == ChargeState.CHARGE_STATE_RELEASED
+                ? charge.getCredits() : 0);
     }
 
     record Cancelled(JobState job, long refunded) {}
@@ -319,7 +324,7 @@ final class StudioLedger {
         long bytes = 0;
         try (var cursor = ignite.<String, byte[]>cache(CacheNames.MEDIA).query(new ScanQuery<String, byte[]>())) {
             for (Cache.Entry<String, byte[]> e : cursor) {
-                bytes += Protos.parse(Media.parser(), e.getValue()).getSize();
+                bytes += Protos.parse(MediaRecord.parser(), e.getValue()).getMedia().getSize();
             }
         }
         return StudioStats.newBuilder().setTotalUsers(accounts.count()).setActiveJobs(active).setQueuedJobs(queued)
