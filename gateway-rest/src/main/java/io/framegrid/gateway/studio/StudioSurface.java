@@ -31,6 +31,7 @@ public final class StudioSurface implements GatewaySurface {
         return List.of(new StudioAuthRoutes(context.client(), context.authLimiter(), context.clock()),
                 new StudioUploadRoutes(context.client()),
                 new StudioJobRoutes(context.client(), limits),
-                new StudioAccountRoutes(context.client(), limits));
+                new StudioAccountRoutes(context.client(), limits),
+                new StudioLiveRoutes(context.client()));
     }
 }
