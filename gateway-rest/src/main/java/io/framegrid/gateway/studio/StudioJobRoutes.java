@@ -88,7 +88,7 @@ public final class StudioJobRoutes implements SurfaceRoutes {
     public record Cancelled(String message, long creditsRefunded) {}
 
     /** The spec's four statuses, plus {@code cancelled} for a job cancelled while queued (the spec names none). */
-    static String status(Job job) {
+    public static String status(Job job) {
         return switch (job.getStatus()) {
             case JOB_STATUS_QUEUED -> "queued";
             case JOB_STATUS_PROCESSING -> "processing";

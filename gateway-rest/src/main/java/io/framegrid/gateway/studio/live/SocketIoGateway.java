@@ -41,7 +41,7 @@ public final class SocketIoGateway implements AutoCloseable {
 
     private final FramegridClient client;
     private final EngineIoServer engine;
-    private final SocketIoServer io;
+    private final SocketIoServer socketIo;
     /** Tokens checked by the gate, for the connection handler that runs right after (same connection, same loop). */
     private final Cache<String, Verified> verified = Caffeine.newBuilder().expireAfterWrite(Duration.ofMinutes(1))
             .maximumSize(100_000).build();
@@ -52,7 +52,7 @@ public final class SocketIoGateway implements AutoCloseable {
     public SocketIoGateway(FramegridClient client) {
         this.client = client;
         EngineIoServerOptions options = EngineIoServerOptions.newFromDefault();
-        // Origins are checked by the WebSocketService (any: the API is token-authenticated, not cookie-based).
+        // Any origin (and none: non-browser clients send no Origin): the socket is token-authenticated, not by cookie.
         options.setCorsHandlingDisabled(true);
         // Ping timers on daemon threads: the gateway's JVM must be free to exit with its servers.
         options.setScheduledExecutorService(java.util.concurrent.Executors.newScheduledThreadPool(1, r -> {
@@ -61,15 +61,15 @@ public final class SocketIoGateway implements AutoCloseable {
             return t;
         }));
         this.engine = new EngineIoServer(options);
-        this.io = new SocketIoServer(engine);
-        SocketIoNamespace root = io.namespace("/");
+        this.socketIo = new SocketIoServer(engine);
+        SocketIoNamespace root = socketIo.namespace("/");
         root.on("connection", args -> connected((SocketIoSocket) args[0]));
     }
 
     /** The WebSocket service to bind at {@link #PATH}. */
     public WebSocketService service() {
-        return WebSocketService.builder((ctx, in) -> open(ctx, in)).allowedOrigin(origin -> true)
-                .streamTimeout(Duration.ZERO).build();
+        return WebSocketService.builder((ctx, in) -> open(ctx, in)).allowedOrigins("*")
+                .build();
     }
 
     private WebSocket open(ServiceRequestContext ctx, WebSocket in) {
