@@ -156,6 +156,7 @@ final class StudioLedger {
                 Optional<Media> result = media.get(job.getResultRefs(i));
                 if (result.isPresent()) {
                     b.setResultMediaId(result.get().getMediaId()).setResultSizeBytes(result.get().getSize());
+                    media.presignedUrl(result.get(), settings.resultUrlTtl()).ifPresent(u -> b.setResultUrl(u.toString()));
                     break;
                 }
             }

@@ -7,11 +7,12 @@ import java.util.Map;
 
 /**
  * Product B's coordinator-side settings, read from {@code gateway.studio.*} (the surface's keys, one place for the
- * product): requests per minute and monthly credits per tier, the credit packages, their currency and the payment
- * provider.
+ * product): requests per minute and monthly credits per tier, the credit packages, their currency, the payment
+ * provider and how long a presigned result URL lasts.
  */
 record StudioSettings(Map<String, Long> requestsPerMinute, Map<String, Long> monthlyCredits,
-                      Map<String, CreditPackage> packages, String currency, String paymentProvider) {
+                      Map<String, CreditPackage> packages, String currency, String paymentProvider,
+                      java.time.Duration resultUrlTtl) {
 
     /** A package: its name, the credits it adds and its price in minor units (cents). */
     record CreditPackage(String name, long credits, long amountMinor) {}
@@ -25,7 +26,7 @@ record StudioSettings(Map<String, Long> requestsPerMinute, Map<String, Long> mon
             monthly.put(tier, s.getLong("monthly-credits." + tier));
         }
         return new StudioSettings(rpm, monthly, packages(s.key("credit-packages"), s.getString("credit-packages")),
-                s.getString("currency"), s.getString("payment-provider"));
+                s.getString("currency"), s.getString("payment-provider"), s.duration("result-url-ttl"));
     }
 
     /** {@code name:credits:price,...} with the price in the currency's units ({@code 99.99}). */

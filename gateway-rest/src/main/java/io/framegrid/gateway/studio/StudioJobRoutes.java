@@ -38,7 +38,8 @@ import java.util.concurrent.CompletableFuture;
  * Surface B's jobs: {@code GET /api/v1/jobs} (status filter, limit 1..100 default 20, offset, with {@code total},
  * {@code has_more}), {@code GET /api/v1/jobs/{job_id}} (the spec's detail) and {@code DELETE /api/v1/jobs/{job_id}}
  * (queued only; refunds the reservation). Another user's job is 404. A completed job's {@code result_url} is the
- * studio's own authenticated download route {@code /api/v1/files/{file_id}} (GET/HEAD, Range, If-Range).
+ * studio's own authenticated download route {@code /api/v1/files/{file_id}} (GET/HEAD, Range, If-Range), or a
+ * presigned URL of the blob when the media store is S3.
  */
 public final class StudioJobRoutes implements SurfaceRoutes {
     static final String FILES_PATH = "/api/v1/files/";
@@ -101,6 +102,9 @@ public final class StudioJobRoutes implements SurfaceRoutes {
     static String resultUrl(ServiceRequestContext ctx, StudioJob j) {
         if (j.getResultMediaId().isEmpty()) {
             return null;
+        }
+        if (!j.getResultUrl().isEmpty()) {
+            return j.getResultUrl();
         }
         String path = FILES_PATH + URLEncoder.encode(j.getResultMediaId(), StandardCharsets.UTF_8);
         String authority = ctx.request().authority();
