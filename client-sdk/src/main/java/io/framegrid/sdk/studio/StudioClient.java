@@ -89,6 +89,29 @@ public final class StudioClient {
         return call(stub().listUsers(ListStudioUsersRequest.newBuilder().setLimit(limit).setOffset(offset).build()));
     }
 
+    /** Streams {@code video} (read to its end, never held whole) into the caller's media, marked as B's upload. */
+    public CompletableFuture<io.framegrid.proto.media.v1.Media> uploadAsync(java.io.InputStream video, String filename,
+                                                                           String contentType) {
+        return client.mediaAsync().upload(io.framegrid.proto.media.v1.UploadHeader.newBuilder().setFilename(filename)
+                .setContentType(contentType).putMetadata("product", io.framegrid.proto.studio.StudioContract.PRODUCT)
+                .build(), video);
+    }
+
+    /**
+     * Has a gpu-node read the upload's duration (outside the caller's job slots); fails INVALID_ARGUMENT
+     * {@code INVALID_VIDEO} for a file that is no readable video, DEADLINE_EXCEEDED past {@code timeout}.
+     */
+    public CompletableFuture<io.framegrid.proto.studio.v1.ProbedVideo> probeAsync(String mediaId,
+                                                                                 java.time.Duration timeout) {
+        return call(stub().withDeadlineAfter(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)
+                .probeUpload(io.framegrid.proto.studio.v1.ProbeUploadRequest.newBuilder().setMediaId(mediaId).build()));
+    }
+
+    /** Deletes an upload no job will use; never fails. */
+    public CompletableFuture<Void> discardAsync(String mediaId) {
+        return client.mediaAsync().delete(mediaId).handle((deleted, e) -> null);
+    }
+
     public CompletableFuture<StudioUser> setTierAsync(String userId, String tier) {
         return call(stub().setTier(SetTierRequest.newBuilder().setUserId(userId).setTier(tier).build()));
     }

@@ -88,7 +88,7 @@ final class ChargeSettler implements AutoCloseable {
                 return false;
             }
             JobState s = Protos.parse(JobState.parser(), e.getValue());
-            return s.getJob().getType().startsWith(StudioContract.TYPE_PREFIX) && JobLedger.isTerminal(s.getJob().getStatus());
+            return StudioContract.JOB_TYPES.contains(s.getJob().getType()) && JobLedger.isTerminal(s.getJob().getStatus());
         }
     }
 }

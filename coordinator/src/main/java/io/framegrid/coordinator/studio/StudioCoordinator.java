@@ -3,6 +3,7 @@ package io.framegrid.coordinator.studio;
 import io.framegrid.coordinator.identity.QuotaLedger;
 import io.framegrid.coordinator.identity.UserAccounts;
 import io.framegrid.coordinator.products.CoordinatorProduct;
+import io.framegrid.fabric.jobs.JobEventHub;
 import io.framegrid.fabric.jobs.JobLedger;
 import io.framegrid.fabric.jobs.JobTypes;
 import io.framegrid.proto.studio.StudioContract;
@@ -11,13 +12,15 @@ import java.util.List;
 
 /**
  * Product B's coordinator plug-in: the studio job types ({@code studio.ghostcut_simple},
- * {@code studio.ghostcut_annotated}, {@code studio.pro_sync}, each one task a gpu-node product executes) and
+ * {@code studio.ghostcut_annotated}, {@code studio.pro_sync}, each one task a gpu-node product executes; and
+ * {@code studio.probe}, which reads an upload's duration, the billable seconds of a GhostCut job) and
  * {@code framegrid.studio.v1.StudioService}: credits reserved in the job's submit transaction, settled by
  * {@link ChargeSettler} as jobs end, purchases, tier limits and the operators' views.
  */
 public final class StudioCoordinator implements CoordinatorProduct {
     private JobTypes types;
     private ChargeSettler settler;
+    private JobEventHub events;
 
     @Override
     public String name() {
@@ -27,6 +30,7 @@ public final class StudioCoordinator implements CoordinatorProduct {
     @Override
     public void register(JobTypes types, Context context) {
         this.types = types;
+        types.register(StudioContract.PROBE, meta -> List.of(JobTypes.stage("probe", StudioContract.PROBE, 1, meta)));
         types.register(StudioContract.GHOSTCUT_SIMPLE,
                 meta -> List.of(JobTypes.stage("inpaint", StudioContract.TASK_GHOSTCUT, 1, meta)));
         types.register(StudioContract.GHOSTCUT_ANNOTATED,
@@ -44,8 +48,10 @@ public final class StudioCoordinator implements CoordinatorProduct {
         StudioLedger ledger = new StudioLedger(context.ignite(), jobs, new UserAccounts(context.ignite()),
                 context.media(), settings, payments, context.clock());
         settler = new ChargeSettler(context.ignite(), ledger);
+        events = new JobEventHub(context.ignite());
         return List.of(new StudioGrpcService(ledger, types, context.media(),
-                new QuotaLedger(context.ignite(), context.clock()), settings));
+                new QuotaLedger(context.ignite(), context.clock()), settings,
+                new UploadProbes(jobs, types, events, context.media())));
     }
 
     private static PaymentProvider provider(String name) {
@@ -60,6 +66,9 @@ public final class StudioCoordinator implements CoordinatorProduct {
     public void close() {
         if (settler != null) {
             settler.close();
+        }
+        if (events != null) {
+            events.close();
         }
     }
 }

@@ -49,8 +49,11 @@ final class StudioGrpcService extends StudioServiceGrpc.StudioServiceImplBase {
     private final QuotaLedger quotas;
     private final StudioSettings settings;
 
+    private final UploadProbes probes;
+
     StudioGrpcService(StudioLedger ledger, JobTypes types, MediaLibrary media, QuotaLedger quotas,
-                      StudioSettings settings) {
+                      StudioSettings settings, UploadProbes probes) {
+        this.probes = probes;
         this.ledger = ledger;
         this.types = types;
         this.media = media;
@@ -192,6 +195,22 @@ final class StudioGrpcService extends StudioServiceGrpc.StudioServiceImplBase {
             admin();
             return user(ledger.accounts().setTier(request.getUserId(), request.getTier().trim()));
         });
+    }
+
+    /** Probes one of the caller's uploads on a gpu-node, outside the caller's job slots; answers when it ended. */
+    @Override
+    public void probeUpload(io.framegrid.proto.studio.v1.ProbeUploadRequest request,
+                            StreamObserver<io.framegrid.proto.studio.v1.ProbedVideo> response) {
+        try {
+            Principal caller = caller();
+            Media m = media.get(request.getMediaId()).orElse(null);
+            if (m == null || !m.getOwnerId().equals(caller.userId())) {
+                throw Errors.notFound("FILE_NOT_FOUND", "File not found");
+            }
+            probes.probe(m, response);
+        } catch (RuntimeException e) {
+            response.onError(StudioErrors.toStatus(e));
+        }
     }
 
     private static StudioUser user(UserAccounts.Account a) {

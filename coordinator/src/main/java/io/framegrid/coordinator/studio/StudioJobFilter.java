@@ -22,7 +22,7 @@ final class StudioJobFilter implements IgniteBiPredicate<String, byte[]> {
     @Override
     public boolean apply(String key, byte[] value) {
         Job job = Protos.parse(JobState.parser(), value).getJob();
-        return job.getType().startsWith(StudioContract.TYPE_PREFIX)
+        return StudioContract.JOB_TYPES.contains(job.getType())
                 && (ownerId == null || job.getOwnerId().equals(ownerId))
                 && (statuses.isEmpty() || statuses.contains(job.getStatusValue()));
     }

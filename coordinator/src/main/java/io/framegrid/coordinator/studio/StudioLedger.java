@@ -90,6 +90,10 @@ final class StudioLedger {
         return accounts;
     }
 
+    JobLedger jobs() {
+        return jobs;
+    }
+
     // ---- jobs -----------------------------------------------------------------------------------
 
     /**
@@ -114,7 +118,7 @@ final class StudioLedger {
     }
 
     Optional<JobState> job(String jobId) {
-        return jobs.state(jobId).filter(s -> s.getJob().getType().startsWith(StudioContract.TYPE_PREFIX));
+        return jobs.state(jobId).filter(s -> StudioContract.JOB_TYPES.contains(s.getJob().getType()));
     }
 
     Optional<Charge> charge(String jobId) {

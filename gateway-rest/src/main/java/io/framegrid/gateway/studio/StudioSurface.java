@@ -32,6 +32,7 @@ public final class StudioSurface implements GatewaySurface {
                 new StudioUploadRoutes(context.client()),
                 new StudioJobRoutes(context.client(), limits),
                 new StudioAccountRoutes(context.client(), limits),
-                new StudioLiveRoutes(context.client()));
+                new StudioLiveRoutes(context.client()),
+                new StudioGhostCutRoutes(context.client(), limits, context.settings().duration("probe-timeout")));
     }
 }

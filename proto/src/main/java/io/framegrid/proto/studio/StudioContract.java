@@ -15,12 +15,26 @@ public final class StudioContract {
     public static final String GHOSTCUT_ANNOTATED = "studio.ghostcut_annotated";
     public static final String PRO_SYNC = "studio.pro_sync";
     public static final List<String> JOB_TYPES = List.of(PRO_SYNC, GHOSTCUT_SIMPLE, GHOSTCUT_ANNOTATED);
-    /** Prefix of every studio job type. */
+    /** Prefix of every studio job type (the probe's too; {@link #JOB_TYPES} are the ones users see). */
     public static final String TYPE_PREFIX = "studio.";
 
     /** Task types a gpu-node product executes: text removal over the whole video, lip-sync of the segments. */
     public static final String TASK_GHOSTCUT = "studio.ghostcut.inpaint";
     public static final String TASK_PRO_SYNC = "studio.pro_sync.render";
+
+    /** Job and task type: a gpu-node reads an uploaded video and records its duration, rate and size on the media. */
+    public static final String PROBE = "studio.probe";
+    /** Job metadata of the probe: the media id and its owner. Probe keys it writes on the media. */
+    public static final String MEDIA_ID = "media_id";
+    public static final String MEDIA_OWNER = "media_owner";
+    /**
+     * The owner of probe jobs: the coordinator probes uploads as this owner, so a probe never waits behind (or
+     * admits) its user's own jobs; no user can sign in as it.
+     */
+    public static final String PROBE_OWNER = "studio-probe";
+    public static final String PROBE_DURATION_MS = "studio.duration_ms";
+    public static final String PROBE_FPS = "studio.fps";
+    public static final String PROBE_FRAMES = "studio.frames";
 
     /** Job metadata: the input video's media id, the billable seconds, the public job type. */
     public static final String INPUT_MEDIA_ID = "studio.input_media_id";
