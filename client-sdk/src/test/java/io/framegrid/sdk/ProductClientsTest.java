@@ -18,6 +18,8 @@ class ProductClientsTest {
             assertThat(client.withBearerToken("token").product(ReframerClient.class)).isNotNull();
             assertThat(client.withBearerToken("token").product(DetectionClient.class))
                     .isInstanceOf(DetectionClient.class);
+            assertThat(client.withBearerToken("token").product(io.framegrid.sdk.studio.StudioClient.class))
+                    .isInstanceOf(io.framegrid.sdk.studio.StudioClient.class);
         }
     }
 

@@ -60,6 +60,10 @@ public final class CacheCatalog {
         all.add(durableTransactional(CacheNames.ANNOTATION_VIDEOS).setAffinity(productAffinity()));
         all.add(durableTransactional(CacheNames.ANNOTATIONS).setAffinity(productAffinity()));
         all.add(durableTransactional(CacheNames.ANNOTATION_TELEMETRY).setAffinity(productAffinity()));
+        // Product B's charges, purchases and refill months change with the user record and the job in one transaction.
+        all.add(durableTransactional(CacheNames.STUDIO_CHARGES).setAffinity(productAffinity()));
+        all.add(durableTransactional(CacheNames.STUDIO_PURCHASES).setAffinity(productAffinity()));
+        all.add(durableTransactional(CacheNames.STUDIO_ACCOUNTS).setAffinity(productAffinity()));
         all.add(evictable(CacheNames.FRAMES).setStatisticsEnabled(true));
         all.addAll(extra);
         return all;

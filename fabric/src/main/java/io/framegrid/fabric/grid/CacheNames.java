@@ -34,5 +34,12 @@ public final class CacheNames {
     /** Product A: uploaded telemetry, replaced whole per upload (video id → {@code annotation.v1.Telemetry}). */
     public static final String ANNOTATION_TELEMETRY = "fg_annotation_telemetry";
 
+    /** Product B: the charge of each studio job (job id → {@code studio.v1.Charge}). */
+    public static final String STUDIO_CHARGES = "fg_studio_charges";
+    /** Product B: credit purchases (user id + idempotency key → {@code studio.v1.CreditPurchase}). */
+    public static final String STUDIO_PURCHASES = "fg_studio_purchases";
+    /** Product B: the month (yyyymm) of each user's last credit refill (user id → Long). */
+    public static final String STUDIO_ACCOUNTS = "fg_studio_accounts";
+
     private CacheNames() {}
 }

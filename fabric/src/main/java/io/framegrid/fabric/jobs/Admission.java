@@ -49,12 +49,14 @@ final class Admission {
 
     /** Stores a new job, admitted at once or queued behind the owner's limit. */
     JobState submit(String ownerId, String tier, String type, String displayName, Map<String, String> metadata,
-                    List<StagePlan> stages, Duration maxDuration) {
+                    List<StagePlan> stages, Duration maxDuration, JobLedger.SubmitHook hook) {
         String jobId = UUID.randomUUID().toString();
         long now = clock.millis();
         int total = stages.stream().mapToInt(StagePlan::getChunks).sum();
         // Group commit: concurrent submits of one owner share one transaction and one lock of the owner's record.
         return owners.run(ownerId, ujb -> {
+            // First, before anything of this job is written: a refusal of the hook refuses this job alone.
+            hook.beforeStore(jobId, ownerId);
             JobState.Builder js = JobState.newBuilder()
                     .setJob(Job.newBuilder().setJobId(jobId).setOwnerId(ownerId).setType(type)
                             .setDisplayName(displayName).setStatus(JobStatus.JOB_STATUS_QUEUED)
@@ -78,6 +80,11 @@ final class Admission {
 
     /** Cancels a queued or processing job: its open tasks are removed, so no running task can commit. */
     JobState cancel(String jobId) {
+        return cancel(jobId, false);
+    }
+
+    /** As {@link #cancel(String)}; with {@code queuedOnly}, a job that is already processing is refused too. */
+    JobState cancel(String jobId, boolean queuedOnly) {
         JobState peek = records.job(jobId);
         if (peek == null) {
             throw FabricException.notFound("JOB_NOT_FOUND", "Job not found");
@@ -90,6 +97,10 @@ final class Admission {
             if (isTerminal(status)) {
                 throw FabricException.of(FabricException.Kind.FAILED_PRECONDITION, "JOB_FINISHED",
                         "Job already " + status.name().substring("JOB_STATUS_".length()).toLowerCase());
+            }
+            if (queuedOnly && status != JobStatus.JOB_STATUS_QUEUED) {
+                throw FabricException.of(FabricException.Kind.FAILED_PRECONDITION, "JOB_NOT_QUEUED",
+                        "Job already processing: only a queued job can be cancelled");
             }
             long now = clock.millis();
             if (status == JobStatus.JOB_STATUS_PROCESSING) {

@@ -23,7 +23,8 @@ import org.apache.ignite.Ignite;
  * ({@link LedgerTransactions}); changes that lock an owner's admission record may share one
  * ({@link OwnerBatcher}).
  *
- * <p>Lock order, to stay deadlock-free: the owner's admission record, then jobs, then tasks and outputs.
+ * <p>Lock order, to stay deadlock-free: the owner's admission record, then jobs, then tasks and outputs (a
+ * {@link SubmitHook}'s keys, when a submit has one, between the owner's record and the job).
  * A task's output is committed only by the holder of the task's current lease, presenting the lease's
  * fencing token; the commit removes the task in the same transaction, so an output is committed exactly once
  * ({@link FencedCommits}). Admission against tier limits is {@link Admission}, leases {@link Leases}, the log
@@ -121,7 +122,38 @@ public final class JobLedger {
     /** As above; a job still processing {@code maxDuration} after its admission fails (zero = no limit). */
     public JobState submit(String ownerId, String tier, String type, String displayName, Map<String, String> metadata,
                            List<StagePlan> stages, Duration maxDuration) {
-        return admission.submit(ownerId, tier, type, displayName, metadata, stages, maxDuration);
+        return admission.submit(ownerId, tier, type, displayName, metadata, stages, maxDuration, SubmitHook.NONE);
+    }
+
+    /**
+     * As above, with {@code hook} run in the same transaction that stores the job, before anything of the job is
+     * written: what the hook writes commits with the job or not at all (a product's charge for it, say).
+     */
+    public JobState submit(String ownerId, String tier, String type, String displayName, Map<String, String> metadata,
+                           List<StagePlan> stages, Duration maxDuration, SubmitHook hook) {
+        return admission.submit(ownerId, tier, type, displayName, metadata, stages, maxDuration, hook);
+    }
+
+    /**
+     * Work a product does inside a job's submit transaction. It runs under the lock of the owner's admission record
+     * and before the job's keys are locked, so its keys sit between the two in the lock order (owner record, hook
+     * keys, job, tasks): it must lock only keys that no ledger transaction locks, and every other transaction that
+     * locks them must lock no ledger key after them. It may run more than once (a transient grid failure reruns the
+     * whole transaction on fresh state) and in a batch with the owner's other submits (it sees their writes). A
+     * refusal is a {@link io.framegrid.fabric.FabricException} thrown before the hook writes anything: this job
+     * alone is refused and nothing of it is stored.
+     */
+    @FunctionalInterface
+    public interface SubmitHook {
+        SubmitHook NONE = (jobId, ownerId) -> { };
+
+        /** Called with the new job's id and owner, inside the transaction, before the job is written. */
+        void beforeStore(String jobId, String ownerId);
+    }
+
+    /** Cancels a job only while it is still queued; a processing one is refused ({@code JOB_NOT_QUEUED}). */
+    public JobState cancelQueued(String jobId) {
+        return admission.cancel(jobId, true);
     }
 
     /** Cancels a queued or processing job: its open tasks are removed, so no running task can commit. */

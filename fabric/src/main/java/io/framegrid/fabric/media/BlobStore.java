@@ -26,6 +26,14 @@ public interface BlobStore extends AutoCloseable {
     /** Short name for logs: local path or bucket URL. */
     String describe();
 
+    /**
+     * A URL anyone holding it may GET {@code key} from directly, for {@code ttl}, when the store can issue one (S3:
+     * a presigned URL, computed locally); empty otherwise (local disk: downloads go through the cluster).
+     */
+    default java.util.Optional<java.net.URI> presignedGet(String key, java.time.Duration ttl) {
+        return java.util.Optional.empty();
+    }
+
     @Override
     default void close() {}
 

@@ -110,6 +110,12 @@ public final class MediaLibrary {
         return m;
     }
 
+    /** A direct download URL of {@code m} valid for {@code ttl}, when the store issues them (S3); empty otherwise. */
+    public Optional<java.net.URI> presignedUrl(Media m, java.time.Duration ttl) {
+        return store.presignedGet(m.getStorageKey().isEmpty() ? blobKey(m.getOwnerId(), m.getMediaId())
+                : m.getStorageKey(), ttl);
+    }
+
     public Optional<Media> get(String mediaId) {
         MediaRecord r = Protos.parse(MediaRecord.parser(), media.get(mediaId));
         return r == null ? Optional.empty() : Optional.of(r.getMedia());

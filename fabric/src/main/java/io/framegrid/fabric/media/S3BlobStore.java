@@ -20,6 +20,9 @@ import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.S3ClientBuilder;
+import software.amazon.awssdk.services.s3.S3Configuration;
+import software.amazon.awssdk.services.s3.presigner.S3Presigner;
+import software.amazon.awssdk.services.s3.presigner.model.GetObjectPresignRequest;
 import software.amazon.awssdk.services.s3.model.Delete;
 import software.amazon.awssdk.services.s3.model.GetObjectRequest;
 import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
@@ -40,8 +43,10 @@ public final class S3BlobStore implements BlobStore {
     private final String bucket;
     private final Path spool;
     private final String endpoint;
+    private final S3Presigner presigner;
 
     public S3BlobStore(FramegridConfig.Media media, Path spool) {
+        this.presigner = presigner(media);
         S3ClientBuilder builder = S3Client.builder()
                 .httpClient(UrlConnectionHttpClient.create())
                 .region(Region.of(media.s3Region()))
@@ -69,6 +74,32 @@ public final class S3BlobStore implements BlobStore {
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
+    }
+
+    /** Signs with the same endpoint, region, path style and credentials as the client; no network involved. */
+    static S3Presigner presigner(FramegridConfig.Media media) {
+        S3Presigner.Builder builder = S3Presigner.builder().region(Region.of(media.s3Region()))
+                .credentialsProvider(credentials(media))
+                .serviceConfiguration(S3Configuration.builder().pathStyleAccessEnabled(true).build());
+        if (!media.s3Endpoint().isEmpty()) {
+            builder.endpointOverride(URI.create(media.s3Endpoint()));
+        }
+        return builder.build();
+    }
+
+    /** A presigned GET of {@code key} in {@code bucket}, valid for {@code ttl}. */
+    static URI presign(S3Presigner presigner, String bucket, String key, java.time.Duration ttl) {
+        try {
+            return presigner.presignGetObject(GetObjectPresignRequest.builder().signatureDuration(ttl)
+                    .getObjectRequest(GetObjectRequest.builder().bucket(bucket).key(key).build()).build()).url().toURI();
+        } catch (java.net.URISyntaxException e) {
+            throw new IllegalStateException("Presigned URL is not a URI: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public java.util.Optional<URI> presignedGet(String key, java.time.Duration ttl) {
+        return java.util.Optional.of(presign(presigner, bucket, key, ttl));
     }
 
     private static AwsCredentialsProvider credentials(FramegridConfig.Media media) {
@@ -188,5 +219,6 @@ public final class S3BlobStore implements BlobStore {
     @Override
     public void close() {
         s3.close();
+        presigner.close();
     }
 }

@@ -74,6 +74,15 @@ public final class StreamedFileUpload<M> {
 
     /** Reads {@code multipart} on {@code ctx}'s event loop, streaming the file part into {@code store}. */
     public CompletableFuture<M> receive(ServiceRequestContext ctx, Multipart multipart, Store<M> store) {
+        return receive(ctx, multipart, store, null);
+    }
+
+    /**
+     * As {@link #receive(ServiceRequestContext, Multipart, Store)}, and every other part is read as UTF-8 text into
+     * {@code fields} (by part name, before the future completes) instead of being drained; null drains them.
+     */
+    public CompletableFuture<M> receive(ServiceRequestContext ctx, Multipart multipart, Store<M> store,
+                                        @Nullable java.util.Map<String, String> fields) {
         CompletableFuture<M> received = new CompletableFuture<>();
         multipart.bodyParts().subscribe(new Subscriber<BodyPart>() {
             private Subscription subscription;
@@ -90,6 +99,18 @@ public final class StreamedFileUpload<M> {
 
             @Override
             public void onNext(BodyPart part) {
+                if (fields != null && part.name() != null && !field.equals(part.name())) {
+                    part.aggregate().whenCompleteAsync((text, t) -> {
+                        if (t != null) {
+                            subscription.cancel();
+                            onError(t);
+                            return;
+                        }
+                        fields.putIfAbsent(part.name(), text.contentUtf8());
+                        subscription.request(1);
+                    }, ctx.eventLoop());
+                    return;
+                }
                 if (found || !field.equals(part.name())) {
                     // The next part comes only once this one is consumed.
                     part.content().subscribe(new Drain(() -> subscription.request(1)));

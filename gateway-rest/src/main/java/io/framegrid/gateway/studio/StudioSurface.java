@@ -9,7 +9,7 @@ import io.framegrid.gateway.http.SurfaceRoutes;
 import io.framegrid.gateway.studio.upload.StudioUploadRoutes;
 import java.util.List;
 
-/** Surface B (studio): authentication, chunked uploads and file downloads. */
+/** Surface B (studio): authentication, chunked uploads and file downloads, jobs, credits, administration. */
 public final class StudioSurface implements GatewaySurface {
     /** B's errors are {@code {"error":{"code","message","details","request_id"}}}; validation is 422. */
     public static final Surface CONVENTIONS = new Surface("studio", ErrorFormat.ERROR_WITH_DETAILS,
@@ -27,7 +27,12 @@ public final class StudioSurface implements GatewaySurface {
 
     @Override
     public List<SurfaceRoutes> routes(SurfaceContext context) {
+        StudioLimits limits = new StudioLimits(context.client(), context.clock());
         return List.of(new StudioAuthRoutes(context.client(), context.authLimiter(), context.clock()),
-                new StudioUploadRoutes(context.client()));
+                new StudioUploadRoutes(context.client()),
+                new StudioJobRoutes(context.client(), limits),
+                new StudioAccountRoutes(context.client(), limits),
+                new StudioLiveRoutes(context.client()),
+                new StudioGhostCutRoutes(context.client(), limits, context.settings().duration("probe-timeout")));
     }
 }

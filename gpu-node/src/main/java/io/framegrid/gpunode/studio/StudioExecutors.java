@@ -1,0 +1,100 @@
+package io.framegrid.gpunode.studio;
+
+import io.framegrid.fabric.jobs.TaskCommit;
+import io.framegrid.fabric.media.MediaLibrary;
+import io.framegrid.gpunode.media.MediaDecoder;
+import io.framegrid.gpunode.media.MediaException;
+import io.framegrid.gpunode.media.MediaInfo;
+import io.framegrid.gpunode.media.PlayableFrames;
+import io.framegrid.gpunode.tasks.NodeProduct;
+import io.framegrid.gpunode.tasks.TaskContext;
+import io.framegrid.gpunode.tasks.TaskExecutors;
+import io.framegrid.gpunode.tasks.TaskFailure;
+import io.framegrid.proto.media.v1.Media;
+import io.framegrid.proto.studio.StudioContract;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Product B's gpu-node plug-in: {@code studio.probe} reads an uploaded video (a local copy, since FFmpeg seeks) and
+ * records on the media its duration (the GhostCut job's billable seconds), frame rate and decodable frames. A file
+ * that is no readable video fails the job permanently, in words the API user reads. The text-removal and lip-sync
+ * executors ({@code studio.ghostcut.inpaint}, {@code studio.pro_sync.render}) are registered here once their
+ * engines ({@code engine.text}) are on this branch.
+ */
+public final class StudioExecutors implements NodeProduct {
+    static final String UNREADABLE = "Invalid video file: not a readable video";
+
+    @Override
+    public String name() {
+        return StudioContract.PRODUCT;
+    }
+
+    @Override
+    public void register(TaskExecutors executors, Context context) {
+        Probe probe = new Probe(context.media(), new MediaDecoder());
+        executors.register(StudioContract.PROBE, probe::probe);
+    }
+
+    static final class Probe {
+        private final MediaLibrary media;
+        private final MediaDecoder decoder;
+        private final PlayableFrames playable;
+
+        Probe(MediaLibrary media, MediaDecoder decoder) {
+            this.media = media;
+            this.decoder = decoder;
+            this.playable = new PlayableFrames(decoder);
+        }
+
+        TaskCommit probe(TaskContext ctx) throws IOException {
+            String mediaId = ctx.params().getOrDefault(StudioContract.MEDIA_ID, "");
+            // The coordinator's probe (as PROBE_OWNER, for the media's owner) or the owner's own job: a job naming
+            // someone else's media id finds nothing.
+            String owner = ctx.task().getOwnerId();
+            String forUser = StudioContract.PROBE_OWNER.equals(owner)
+                    ? ctx.params().getOrDefault(StudioContract.MEDIA_OWNER, "") : owner;
+            Media m = media.get(mediaId).filter(found -> found.getOwnerId().equals(forUser))
+                    .orElseThrow(() -> TaskFailure.permanent("Video " + mediaId + " not found", null));
+            Path file = Files.createTempFile("framegrid-studio-", ".video");
+            try {
+                try (InputStream in = media.store().open(m.getStorageKey(), 0, -1);
+                        OutputStream out = Files.newOutputStream(file)) {
+                    in.transferTo(out);
+                }
+                MediaInfo info = inspect(file);
+                long durationMs = Math.round(info.durationSeconds() * 1000);
+                media.putProbe(mediaId, Map.of(StudioContract.PROBE_DURATION_MS, Long.toString(durationMs),
+                        StudioContract.PROBE_FPS, String.format(Locale.ROOT, "%.3f", info.fps()),
+                        StudioContract.PROBE_FRAMES, Long.toString(info.frameCount())));
+                return new TaskCommit(new byte[0], List.of("probe:" + mediaId), 0, List.of("Probed "
+                        + info.frameCount() + " frames at " + info.fps() + " fps, " + durationMs + " ms"));
+            } finally {
+                Files.deleteIfExists(file);
+            }
+        }
+
+        private MediaInfo inspect(Path file) {
+            MediaInfo info;
+            try {
+                info = decoder.probe(file);
+                if (!info.hasVideo()) {
+                    throw TaskFailure.permanent("Invalid video file: no video stream", null);
+                }
+                info = playable.decodable(file, info);
+            } catch (MediaException e) {
+                throw TaskFailure.permanent(UNREADABLE, e);
+            }
+            if (info.frameCount() <= 0 || info.durationSeconds() <= 0) {
+                throw TaskFailure.permanent("Invalid video file: no frame of the video decodes", null);
+            }
+            return info;
+        }
+    }
+}

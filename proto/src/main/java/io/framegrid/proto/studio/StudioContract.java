@@ -1,0 +1,70 @@
+package io.framegrid.proto.studio;
+
+import java.util.List;
+
+/**
+ * Product B's contract between roles, defined once: the studio's job and task types, the job metadata they carry,
+ * and the credits rule every estimate, charge and refund uses.
+ */
+public final class StudioContract {
+    /** The product's name in every role: plug-in names, configuration keys {@code gateway.studio.*}. */
+    public static final String PRODUCT = "studio";
+
+    /** Job types (grid names); the public {@code job_type} is the part after {@code studio.}. */
+    public static final String GHOSTCUT_SIMPLE = "studio.ghostcut_simple";
+    public static final String GHOSTCUT_ANNOTATED = "studio.ghostcut_annotated";
+    public static final String PRO_SYNC = "studio.pro_sync";
+    public static final List<String> JOB_TYPES = List.of(PRO_SYNC, GHOSTCUT_SIMPLE, GHOSTCUT_ANNOTATED);
+    /** Prefix of every studio job type (the probe's too; {@link #JOB_TYPES} are the ones users see). */
+    public static final String TYPE_PREFIX = "studio.";
+
+    /** Task types a gpu-node product executes: text removal over the whole video, lip-sync of the segments. */
+    public static final String TASK_GHOSTCUT = "studio.ghostcut.inpaint";
+    public static final String TASK_PRO_SYNC = "studio.pro_sync.render";
+
+    /** Job and task type: a gpu-node reads an uploaded video and records its duration, rate and size on the media. */
+    public static final String PROBE = "studio.probe";
+    /** Job metadata of the probe: the media id and its owner. Probe keys it writes on the media. */
+    public static final String MEDIA_ID = "media_id";
+    public static final String MEDIA_OWNER = "media_owner";
+    /**
+     * The owner of probe jobs: the coordinator probes uploads as this owner, so a probe never waits behind (or
+     * admits) its user's own jobs; no user can sign in as it.
+     */
+    public static final String PROBE_OWNER = "studio-probe";
+    public static final String PROBE_DURATION_MS = "studio.duration_ms";
+    public static final String PROBE_FPS = "studio.fps";
+    public static final String PROBE_FRAMES = "studio.frames";
+
+    /** Job metadata: the input video's media id, the billable seconds, the public job type. */
+    public static final String INPUT_MEDIA_ID = "studio.input_media_id";
+    public static final String DURATION_SECONDS = "studio.duration_seconds";
+    public static final String JOB_TYPE = "studio.job_type";
+    /** Job metadata: GhostCut's auto-detect flag and the annotation areas (the spec's JSON array, as sent). */
+    public static final String AUTO_DETECT = "studio.auto_detect";
+    public static final String ANNOTATIONS = "studio.annotations";
+    /** Job metadata: prefix of the detail fields shown as the job's {@code metadata} (segments_count ...). */
+    public static final String DETAIL_PREFIX = "studio.detail.";
+
+    /**
+     * The credits rule: one credit per started second of billable video ({@code ceil(seconds)}), at least one;
+     * so 30 s cost 30 credits (the spec's worked example) and one minute costs {@link #CREDITS_PER_MINUTE}.
+     */
+    public static final long CREDITS_PER_MINUTE = 60;
+
+    private StudioContract() {
+    }
+
+    /** Credits a job of {@code seconds} billable seconds costs (see {@link #CREDITS_PER_MINUTE}). */
+    public static long creditsFor(double seconds) {
+        if (!(seconds > 0) || Double.isInfinite(seconds)) {
+            throw new IllegalArgumentException("duration must be a positive number of seconds");
+        }
+        return Math.max(1, (long) Math.ceil(seconds - 1e-9));
+    }
+
+    /** The public job type ({@code ghostcut_simple}) of a grid job type ({@code studio.ghostcut_simple}). */
+    public static String publicType(String gridType) {
+        return gridType.startsWith(TYPE_PREFIX) ? gridType.substring(TYPE_PREFIX.length()) : gridType;
+    }
+}
