@@ -3,12 +3,19 @@ package io.framegrid.sdk.detection;
 import io.framegrid.proto.detection.DetectionContract;
 import io.framegrid.proto.detection.v1.DetectionParams;
 import io.framegrid.proto.detection.v1.DetectionResults;
+import io.framegrid.proto.detection.v1.DetectionHistoryServiceGrpc;
 import io.framegrid.proto.detection.v1.DetectionSettings;
+import io.framegrid.proto.detection.v1.DetectionSettingsServiceGrpc;
+import io.framegrid.proto.detection.v1.GetSettingsRequest;
+import io.framegrid.proto.detection.v1.HistoryPage;
+import io.framegrid.proto.detection.v1.HistoryRequest;
+import io.framegrid.proto.detection.v1.SettingsUpdate;
 import io.framegrid.proto.jobs.v1.Job;
 import io.framegrid.proto.jobs.v1.ListJobsRequest;
 import io.framegrid.proto.jobs.v1.ListJobsResponse;
 import io.framegrid.proto.jobs.v1.SubmitJobRequest;
 import io.framegrid.proto.media.v1.UploadHeader;
+import io.framegrid.sdk.CallSupport;
 import io.framegrid.sdk.FramegridClient;
 import io.framegrid.sdk.FramegridException;
 import io.grpc.Status;
@@ -63,26 +70,43 @@ public final class DetectionClient {
     public CompletableFuture<Job> detectAsync(byte[] image, String filename, String contentType, long maxPixels) {
         return settingsAsync().thenCompose(s -> detectAsync(image, filename, contentType, DetectionParams.newBuilder()
                 .setConfidenceThreshold(Math.max(DetectionContract.MIN_CONFIDENCE, s.getConfidenceThreshold()))
-                .setModelId(s.getModelId()).setUseGpu(s.getUseGpu()).setMaxPixels(maxPixels).build()));
+                .setModelId(s.getModelId()).setUseGpu(s.getUseGpu())
+                .setEnableMultiThreading(s.getEnableMultiThreading()).setMaxPixels(maxPixels).build()));
     }
 
-    /** The caller's settings: those of their newest {@code detection.settings} job, or the defaults. */
+    /** The caller's settings (the coordinator's {@code DetectionSettingsService}); the defaults until changed. */
     public CompletableFuture<DetectionSettings> settingsAsync() {
-        return client.jobsAsync().list(ListJobsRequest.newBuilder().setType(DetectionContract.SETTINGS).setLimit(1)
-                .build()).thenApply(page -> page.getJobsCount() == 0 ? DetectionContract.defaultSettings()
-                : DetectionContract.settings(page.getJobs(0).getMetadataMap()));
+        return CallSupport.toCompletable(settingsStub().getSettings(GetSettingsRequest.getDefaultInstance()));
     }
 
     /**
-     * Stores {@code settings} as the caller's: a {@code detection.settings} job carrying them, cancelled at once so
-     * it holds no job slot (its metadata stays in the ledger either way). Refused settings fail INVALID_ARGUMENT.
+     * Changes the fields {@code update} sets, atomically in the grid; completes with the settings as stored.
+     * INVALID_ARGUMENT (reason INVALID_SETTINGS) for an empty update or a threshold outside 0..1.
      */
-    public CompletableFuture<DetectionSettings> saveSettingsAsync(DetectionSettings settings) {
-        return client.jobsAsync().submit(SubmitJobRequest.newBuilder().setType(DetectionContract.SETTINGS)
-                        .setDisplayName("detection settings").putAllMetadata(DetectionContract.metadata(settings))
-                        .build())
-                // A node may have run its no-op task already; a finished job cannot be cancelled and needs not be.
-                .thenCompose(job -> client.jobsAsync().cancel(job.getJobId()).handle((cancelled, t) -> settings));
+    public CompletableFuture<DetectionSettings> updateSettingsAsync(SettingsUpdate update) {
+        return CallSupport.toCompletable(settingsStub().updateSettings(update));
+    }
+
+    /** One page of the caller's completed detections in the request's range, newest first. */
+    public CompletableFuture<HistoryPage> historyAsync(HistoryRequest request) {
+        return CallSupport.toCompletable(historyFutureStub().listHistory(request));
+    }
+
+    /**
+     * Streams every completed detection of the caller in the request's range, newest first, with flow control: the
+     * server sends only what {@link HistoryExport#request} asked for, so a slow consumer holds back the grid reads.
+     */
+    public HistoryExport exportHistory(HistoryRequest request, HistoryExport.Sink sink) {
+        return new HistoryExport(client.prepared(DetectionHistoryServiceGrpc.newStub(client.channel()))
+                .withDeadline(null), request, sink);
+    }
+
+    private DetectionSettingsServiceGrpc.DetectionSettingsServiceFutureStub settingsStub() {
+        return client.prepared(DetectionSettingsServiceGrpc.newFutureStub(client.channel()));
+    }
+
+    private DetectionHistoryServiceGrpc.DetectionHistoryServiceFutureStub historyFutureStub() {
+        return client.prepared(DetectionHistoryServiceGrpc.newFutureStub(client.channel()));
     }
 
     /** The caller's detection {@code detectionId}; NOT_FOUND for anyone else's, or for a job of another product. */

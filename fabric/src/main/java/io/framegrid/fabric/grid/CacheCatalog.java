@@ -60,6 +60,9 @@ public final class CacheCatalog {
         all.add(durableTransactional(CacheNames.ANNOTATION_VIDEOS).setAffinity(productAffinity()));
         all.add(durableTransactional(CacheNames.ANNOTATIONS).setAffinity(productAffinity()));
         all.add(durableTransactional(CacheNames.ANNOTATION_TELEMETRY).setAffinity(productAffinity()));
+        // Product E: settings change read-modify-write (transactional); history records are single puts.
+        all.add(durableTransactional(CacheNames.DETECTION_SETTINGS).setAffinity(productAffinity()));
+        all.add(durableAtomic(CacheNames.DETECTION_HISTORY).setAffinity(productAffinity()));
         all.add(evictable(CacheNames.FRAMES).setStatisticsEnabled(true));
         all.addAll(extra);
         return all;

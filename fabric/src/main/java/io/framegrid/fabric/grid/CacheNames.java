@@ -34,5 +34,10 @@ public final class CacheNames {
     /** Product A: uploaded telemetry, replaced whole per upload (video id → {@code annotation.v1.Telemetry}). */
     public static final String ANNOTATION_TELEMETRY = "fg_annotation_telemetry";
 
+    /** Product E: per-user detection settings (user id → {@code detection.v1.DetectionSettings}). */
+    public static final String DETECTION_SETTINGS = "fg_detection_settings";
+    /** Product E: completed detections (detection id → {@code detection.v1.DetectionRecord}), read by history. */
+    public static final String DETECTION_HISTORY = "fg_detection_history";
+
     private CacheNames() {}
 }

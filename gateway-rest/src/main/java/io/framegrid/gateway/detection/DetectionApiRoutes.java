@@ -36,7 +36,8 @@ public final class DetectionApiRoutes implements SurfaceRoutes {
         this.clusterLimits = new ClusterLimits(client, DetectionContract.PRODUCT, limits.requestsPerMinute(),
                 Duration.ofMinutes(1), 1, Duration.ofSeconds(60), clock);
         this.routes = List.of(new DetectionUploads(client, limits), new DetectionQueries(client),
-                new DetectionSettingsRoutes(client), new DetectionModels(client));
+                new DetectionSettingsRoutes(client), new DetectionModels(client), new DetectionHistoryRoutes(client),
+                new DetectionHistoryExport(client));
     }
 
     @Override
@@ -54,6 +55,9 @@ public final class DetectionApiRoutes implements SurfaceRoutes {
                 if (route instanceof DetectionUploads) {
                     // Unlimited here so size errors are answered in E's format (declared length, then counted).
                     binding.maxRequestLength(0).requestTimeout(Duration.ofMinutes(2));
+                } else if (route instanceof DetectionHistoryExport) {
+                    // A long export streams for as long as the client keeps reading.
+                    binding.requestTimeout(Duration.ZERO);
                 }
                 binding.build(route);
             }

@@ -127,7 +127,7 @@ public final class DetectionQueries {
         return new ApiException(HttpStatus.NOT_FOUND, "DETECTION_NOT_FOUND", "Detection not found");
     }
 
-    private static int intParam(String name, @Nullable String value, int fallback, int min, int max) {
+    static int intParam(String name, @Nullable String value, int fallback, int min, int max) {
         if (value == null) {
             return fallback;
         }

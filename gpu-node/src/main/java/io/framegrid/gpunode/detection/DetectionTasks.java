@@ -17,6 +17,7 @@ import io.framegrid.gpunode.tasks.TaskFailure;
 import io.framegrid.proto.detection.DetectionContract;
 import io.framegrid.proto.detection.v1.DetectedObject;
 import io.framegrid.proto.detection.v1.DetectionParams;
+import io.framegrid.proto.detection.v1.DetectionRecord;
 import io.framegrid.proto.detection.v1.DetectionResults;
 import io.framegrid.proto.media.v1.Media;
 import java.io.IOException;
@@ -46,12 +47,24 @@ public final class DetectionTasks {
     private final MediaLibrary media;
     private final InferenceEngine engine;
     private final boolean gpu;
+    private final HistoryWriter history;
+
+    /** Files a completed detection in the owner's history (the grid cache {@code fg_detection_history}). */
+    @FunctionalInterface
+    public interface HistoryWriter {
+        void write(DetectionRecord record);
+    }
 
     /** @param gpu whether this node has a CUDA device (what the results report as their device) */
     public DetectionTasks(MediaLibrary media, InferenceEngine engine, boolean gpu) {
+        this(media, engine, gpu, record -> { });
+    }
+
+    public DetectionTasks(MediaLibrary media, InferenceEngine engine, boolean gpu, HistoryWriter history) {
         this.media = media;
         this.engine = engine;
         this.gpu = gpu;
+        this.history = history;
     }
 
     /**
@@ -69,11 +82,6 @@ public final class DetectionTasks {
                 throw TaskFailure.retryable("The detection failed on a compute node", e);
             }
         };
-    }
-
-    /** A {@code detection.settings} task: its job only carries a user's settings as metadata, there is nothing to do. */
-    public TaskCommit settings(TaskContext ctx) {
-        return TaskCommit.empty();
     }
 
     /** Detects objects in the job's image and stores the results; refusals of the image fail the job at once. */
@@ -102,6 +110,12 @@ public final class DetectionTasks {
         DetectionResults results = built.build();
         Media stored = store(ctx.task().getOwnerId(), "detection-" + ctx.jobId() + ".pb", results.toByteArray(),
                 Map.of("job_id", ctx.jobId(), "kind", "results", "product", DetectionContract.PRODUCT));
+        // Before the commit: a task retried after a lost commit rewrites the same record (keyed by detection id).
+        history.write(DetectionRecord.newBuilder().setDetectionId(ctx.jobId()).setOwnerId(ctx.task().getOwnerId())
+                .setCreatedMs(submittedMs(ctx.params())).setModelId(results.getModelId())
+                .setImageWidth(results.getImageWidth()).setImageHeight(results.getImageHeight())
+                .setConfidenceThreshold(threshold).addAllObjects(results.getObjectsList())
+                .setFilename(image.getFilename()).build());
         return new TaskCommit(new byte[0], List.of(DetectionContract.RESULTS_REF + stored.getMediaId()), 0,
                 List.of(String.format(Locale.ROOT, "Detected %d objects (%s, threshold %.3f) in %dx%d on %s",
                         results.getObjectsCount(), results.getModelId(), threshold, results.getImageWidth(),
@@ -146,6 +160,14 @@ public final class DetectionTasks {
                     .map(d -> clipped(d, w, h)).filter(o -> o.getWidth() > 0 && o.getHeight() > 0)
                     .forEach(out::addObjects);
             return out.build();
+        }
+    }
+
+    private static long submittedMs(Map<String, String> params) {
+        try {
+            return Long.parseLong(params.getOrDefault(DetectionContract.SUBMITTED_MS, ""));
+        } catch (NumberFormatException e) {
+            return System.currentTimeMillis();
         }
     }
 
