@@ -2,19 +2,22 @@ package io.framegrid.sdk.detection;
 
 import io.framegrid.proto.detection.v1.DetectionHistoryServiceGrpc;
 import io.framegrid.proto.detection.v1.DetectionRecord;
+import io.framegrid.proto.detection.v1.DetectionRecords;
 import io.framegrid.proto.detection.v1.HistoryRequest;
 import io.framegrid.sdk.FramegridException;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
+import java.util.List;
 
 /**
  * One {@code ExportHistory} call with manual flow control: nothing arrives until {@link #request} asks for it, and
- * never more than asked, so the consumer (e.g. an HTTP response being written) sets the pace.
+ * never more pages than asked, so the consumer (e.g. an HTTP response being written) sets the pace.
  */
 public final class HistoryExport implements AutoCloseable {
     /** Where the records go; called on a gRPC thread, one call at a time. */
     public interface Sink {
-        void onRecord(DetectionRecord record);
+        /** The next records, newest first (one page of the grid read). */
+        void onRecords(List<DetectionRecord> records);
 
         /** The export ended: {@code error} null when every record was delivered, else a {@link FramegridException}. */
         void onEnd(FramegridException error);
@@ -23,7 +26,7 @@ public final class HistoryExport implements AutoCloseable {
     private volatile ClientCallStreamObserver<HistoryRequest> call;
 
     HistoryExport(DetectionHistoryServiceGrpc.DetectionHistoryServiceStub stub, HistoryRequest request, Sink sink) {
-        stub.exportHistory(request, new ClientResponseObserver<HistoryRequest, DetectionRecord>() {
+        stub.exportHistory(request, new ClientResponseObserver<HistoryRequest, DetectionRecords>() {
             @Override
             public void beforeStart(ClientCallStreamObserver<HistoryRequest> stream) {
                 call = stream;
@@ -31,8 +34,8 @@ public final class HistoryExport implements AutoCloseable {
             }
 
             @Override
-            public void onNext(DetectionRecord value) {
-                sink.onRecord(value);
+            public void onNext(DetectionRecords value) {
+                sink.onRecords(value.getRecordsList());
             }
 
             @Override
@@ -47,7 +50,7 @@ public final class HistoryExport implements AutoCloseable {
         });
     }
 
-    /** Asks for {@code n} more records. */
+    /** Asks for {@code n} more pages of records. */
     public void request(int n) {
         call.request(n);
     }

@@ -28,7 +28,7 @@ import org.apache.ignite.lang.IgniteClosure;
  */
 final class DetectionHistory {
     /** Records fetched per grid round trip when exporting. */
-    static final int EXPORT_PAGE = 500;
+    static final int EXPORT_PAGE = 200;
 
     private final IgniteCache<String, byte[]> records;
 
@@ -52,42 +52,34 @@ final class DetectionHistory {
         return page.build();
     }
 
-    /** Every record of the caller in the range, newest first, fetched {@link #EXPORT_PAGE} at a time as consumed. */
-    Iterator<DetectionRecord> export(String ownerId, long fromMs, long untilMs) {
+    /** Every record of the caller in the range, newest first, one page of {@link #EXPORT_PAGE} per element. */
+    Iterator<List<DetectionRecord>> export(String ownerId, long fromMs, long untilMs) {
         List<Key> keys = keys(ownerId, fromMs, untilMs);
         return new Iterator<>() {
             private int next;
-            private final ArrayList<DetectionRecord> page = new ArrayList<>();
-            private int inPage;
 
             @Override
             public boolean hasNext() {
-                while (inPage >= page.size()) {
-                    if (next >= keys.size()) {
-                        return false;
-                    }
-                    List<String> ids = keys.subList(next, Math.min(next + EXPORT_PAGE, keys.size())).stream()
-                            .map(Key::id).toList();
-                    next += ids.size();
-                    Map<String, byte[]> found = records.getAll(new LinkedHashSet<>(ids));
-                    page.clear();
-                    inPage = 0;
-                    for (String id : ids) {
-                        byte[] bytes = found.get(id);
-                        if (bytes != null) {
-                            page.add(parse(bytes));
-                        }
-                    }
-                }
-                return true;
+                return next < keys.size();
             }
 
             @Override
-            public DetectionRecord next() {
+            public List<DetectionRecord> next() {
                 if (!hasNext()) {
                     throw new NoSuchElementException();
                 }
-                return page.get(inPage++);
+                List<String> ids = keys.subList(next, Math.min(next + EXPORT_PAGE, keys.size())).stream()
+                        .map(Key::id).toList();
+                next += ids.size();
+                Map<String, byte[]> found = records.getAll(new LinkedHashSet<>(ids));
+                List<DetectionRecord> page = new ArrayList<>(ids.size());
+                for (String id : ids) {
+                    byte[] bytes = found.get(id);
+                    if (bytes != null) {
+                        page.add(parse(bytes));
+                    }
+                }
+                return page;
             }
         };
     }

@@ -4,11 +4,13 @@ import io.framegrid.coordinator.grpc.Errors;
 import io.framegrid.coordinator.identity.Principal;
 import io.framegrid.proto.detection.v1.DetectionHistoryServiceGrpc;
 import io.framegrid.proto.detection.v1.DetectionRecord;
+import io.framegrid.proto.detection.v1.DetectionRecords;
 import io.framegrid.proto.detection.v1.HistoryPage;
 import io.framegrid.proto.detection.v1.HistoryRequest;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.util.Iterator;
+import java.util.List;
 
 /** Product E's history RPCs over {@link DetectionHistory}: every caller sees only their own detections. */
 final class DetectionHistoryGrpcService extends DetectionHistoryServiceGrpc.DetectionHistoryServiceImplBase {
@@ -37,12 +39,12 @@ final class DetectionHistoryGrpcService extends DetectionHistoryServiceGrpc.Dete
     }
 
     /**
-     * Every record of the caller in the range, newest first; sent only while the caller's stream is ready, so a slow
+     * Every record of the caller in the range, newest first, a grid page per message; sent only while the caller's stream is ready, so a slow
      * reader holds back the grid reads instead of filling memory.
      */
     @Override
-    public void exportHistory(HistoryRequest request, StreamObserver<DetectionRecord> response) {
-        Iterator<DetectionRecord> records;
+    public void exportHistory(HistoryRequest request, StreamObserver<DetectionRecords> response) {
+        Iterator<List<DetectionRecord>> records;
         try {
             Principal caller = Calls.caller();
             checkRange(request);
@@ -51,14 +53,14 @@ final class DetectionHistoryGrpcService extends DetectionHistoryServiceGrpc.Dete
             response.onError(Errors.toStatus(e));
             return;
         }
-        ServerCallStreamObserver<DetectionRecord> call = (ServerCallStreamObserver<DetectionRecord>) response;
+        ServerCallStreamObserver<DetectionRecords> call = (ServerCallStreamObserver<DetectionRecords>) response;
         Object lock = new Object();
         boolean[] finished = {false};
         Runnable drain = () -> {
             synchronized (lock) {
                 try {
                     while (!finished[0] && !call.isCancelled() && call.isReady() && records.hasNext()) {
-                        call.onNext(records.next());
+                        call.onNext(DetectionRecords.newBuilder().addAllRecords(records.next()).build());
                     }
                     if (!finished[0] && !call.isCancelled() && !records.hasNext()) {
                         finished[0] = true;

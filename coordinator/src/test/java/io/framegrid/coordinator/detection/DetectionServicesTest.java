@@ -183,8 +183,8 @@ class DetectionServicesTest {
         HistoryExport[] export = new HistoryExport[1];
         export[0] = u.client().exportHistory(HistoryRequest.getDefaultInstance(), new HistoryExport.Sink() {
             @Override
-            public void onRecord(DetectionRecord record) {
-                got.add(record);
+            public void onRecords(List<DetectionRecord> records) {
+                got.addAll(records);
             }
 
             @Override
@@ -193,8 +193,8 @@ class DetectionServicesTest {
             }
         });
         // Nothing arrives before it is asked for; then exactly what was asked.
-        export[0].request(10);
-        org.awaitility.Awaitility.await().until(() -> got.size() == 10);
+        export[0].request(2);
+        org.awaitility.Awaitility.await().until(() -> got.size() == 400);
         assertThat(end).isNotDone();
         export[0].request(Integer.MAX_VALUE);
         assertThat(end.get(30, java.util.concurrent.TimeUnit.SECONDS)).isNull();

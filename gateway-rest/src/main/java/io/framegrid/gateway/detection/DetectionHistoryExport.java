@@ -21,6 +21,7 @@ import io.framegrid.sdk.FramegridException;
 import io.framegrid.sdk.detection.DetectionClient;
 import io.framegrid.sdk.detection.HistoryExport;
 import java.time.Instant;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
@@ -31,14 +32,14 @@ import org.slf4j.LoggerFactory;
  * {@code GET /history/export}: the caller's history in the range as RFC 4180 CSV (CRLF, header row, fields quoted when
  * needed), <b>one row per detected object</b>; a detection without objects is one row with the object columns
  * empty. Streamed: records come from the coordinator's {@code ExportHistory} stream only as fast as the HTTP client
- * takes the rows (each written chunk, once consumed, asks for one more record), so 100,000 rows pass through a few
- * dozen at a time. An error after the header has gone out can only cut the response short (the connection is reset).
+ * takes the rows (each written chunk, a page of records, asks for one more page once consumed), so 100,000 rows
+ * pass through a few hundred at a time. An error after the header has gone out can only cut the response short (the connection is reset).
  */
 @Description("Detection (E) history export under /api and /api/v1, on the detection port")
 public final class DetectionHistoryExport {
     static final String HEADER = "detection_id,timestamp,filename,model_id,class,confidence,x,y,width,height\r\n";
-    /** Records asked for ahead of what the client has taken. */
-    static final int IN_FLIGHT = 32;
+    /** Pages of records (a couple of hundred each) asked for ahead of what the client has taken. */
+    static final int IN_FLIGHT = 4;
     private static final Logger LOG = LoggerFactory.getLogger(DetectionHistoryExport.class);
 
     private final FramegridClient client;
@@ -63,8 +64,10 @@ public final class DetectionHistoryExport {
         AtomicReference<HistoryExport> call = new AtomicReference<>();
         HistoryExport export = detection.exportHistory(request, new HistoryExport.Sink() {
             @Override
-            public void onRecord(DetectionRecord record) {
-                if (res.tryWrite(HttpData.ofUtf8(rows(record)))) {
+            public void onRecords(List<DetectionRecord> records) {
+                StringBuilder chunk = new StringBuilder();
+                records.forEach(r -> chunk.append(rows(r)));
+                if (res.tryWrite(HttpData.ofUtf8(chunk.toString()))) {
                     res.whenConsumed().thenRun(() -> call.get().request(1));
                 }
             }
