@@ -30,6 +30,7 @@ public final class DetectionApiRoutes implements SurfaceRoutes {
 
     private final ClusterLimits clusterLimits;
     private final List<Object> routes;
+    private final RealtimeDetection realtime;
 
     public DetectionApiRoutes(FramegridClient client, DetectionLimits limits, Clock clock) {
         // No concurrent-work permits on this surface: one upload is one bounded request.
@@ -38,6 +39,7 @@ public final class DetectionApiRoutes implements SurfaceRoutes {
         this.routes = List.of(new DetectionUploads(client, limits), new DetectionQueries(client),
                 new DetectionSettingsRoutes(client), new DetectionModels(client), new DetectionHistoryRoutes(client),
                 new DetectionHistoryExport(client));
+        this.realtime = new RealtimeDetection(client, limits);
     }
 
     @Override
@@ -49,6 +51,12 @@ public final class DetectionApiRoutes implements SurfaceRoutes {
     public void configure(ServerBuilder sb, Endpoints endpoints) {
         // One throttle for every route and both prefixes: a user's minute is one budget however they call.
         var throttle = endpoints.throttled(clusterLimits.bearerRequestStrategy());
+        // Real time: one socket is one request against nothing; its frames are paced by the per-socket cap instead.
+        var ws = realtime.service(endpoints);
+        for (String path : List.of("/ws/detection", "/api/v1/ws/detection")) {
+            // The server-wide JSON body cap and request timeout would end a socket; its messages are capped instead.
+            sb.route().get(path).maxRequestLength(0).requestTimeout(Duration.ZERO).build(ws);
+        }
         for (String prefix : PREFIXES) {
             for (Object route : routes) {
                 var binding = endpoints.annotated(sb).pathPrefix(prefix).decorator(throttle);
