@@ -3,7 +3,14 @@ package io.framegrid.sdk.detection;
 import io.framegrid.proto.detection.DetectionContract;
 import io.framegrid.proto.detection.v1.DetectionParams;
 import io.framegrid.proto.detection.v1.DetectionResults;
+import io.framegrid.proto.detection.v1.DeliveryList;
 import io.framegrid.proto.detection.v1.DetectionHistoryServiceGrpc;
+import io.framegrid.proto.detection.v1.DetectionWebhookServiceGrpc;
+import io.framegrid.proto.detection.v1.ListWebhooksRequest;
+import io.framegrid.proto.detection.v1.RegisterWebhookRequest;
+import io.framegrid.proto.detection.v1.Webhook;
+import io.framegrid.proto.detection.v1.WebhookList;
+import io.framegrid.proto.detection.v1.WebhookRef;
 import io.framegrid.proto.detection.v1.DetectionSettings;
 import io.framegrid.proto.detection.v1.DetectionSettingsServiceGrpc;
 import io.framegrid.proto.detection.v1.GetSettingsRequest;
@@ -99,6 +106,33 @@ public final class DetectionClient {
     public HistoryExport exportHistory(HistoryRequest request, HistoryExport.Sink sink) {
         return new HistoryExport(client.prepared(DetectionHistoryServiceGrpc.newStub(client.channel()))
                 .withDeadline(null), request, sink);
+    }
+
+    /** Registers an outgoing webhook (http(s) URL, secret of 16-256 characters) for the caller; no secret comes back. */
+    public CompletableFuture<Webhook> registerWebhookAsync(String url, String secret) {
+        return CallSupport.toCompletable(webhookStub().registerWebhook(RegisterWebhookRequest.newBuilder().setUrl(url)
+                .setSecret(secret).build()));
+    }
+
+    /** The caller's webhooks, oldest first. */
+    public CompletableFuture<WebhookList> webhooksAsync() {
+        return CallSupport.toCompletable(webhookStub().listWebhooks(ListWebhooksRequest.getDefaultInstance()));
+    }
+
+    /** Removes the caller's webhook; NOT_FOUND (WEBHOOK_NOT_FOUND) for anyone else's. */
+    public CompletableFuture<Webhook> deleteWebhookAsync(String webhookId) {
+        return CallSupport.toCompletable(webhookStub().deleteWebhook(WebhookRef.newBuilder().setWebhookId(webhookId)
+                .build()));
+    }
+
+    /** The deliveries to the caller's webhook, newest first, with their outcome. */
+    public CompletableFuture<DeliveryList> deliveriesAsync(String webhookId) {
+        return CallSupport.toCompletable(webhookStub().listDeliveries(WebhookRef.newBuilder().setWebhookId(webhookId)
+                .build()));
+    }
+
+    private DetectionWebhookServiceGrpc.DetectionWebhookServiceFutureStub webhookStub() {
+        return client.prepared(DetectionWebhookServiceGrpc.newFutureStub(client.channel()));
     }
 
     private DetectionSettingsServiceGrpc.DetectionSettingsServiceFutureStub settingsStub() {

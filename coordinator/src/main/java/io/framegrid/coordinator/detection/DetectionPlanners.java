@@ -35,10 +35,25 @@ public final class DetectionPlanners implements CoordinatorProduct {
                 MAX_DURATION);
     }
 
+    private WebhookDispatcher webhooks;
+
     @Override
     public List<BindableService> services(Context context) {
+        var settings = context.config().gateway().surface(DetectionContract.PRODUCT);
+        WebhookStore store = new WebhookStore(context.ignite());
+        webhooks = new WebhookDispatcher(context.ignite(), store,
+                new HttpWebhookTransport(settings.duration("webhook-timeout")), context.clock(),
+                settings.positiveInt("webhook-max-attempts"), settings.duration("webhook-backoff"));
         return List.of(new DetectionSettingsGrpcService(new DetectionSettingsStore(context.ignite())),
-                new DetectionHistoryGrpcService(new DetectionHistory(context.ignite())));
+                new DetectionHistoryGrpcService(new DetectionHistory(context.ignite())),
+                new DetectionWebhookGrpcService(store, context.clock()));
+    }
+
+    @Override
+    public void close() {
+        if (webhooks != null) {
+            webhooks.close();
+        }
     }
 
     static List<StagePlan> plan(Map<String, String> meta, BooleanSupplier gpuLive) {

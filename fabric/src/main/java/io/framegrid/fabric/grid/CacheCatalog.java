@@ -63,6 +63,8 @@ public final class CacheCatalog {
         // Product E: settings change read-modify-write (transactional); history records are single puts.
         all.add(durableTransactional(CacheNames.DETECTION_SETTINGS).setAffinity(productAffinity()));
         all.add(durableAtomic(CacheNames.DETECTION_HISTORY).setAffinity(productAffinity()));
+        all.add(durableAtomic(CacheNames.DETECTION_WEBHOOKS).setAffinity(productAffinity()));
+        all.add(durableAtomic(CacheNames.DETECTION_WEBHOOK_DELIVERIES).setAffinity(productAffinity()));
         all.add(evictable(CacheNames.FRAMES).setStatisticsEnabled(true));
         all.addAll(extra);
         return all;

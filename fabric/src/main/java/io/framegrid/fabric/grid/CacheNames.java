@@ -39,5 +39,10 @@ public final class CacheNames {
     /** Product E: completed detections (detection id → {@code detection.v1.DetectionRecord}), read by history. */
     public static final String DETECTION_HISTORY = "fg_detection_history";
 
+    /** Product E: outgoing webhooks (webhook id → {@code detection.v1.Webhook}). */
+    public static final String DETECTION_WEBHOOKS = "fg_detection_webhooks";
+    /** Product E: webhook deliveries (event id:webhook id → {@code detection.v1.WebhookDelivery}). */
+    public static final String DETECTION_WEBHOOK_DELIVERIES = "fg_detection_webhook_deliveries";
+
     private CacheNames() {}
 }

@@ -38,7 +38,7 @@ public final class DetectionApiRoutes implements SurfaceRoutes {
                 Duration.ofMinutes(1), 1, Duration.ofSeconds(60), clock);
         this.routes = List.of(new DetectionUploads(client, limits), new DetectionQueries(client),
                 new DetectionSettingsRoutes(client), new DetectionModels(client), new DetectionHistoryRoutes(client),
-                new DetectionHistoryExport(client));
+                new DetectionHistoryExport(client), new DetectionWebhooks(client));
         this.realtime = new RealtimeDetection(client, limits);
     }
 
