@@ -3,7 +3,9 @@ package io.framegrid.sdk.detection;
 import io.framegrid.proto.detection.DetectionContract;
 import io.framegrid.proto.detection.v1.DetectionParams;
 import io.framegrid.proto.detection.v1.DetectionResults;
+import io.framegrid.proto.detection.v1.AddedModel;
 import io.framegrid.proto.detection.v1.DeliveryList;
+import io.framegrid.proto.detection.v1.DetectionModelServiceGrpc;
 import io.framegrid.proto.detection.v1.DetectionHistoryServiceGrpc;
 import io.framegrid.proto.detection.v1.DetectionWebhookServiceGrpc;
 import io.framegrid.proto.detection.v1.ListWebhooksRequest;
@@ -129,6 +131,25 @@ public final class DetectionClient {
     public CompletableFuture<DeliveryList> deliveriesAsync(String webhookId) {
         return CallSupport.toCompletable(webhookStub().listDeliveries(WebhookRef.newBuilder().setWebhookId(webhookId)
                 .build()));
+    }
+
+    /**
+     * Administrators: streams an ONNX file into the caller's media and adds it as a detection model with
+     * {@code manifest} (its media id is filled in); the gpu-nodes load it without a restart. When the coordinator
+     * refuses the manifest the uploaded file is deleted again.
+     */
+    public CompletableFuture<AddedModel> addModelAsync(java.io.InputStream onnx, String filename, AddedModel manifest) {
+        return client.mediaAsync().upload(UploadHeader.newBuilder().setFilename(filename)
+                        .setContentType("application/octet-stream").putMetadata("product", DetectionContract.PRODUCT)
+                        .putMetadata("kind", "model").build(), onnx)
+                .thenCompose(media -> CallSupport.toCompletable(client.prepared(
+                                DetectionModelServiceGrpc.newFutureStub(client.channel()))
+                        .addModel(manifest.toBuilder().setMediaId(media.getMediaId()).build()))
+                        .handle((added, t) -> t == null ? CompletableFuture.completedFuture(added)
+                                : client.mediaAsync().delete(media.getMediaId()).<AddedModel>handle((d, e) -> {
+                                    throw t instanceof CompletionException ce ? ce : new CompletionException(t);
+                                }))
+                        .thenCompose(f -> f));
     }
 
     private DetectionWebhookServiceGrpc.DetectionWebhookServiceFutureStub webhookStub() {

@@ -65,6 +65,7 @@ public final class CacheCatalog {
         all.add(durableAtomic(CacheNames.DETECTION_HISTORY).setAffinity(productAffinity()));
         all.add(durableAtomic(CacheNames.DETECTION_WEBHOOKS).setAffinity(productAffinity()));
         all.add(durableAtomic(CacheNames.DETECTION_WEBHOOK_DELIVERIES).setAffinity(productAffinity()));
+        all.add(durableAtomic(CacheNames.DETECTION_MODELS).setAffinity(productAffinity()));
         all.add(evictable(CacheNames.FRAMES).setStatisticsEnabled(true));
         all.addAll(extra);
         return all;

@@ -44,5 +44,8 @@ public final class CacheNames {
     /** Product E: webhook deliveries (event id:webhook id → {@code detection.v1.WebhookDelivery}). */
     public static final String DETECTION_WEBHOOK_DELIVERIES = "fg_detection_webhook_deliveries";
 
+    /** Product E: models added by administrators (model id → {@code detection.v1.AddedModel}). */
+    public static final String DETECTION_MODELS = "fg_detection_models";
+
     private CacheNames() {}
 }

@@ -38,7 +38,7 @@ public final class DetectionApiRoutes implements SurfaceRoutes {
                 Duration.ofMinutes(1), 1, Duration.ofSeconds(60), clock);
         this.routes = List.of(new DetectionUploads(client, limits), new DetectionQueries(client),
                 new DetectionSettingsRoutes(client), new DetectionModels(client), new DetectionHistoryRoutes(client),
-                new DetectionHistoryExport(client), new DetectionWebhooks(client));
+                new DetectionHistoryExport(client), new DetectionWebhooks(client), new DetectionModelUploads(client));
         this.realtime = new RealtimeDetection(client, limits);
     }
 
@@ -63,6 +63,9 @@ public final class DetectionApiRoutes implements SurfaceRoutes {
                 if (route instanceof DetectionUploads) {
                     // Unlimited here so size errors are answered in E's format (declared length, then counted).
                     binding.maxRequestLength(0).requestTimeout(Duration.ofMinutes(2));
+                } else if (route instanceof DetectionModelUploads) {
+                    binding.maxRequestLength(DetectionModelUploads.MAX_MODEL_BYTES + FORM_OVERHEAD_BYTES)
+                            .requestTimeout(Duration.ofMinutes(5));
                 } else if (route instanceof DetectionHistoryExport) {
                     // A long export streams for as long as the client keeps reading.
                     binding.requestTimeout(Duration.ZERO);

@@ -22,5 +22,11 @@ public final class DetectionExecutors implements NodeProduct {
         DetectionTasks tasks = new DetectionTasks(context.media(), context.inference(),
                 context.device().cudaAvailable(), r -> history.put(r.getDetectionId(), r.toByteArray()));
         executors.register(DetectionContract.DETECT, DetectionTasks.plainFailures(tasks::detect));
+        try {
+            new AddedModels(context.media(), context.inference().registry(),
+                    java.nio.file.Files.createTempDirectory("framegrid-added-models-")).start(context.ignite());
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot create the folder for added models", e);
+        }
     }
 }
