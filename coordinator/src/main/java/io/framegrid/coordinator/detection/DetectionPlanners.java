@@ -46,7 +46,7 @@ public final class DetectionPlanners implements CoordinatorProduct {
                 settings.positiveInt("webhook-max-attempts"), settings.duration("webhook-backoff"));
         return List.of(new DetectionSettingsGrpcService(new DetectionSettingsStore(context.ignite())),
                 new DetectionHistoryGrpcService(new DetectionHistory(context.ignite())),
-                new DetectionWebhookGrpcService(store, context.clock()),
+                new DetectionWebhookGrpcService(store, context.clock(), webhooks::registered),
                 new DetectionModelGrpcService(context.ignite(), context.media(), context.clock()));
     }
 

@@ -20,10 +20,12 @@ final class DetectionWebhookGrpcService extends DetectionWebhookServiceGrpc.Dete
 
     private final WebhookStore store;
     private final Clock clock;
+    private final java.util.function.Consumer<Webhook> onRegistered;
 
-    DetectionWebhookGrpcService(WebhookStore store, Clock clock) {
+    DetectionWebhookGrpcService(WebhookStore store, Clock clock, java.util.function.Consumer<Webhook> onRegistered) {
         this.store = store;
         this.clock = clock;
+        this.onRegistered = onRegistered;
     }
 
     /** Registers an http(s) URL and a secret of 16 to 256 characters for the caller. */
@@ -52,6 +54,7 @@ final class DetectionWebhookGrpcService extends DetectionWebhookServiceGrpc.Dete
                     .setUrl(url.toString()).setSecret(request.getSecret()).addEvents(WebhookDispatcher.EVENT)
                     .setCreatedMs(clock.millis()).build();
             store.put(w);
+            onRegistered.accept(w);
             return w.toBuilder().clearSecret().build();
         });
     }

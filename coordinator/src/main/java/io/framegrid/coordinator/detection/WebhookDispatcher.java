@@ -12,15 +12,18 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import javax.cache.Cache;
 import javax.cache.event.CacheEntryEvent;
 import javax.cache.event.EventType;
 import org.apache.ignite.Ignite;
 import org.apache.ignite.IgniteCache;
 import org.apache.ignite.cache.query.ContinuousQuery;
 import org.apache.ignite.cache.query.QueryCursor;
+import org.apache.ignite.cache.query.ScanQuery;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,6 +49,9 @@ final class WebhookDispatcher implements AutoCloseable {
         return t;
     });
     private final QueryCursor<?> cursor;
+    private final QueryCursor<Cache.Entry<String, byte[]>> owners;
+    /** Webhook id → owner id of every webhook, kept current by a continuous query: most records need no scan. */
+    private final Map<String, String> ownerOf = new ConcurrentHashMap<>();
 
     WebhookDispatcher(Ignite ignite, WebhookStore store, WebhookTransport transport, Clock clock, int maxAttempts,
             Duration backoff) {
@@ -54,6 +60,21 @@ final class WebhookDispatcher implements AutoCloseable {
         this.clock = clock;
         this.maxAttempts = maxAttempts;
         this.backoff = backoff;
+        ContinuousQuery<String, byte[]> hooks = new ContinuousQuery<>();
+        hooks.setInitialQuery(new ScanQuery<>());
+        hooks.setLocalListener(events -> {
+            for (CacheEntryEvent<? extends String, ? extends byte[]> e : events) {
+                if (e.getEventType() == EventType.REMOVED || e.getEventType() == EventType.EXPIRED) {
+                    ownerOf.remove(e.getKey());
+                } else if (e.getValue() != null) {
+                    ownerOf.put(e.getKey(), owner(e.getValue()));
+                }
+            }
+        });
+        this.owners = ignite.<String, byte[]>cache(CacheNames.DETECTION_WEBHOOKS).query(hooks);
+        for (Cache.Entry<String, byte[]> e : owners) {
+            ownerOf.put(e.getKey(), owner(e.getValue()));
+        }
         IgniteCache<String, byte[]> history = ignite.cache(CacheNames.DETECTION_HISTORY);
         ContinuousQuery<String, byte[]> query = new ContinuousQuery<>();
         query.setLocalListener(events -> {
@@ -69,9 +90,20 @@ final class WebhookDispatcher implements AutoCloseable {
         this.cursor = history.query(query);
     }
 
+    /**
+     * A webhook this coordinator just stored: known at once, not only when the continuous query's event arrives, so
+     * a detection completing right after the registration is not skipped (here, at least).
+     */
+    void registered(Webhook w) {
+        ownerOf.put(w.getWebhookId(), w.getOwnerId());
+    }
+
     private void completed(byte[] value) {
         try {
             DetectionRecord record = DetectionRecord.parseFrom(value);
+            if (!ownerOf.containsValue(record.getOwnerId())) {
+                return;
+            }
             for (Webhook w : store.of(record.getOwnerId())) {
                 long now = clock.millis();
                 WebhookDelivery d = WebhookDelivery.newBuilder().setDeliveryId(record.getDetectionId() + ":"
@@ -158,9 +190,18 @@ final class WebhookDispatcher implements AutoCloseable {
         return out.append('"').toString();
     }
 
+    private static String owner(byte[] webhook) {
+        try {
+            return Webhook.parseFrom(webhook).getOwnerId();
+        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+            return "";
+        }
+    }
+
     @Override
     public void close() {
         cursor.close();
+        owners.close();
         executor.shutdownNow();
     }
 }
