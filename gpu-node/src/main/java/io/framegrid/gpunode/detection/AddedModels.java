@@ -53,6 +53,11 @@ final class AddedModels {
     /** Starts watching; the query lives as long as the node's grid client. */
     void start(Ignite ignite) {
         IgniteCache<String, byte[]> models = ignite.cache(CacheNames.DETECTION_MODELS);
+        if (models == null) {
+            // A grid whose servers predate the cache (mixed versions during an upgrade): nothing to watch yet.
+            LOG.warn("No {} cache in this grid: added models are not loaded", CacheNames.DETECTION_MODELS);
+            return;
+        }
         ContinuousQuery<String, byte[]> query = new ContinuousQuery<>();
         query.setInitialQuery(new ScanQuery<>());
         query.setLocalListener(events -> {
