@@ -5,6 +5,9 @@ import io.framegrid.proto.detection.v1.DetectionParams;
 import io.framegrid.proto.detection.v1.DetectionResults;
 import io.framegrid.proto.detection.v1.AddedModel;
 import io.framegrid.proto.detection.v1.DeliveryList;
+import io.framegrid.proto.detection.v1.DetectionIntegrationServiceGrpc;
+import io.framegrid.proto.detection.v1.IntegrationNotification;
+import io.framegrid.proto.detection.v1.IntegrationOutcome;
 import io.framegrid.proto.detection.v1.DetectionModelServiceGrpc;
 import io.framegrid.proto.detection.v1.DetectionHistoryServiceGrpc;
 import io.framegrid.proto.detection.v1.DetectionWebhookServiceGrpc;
@@ -150,6 +153,12 @@ public final class DetectionClient {
                                     throw t instanceof CompletionException ce ? ce : new CompletionException(t);
                                 }))
                         .thenCompose(f -> f));
+    }
+
+    /** Forwards a signed enginelabs.ai notification to the coordinator, which verifies it (no caller token needed). */
+    public CompletableFuture<IntegrationOutcome> notifyIntegrationAsync(IntegrationNotification notification) {
+        return CallSupport.toCompletable(client.prepared(DetectionIntegrationServiceGrpc.newFutureStub(
+                client.channel())).notify(notification));
     }
 
     private DetectionWebhookServiceGrpc.DetectionWebhookServiceFutureStub webhookStub() {

@@ -48,6 +48,13 @@ final class DetectionModelGrpcService extends DetectionModelServiceGrpc.Detectio
             if (!caller.isAdmin()) {
                 throw Errors.forbidden("Only administrators add models");
             }
+            return add(request, caller.userId());
+        });
+    }
+
+    /** Checks {@code request} and stores it; its media must belong to {@code ownerId}. */
+    AddedModel add(AddedModel request, String ownerId) {
+        {
             if (!ID.matcher(request.getModelId()).matches()) {
                 throw Errors.invalid("INVALID_MANIFEST", "id must be 2-64 characters of a-z, 0-9, '.', '_', '-'");
             }
@@ -71,10 +78,10 @@ final class DetectionModelGrpcService extends DetectionModelServiceGrpc.Detectio
             if (!(t >= 0 && t <= 1)) {
                 throw Errors.invalid("INVALID_MANIFEST", "threshold must be between 0 and 1");
             }
-            Media file = media.get(request.getMediaId()).filter(m -> m.getOwnerId().equals(caller.userId()))
+            Media file = media.get(request.getMediaId()).filter(m -> m.getOwnerId().equals(ownerId))
                     .orElseThrow(() -> Errors.notFound("MEDIA_NOT_FOUND", "The model file was not found"));
             AddedModel stored = request.toBuilder().setSha256(file.getSha256()).setCreatedMs(clock.millis())
-                    .setAddedBy(caller.userId()).setName(request.getName().isBlank() ? request.getModelId()
+                    .setAddedBy(ownerId).setName(request.getName().isBlank() ? request.getModelId()
                             : request.getName()).setVersion(request.getVersion().isBlank() ? "1" : request.getVersion())
                     .setDefaultThreshold(t == 0 ? 0.3f : t).build();
             // Ids are never reused: nodes keep a loaded model's session by id.
@@ -83,6 +90,16 @@ final class DetectionModelGrpcService extends DetectionModelServiceGrpc.Detectio
                         "A model '" + stored.getModelId() + "' was already added");
             }
             return stored;
-        });
+        }
+    }
+
+    /** Refuses what {@link #add} would refuse, before anything is downloaded. */
+    static void check(AddedModel request) {
+        if (!ID.matcher(request.getModelId()).matches() || SHIPPED.contains(request.getModelId())
+                || !YOLOX.equals(request.getDecoding()) || request.getInputWidth() != YOLOX_INPUT
+                || request.getInputHeight() != YOLOX_INPUT || request.getClassesCount() == 0) {
+            throw Errors.invalid("UNSUPPORTED_MODEL", "The trained model must be a yolox model at 416 x 416 with "
+                    + "classes and a new id");
+        }
     }
 }

@@ -41,13 +41,16 @@ public final class DetectionPlanners implements CoordinatorProduct {
     public List<BindableService> services(Context context) {
         var settings = context.config().gateway().surface(DetectionContract.PRODUCT);
         WebhookStore store = new WebhookStore(context.ignite());
+        DetectionModelGrpcService models = new DetectionModelGrpcService(context.ignite(), context.media(),
+                context.clock());
         webhooks = new WebhookDispatcher(context.ignite(), store,
                 new HttpWebhookTransport(settings.duration("webhook-timeout")), context.clock(),
                 settings.positiveInt("webhook-max-attempts"), settings.duration("webhook-backoff"));
         return List.of(new DetectionSettingsGrpcService(new DetectionSettingsStore(context.ignite())),
                 new DetectionHistoryGrpcService(new DetectionHistory(context.ignite())),
-                new DetectionWebhookGrpcService(store, context.clock(), webhooks::registered),
-                new DetectionModelGrpcService(context.ignite(), context.media(), context.clock()));
+                new DetectionWebhookGrpcService(store, context.clock(), webhooks::registered), models,
+                new DetectionIntegrationGrpcService(settings.getString("enginelabs-secret"), models, context.media(),
+                        context.clock()));
     }
 
     @Override

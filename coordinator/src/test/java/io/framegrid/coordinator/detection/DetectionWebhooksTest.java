@@ -39,10 +39,12 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class DetectionWebhooksTest {
     @RegisterExtension
     static final CoordinatorExtension cluster = new CoordinatorExtension(Map.of(
-            "gateway.detection.webhook-backoff", "50ms", "gateway.detection.webhook-max-attempts", 3),
+            "gateway.detection.webhook-backoff", "50ms", "gateway.detection.webhook-max-attempts", 3,
+            "gateway.detection.enginelabs-secret", "enginelabs-shared-secret"),
             new InProcessTransport());
 
     private static final String SECRET = "a-secret-of-some-length";
+    private static final String ENGINELABS_SECRET = "enginelabs-shared-secret";
     private static HttpServer receiver;
     private static final List<Received> received = new CopyOnWriteArrayList<>();
     /** How many more requests the receiver answers with 500 before it answers 200. */
@@ -53,6 +55,13 @@ class DetectionWebhooksTest {
     @BeforeAll
     static void startReceiver() throws Exception {
         receiver = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        receiver.createContext("/artifacts/", exchange -> {
+            byte[] onnx = java.nio.file.Files.readAllBytes(io.framegrid.config.local.SharedFiles.models()
+                    .resolve("yolox_nano.onnx"));
+            exchange.sendResponseHeaders(200, onnx.length);
+            exchange.getResponseBody().write(onnx);
+            exchange.close();
+        });
         receiver.createContext("/", exchange -> {
             byte[] body = exchange.getRequestBody().readAllBytes();
             received.add(new Received(exchange.getRequestURI().getPath(), exchange.getRequestHeaders(), body));
@@ -175,5 +184,48 @@ class DetectionWebhooksTest {
         u.client().deleteWebhookAsync(w.getWebhookId()).join();
         assertThat(u.client().webhooksAsync().join().getWebhooksList()).isEmpty();
         assertThat(received.stream().skip(before).filter(x -> x.path().equals("/mine"))).isEmpty();
+    }
+
+    // ---- incoming enginelabs notifications ----------------------------------------------------------------
+
+    private static io.framegrid.proto.detection.v1.IntegrationNotification trained(String id, String secret,
+            long unixSeconds) {
+        String body = "{\"event\":\"model.trained\",\"model\":{\"id\":\"" + id + "\"}}";
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        return io.framegrid.proto.detection.v1.IntegrationNotification.newBuilder()
+                .setBody(com.google.protobuf.ByteString.copyFrom(bytes)).setEvent("model.trained")
+                .setSignature("t=" + unixSeconds + ",v1=" + WebhookSignature.hmacHex(secret,
+                        (unixSeconds + ".").getBytes(StandardCharsets.UTF_8), bytes))
+                .setArtifactUrl(url("/artifacts/" + id + ".onnx"))
+                .setModel(io.framegrid.proto.detection.v1.AddedModel.newBuilder().setModelId(id).setName("Trained")
+                        .setVersion("7").setDecoding("yolox").setInputWidth(416).setInputHeight(416)
+                        .addAllClasses(List.of("a", "b"))).build();
+    }
+
+    @Test
+    void aSignedTrainingNotificationRegistersTheTrainedModel() throws Exception {
+        DetectionClient anonymous = cluster.client().product(DetectionClient.class);
+        long now = System.currentTimeMillis() / 1000;
+        for (var bad : List.of(trained("m-bad", "wrong-secret-of-some-length", now),
+                trained("m-old", ENGINELABS_SECRET, now - 3600),
+                trained("m-tampered", ENGINELABS_SECRET, now).toBuilder()
+                        .setBody(com.google.protobuf.ByteString.copyFromUtf8("{}")).build())) {
+            FramegridException e = failure(anonymous.notifyIntegrationAsync(bad));
+            assertThat(e.code()).isEqualTo(Status.Code.UNAUTHENTICATED);
+            assertThat(e.reason()).isEqualTo("INVALID_SIGNATURE");
+        }
+        var outcome = anonymous.notifyIntegrationAsync(trained("trained-1", ENGINELABS_SECRET, now)).join();
+        assertThat(outcome.getOutcome()).isEqualTo("registered");
+        assertThat(outcome.getModelId()).isEqualTo("trained-1");
+        var stored = io.framegrid.proto.detection.v1.AddedModel.parseFrom(cluster.ignite().<String, byte[]>cache(
+                CacheNames.DETECTION_MODELS).get("trained-1"));
+        assertThat(stored.getSha256()).isEqualTo(java.util.HexFormat.of().formatHex(java.security.MessageDigest
+                .getInstance("SHA-256").digest(java.nio.file.Files.readAllBytes(
+                        io.framegrid.config.local.SharedFiles.models().resolve("yolox_nano.onnx")))));
+        assertThat(stored.getClassesList()).containsExactly("a", "b");
+        assertThat(stored.getAddedBy()).isEqualTo("integration:enginelabs");
+        // Another event is acknowledged and changes nothing.
+        var other = trained("x", ENGINELABS_SECRET, now).toBuilder().setEvent("model.training_started").build();
+        assertThat(anonymous.notifyIntegrationAsync(other).join().getOutcome()).isEqualTo("ignored");
     }
 }

@@ -31,6 +31,7 @@ public final class DetectionApiRoutes implements SurfaceRoutes {
     private final ClusterLimits clusterLimits;
     private final List<Object> routes;
     private final RealtimeDetection realtime;
+    private final DetectionIntegrations integrations;
 
     public DetectionApiRoutes(FramegridClient client, DetectionLimits limits, Clock clock) {
         // No concurrent-work permits on this surface: one upload is one bounded request.
@@ -40,6 +41,7 @@ public final class DetectionApiRoutes implements SurfaceRoutes {
                 new DetectionSettingsRoutes(client), new DetectionModels(client), new DetectionHistoryRoutes(client),
                 new DetectionHistoryExport(client), new DetectionWebhooks(client), new DetectionModelUploads(client));
         this.realtime = new RealtimeDetection(client, limits);
+        this.integrations = new DetectionIntegrations(client);
     }
 
     @Override
@@ -53,6 +55,10 @@ public final class DetectionApiRoutes implements SurfaceRoutes {
         var throttle = endpoints.throttled(clusterLimits.bearerRequestStrategy());
         // Real time: one socket is one request against nothing; its frames are paced by the per-socket cap instead.
         var ws = realtime.service(endpoints);
+        // Signed by enginelabs, not by a user: outside the per-user throttle, which needs a bearer token.
+        for (String prefix : PREFIXES) {
+            endpoints.annotated(sb).pathPrefix(prefix).build(integrations);
+        }
         for (String path : List.of("/ws/detection", "/api/v1/ws/detection")) {
             // The server-wide JSON body cap and request timeout would end a socket; its messages are capped instead.
             sb.route().get(path).maxRequestLength(0).requestTimeout(Duration.ZERO).build(ws);
@@ -80,6 +86,7 @@ public final class DetectionApiRoutes implements SurfaceRoutes {
         List<Documented> documented = new ArrayList<>();
         for (String prefix : PREFIXES) {
             routes.forEach(r -> documented.add(new Documented(prefix, r)));
+            documented.add(new Documented(prefix, integrations));
         }
         return documented;
     }

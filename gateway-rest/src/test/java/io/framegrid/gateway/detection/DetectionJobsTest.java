@@ -551,6 +551,15 @@ class DetectionJobsTest {
                 .POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(body.toByteArray())), auth(token));
     }
 
+    @Test
+    void enginelabsNotificationsNeedTheConfiguredSecret() {
+        // This cluster has no enginelabs secret: every notification is refused, whatever it claims.
+        Reply r = gateway.postJson(E, "/api/integrations/enginelabs/webhook", "{\"event\":\"model.trained\"}",
+                "X-Enginelabs-Signature", "t=1,v1=00");
+        assertError(r, 503, null);
+        assertError(gateway.postJson(E, "/api/v1/integrations/enginelabs/webhook", "not json"), 400, "INVALID_JSON");
+    }
+
     // ---- rate limit --------------------------------------------------------------------------------------
 
     @Test
