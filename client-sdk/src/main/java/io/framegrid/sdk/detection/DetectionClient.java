@@ -3,12 +3,31 @@ package io.framegrid.sdk.detection;
 import io.framegrid.proto.detection.DetectionContract;
 import io.framegrid.proto.detection.v1.DetectionParams;
 import io.framegrid.proto.detection.v1.DetectionResults;
+import io.framegrid.proto.detection.v1.AddedModel;
+import io.framegrid.proto.detection.v1.DeliveryList;
+import io.framegrid.proto.detection.v1.DetectionIntegrationServiceGrpc;
+import io.framegrid.proto.detection.v1.IntegrationNotification;
+import io.framegrid.proto.detection.v1.IntegrationOutcome;
+import io.framegrid.proto.detection.v1.DetectionModelServiceGrpc;
+import io.framegrid.proto.detection.v1.DetectionHistoryServiceGrpc;
+import io.framegrid.proto.detection.v1.DetectionWebhookServiceGrpc;
+import io.framegrid.proto.detection.v1.ListWebhooksRequest;
+import io.framegrid.proto.detection.v1.RegisterWebhookRequest;
+import io.framegrid.proto.detection.v1.Webhook;
+import io.framegrid.proto.detection.v1.WebhookList;
+import io.framegrid.proto.detection.v1.WebhookRef;
 import io.framegrid.proto.detection.v1.DetectionSettings;
+import io.framegrid.proto.detection.v1.DetectionSettingsServiceGrpc;
+import io.framegrid.proto.detection.v1.GetSettingsRequest;
+import io.framegrid.proto.detection.v1.HistoryPage;
+import io.framegrid.proto.detection.v1.HistoryRequest;
+import io.framegrid.proto.detection.v1.SettingsUpdate;
 import io.framegrid.proto.jobs.v1.Job;
 import io.framegrid.proto.jobs.v1.ListJobsRequest;
 import io.framegrid.proto.jobs.v1.ListJobsResponse;
 import io.framegrid.proto.jobs.v1.SubmitJobRequest;
 import io.framegrid.proto.media.v1.UploadHeader;
+import io.framegrid.sdk.CallSupport;
 import io.framegrid.sdk.FramegridClient;
 import io.framegrid.sdk.FramegridException;
 import io.grpc.Status;
@@ -63,26 +82,95 @@ public final class DetectionClient {
     public CompletableFuture<Job> detectAsync(byte[] image, String filename, String contentType, long maxPixels) {
         return settingsAsync().thenCompose(s -> detectAsync(image, filename, contentType, DetectionParams.newBuilder()
                 .setConfidenceThreshold(Math.max(DetectionContract.MIN_CONFIDENCE, s.getConfidenceThreshold()))
-                .setModelId(s.getModelId()).setUseGpu(s.getUseGpu()).setMaxPixels(maxPixels).build()));
+                .setModelId(s.getModelId()).setUseGpu(s.getUseGpu())
+                .setEnableMultiThreading(s.getEnableMultiThreading()).setMaxPixels(maxPixels).build()));
     }
 
-    /** The caller's settings: those of their newest {@code detection.settings} job, or the defaults. */
+    /** The caller's settings (the coordinator's {@code DetectionSettingsService}); the defaults until changed. */
     public CompletableFuture<DetectionSettings> settingsAsync() {
-        return client.jobsAsync().list(ListJobsRequest.newBuilder().setType(DetectionContract.SETTINGS).setLimit(1)
-                .build()).thenApply(page -> page.getJobsCount() == 0 ? DetectionContract.defaultSettings()
-                : DetectionContract.settings(page.getJobs(0).getMetadataMap()));
+        return CallSupport.toCompletable(settingsStub().getSettings(GetSettingsRequest.getDefaultInstance()));
     }
 
     /**
-     * Stores {@code settings} as the caller's: a {@code detection.settings} job carrying them, cancelled at once so
-     * it holds no job slot (its metadata stays in the ledger either way). Refused settings fail INVALID_ARGUMENT.
+     * Changes the fields {@code update} sets, atomically in the grid; completes with the settings as stored.
+     * INVALID_ARGUMENT (reason INVALID_SETTINGS) for an empty update or a threshold outside 0..1.
      */
-    public CompletableFuture<DetectionSettings> saveSettingsAsync(DetectionSettings settings) {
-        return client.jobsAsync().submit(SubmitJobRequest.newBuilder().setType(DetectionContract.SETTINGS)
-                        .setDisplayName("detection settings").putAllMetadata(DetectionContract.metadata(settings))
-                        .build())
-                // A node may have run its no-op task already; a finished job cannot be cancelled and needs not be.
-                .thenCompose(job -> client.jobsAsync().cancel(job.getJobId()).handle((cancelled, t) -> settings));
+    public CompletableFuture<DetectionSettings> updateSettingsAsync(SettingsUpdate update) {
+        return CallSupport.toCompletable(settingsStub().updateSettings(update));
+    }
+
+    /** One page of the caller's completed detections in the request's range, newest first. */
+    public CompletableFuture<HistoryPage> historyAsync(HistoryRequest request) {
+        return CallSupport.toCompletable(historyFutureStub().listHistory(request));
+    }
+
+    /**
+     * Streams every completed detection of the caller in the request's range, newest first, with flow control: the
+     * server sends only what {@link HistoryExport#request} asked for, so a slow consumer holds back the grid reads.
+     */
+    public HistoryExport exportHistory(HistoryRequest request, HistoryExport.Sink sink) {
+        return new HistoryExport(client.prepared(DetectionHistoryServiceGrpc.newStub(client.channel()))
+                .withDeadline(null), request, sink);
+    }
+
+    /** Registers an outgoing webhook (http(s) URL, secret of 16-256 characters) for the caller; no secret comes back. */
+    public CompletableFuture<Webhook> registerWebhookAsync(String url, String secret) {
+        return CallSupport.toCompletable(webhookStub().registerWebhook(RegisterWebhookRequest.newBuilder().setUrl(url)
+                .setSecret(secret).build()));
+    }
+
+    /** The caller's webhooks, oldest first. */
+    public CompletableFuture<WebhookList> webhooksAsync() {
+        return CallSupport.toCompletable(webhookStub().listWebhooks(ListWebhooksRequest.getDefaultInstance()));
+    }
+
+    /** Removes the caller's webhook; NOT_FOUND (WEBHOOK_NOT_FOUND) for anyone else's. */
+    public CompletableFuture<Webhook> deleteWebhookAsync(String webhookId) {
+        return CallSupport.toCompletable(webhookStub().deleteWebhook(WebhookRef.newBuilder().setWebhookId(webhookId)
+                .build()));
+    }
+
+    /** The deliveries to the caller's webhook, newest first, with their outcome. */
+    public CompletableFuture<DeliveryList> deliveriesAsync(String webhookId) {
+        return CallSupport.toCompletable(webhookStub().listDeliveries(WebhookRef.newBuilder().setWebhookId(webhookId)
+                .build()));
+    }
+
+    /**
+     * Administrators: streams an ONNX file into the caller's media and adds it as a detection model with
+     * {@code manifest} (its media id is filled in); the gpu-nodes load it without a restart. When the coordinator
+     * refuses the manifest the uploaded file is deleted again.
+     */
+    public CompletableFuture<AddedModel> addModelAsync(java.io.InputStream onnx, String filename, AddedModel manifest) {
+        return client.mediaAsync().upload(UploadHeader.newBuilder().setFilename(filename)
+                        .setContentType("application/octet-stream").putMetadata("product", DetectionContract.PRODUCT)
+                        .putMetadata("kind", "model").build(), onnx)
+                .thenCompose(media -> CallSupport.toCompletable(client.prepared(
+                                DetectionModelServiceGrpc.newFutureStub(client.channel()))
+                        .addModel(manifest.toBuilder().setMediaId(media.getMediaId()).build()))
+                        .handle((added, t) -> t == null ? CompletableFuture.completedFuture(added)
+                                : client.mediaAsync().delete(media.getMediaId()).<AddedModel>handle((d, e) -> {
+                                    throw t instanceof CompletionException ce ? ce : new CompletionException(t);
+                                }))
+                        .thenCompose(f -> f));
+    }
+
+    /** Forwards a signed enginelabs.ai notification to the coordinator, which verifies it (no caller token needed). */
+    public CompletableFuture<IntegrationOutcome> notifyIntegrationAsync(IntegrationNotification notification) {
+        return CallSupport.toCompletable(client.prepared(DetectionIntegrationServiceGrpc.newFutureStub(
+                client.channel())).notify(notification));
+    }
+
+    private DetectionWebhookServiceGrpc.DetectionWebhookServiceFutureStub webhookStub() {
+        return client.prepared(DetectionWebhookServiceGrpc.newFutureStub(client.channel()));
+    }
+
+    private DetectionSettingsServiceGrpc.DetectionSettingsServiceFutureStub settingsStub() {
+        return client.prepared(DetectionSettingsServiceGrpc.newFutureStub(client.channel()));
+    }
+
+    private DetectionHistoryServiceGrpc.DetectionHistoryServiceFutureStub historyFutureStub() {
+        return client.prepared(DetectionHistoryServiceGrpc.newFutureStub(client.channel()));
     }
 
     /** The caller's detection {@code detectionId}; NOT_FOUND for anyone else's, or for a job of another product. */

@@ -5,6 +5,7 @@ import io.framegrid.fabric.jobs.JobTypes;
 import io.framegrid.proto.cluster.v1.StagePlan;
 import io.framegrid.proto.detection.DetectionContract;
 import io.framegrid.proto.detection.v1.DetectionParams;
+import io.grpc.BindableService;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -14,8 +15,9 @@ import java.util.function.BooleanSupplier;
 /**
  * Product E's coordinator plug-in. {@code detection.detect} is one image in one task; a detection asking for a GPU
  * is routed to a node with one when such a node is live, otherwise it runs on any node and its results say so.
- * {@code detection.settings} carries a user's settings as metadata (one task that does nothing). Parameters are
- * checked here, at submit, so a malformed value is the caller's 400 instead of a failed job.
+ * Parameters are checked here, at submit, so a malformed value is the caller's 400 instead of a failed job. The
+ * product's own RPCs: per-user settings ({@link DetectionSettingsGrpcService}) and history
+ * ({@link DetectionHistoryGrpcService}) over grid caches.
  */
 public final class DetectionPlanners implements CoordinatorProduct {
     /** One image takes well under a second; a job still processing after this has a stuck node behind it. */
@@ -29,11 +31,40 @@ public final class DetectionPlanners implements CoordinatorProduct {
     @Override
     public void register(JobTypes types, Context context) {
         LiveGpus gpus = new LiveGpus(context.ignite(), context.clock());
-        types.register(DetectionContract.DETECT, meta -> plan(meta, gpus::any), MAX_DURATION);
-        types.register(DetectionContract.SETTINGS, DetectionPlanners::planSettings);
+        types.register(DetectionContract.DETECT, meta -> plan(meta, gpus::any, context.clock().millis()),
+                MAX_DURATION);
+    }
+
+    private WebhookDispatcher webhooks;
+
+    @Override
+    public List<BindableService> services(Context context) {
+        var settings = context.config().gateway().surface(DetectionContract.PRODUCT);
+        WebhookStore store = new WebhookStore(context.ignite());
+        DetectionModelGrpcService models = new DetectionModelGrpcService(context.ignite(), context.media(),
+                context.clock());
+        webhooks = new WebhookDispatcher(context.ignite(), store,
+                new HttpWebhookTransport(settings.duration("webhook-timeout")), context.clock(),
+                settings.positiveInt("webhook-max-attempts"), settings.duration("webhook-backoff"));
+        return List.of(new DetectionSettingsGrpcService(new DetectionSettingsStore(context.ignite())),
+                new DetectionHistoryGrpcService(new DetectionHistory(context.ignite())),
+                new DetectionWebhookGrpcService(store, context.clock(), webhooks::registered), models,
+                new DetectionIntegrationGrpcService(settings.getString("enginelabs-secret"), models, context.media(),
+                        context.clock()));
+    }
+
+    @Override
+    public void close() {
+        if (webhooks != null) {
+            webhooks.close();
+        }
     }
 
     static List<StagePlan> plan(Map<String, String> meta, BooleanSupplier gpuLive) {
+        return plan(meta, gpuLive, System.currentTimeMillis());
+    }
+
+    static List<StagePlan> plan(Map<String, String> meta, BooleanSupplier gpuLive, long nowMs) {
         DetectionParams params = DetectionContract.params(meta);
         if (meta.getOrDefault(DetectionContract.MEDIA_ID, "").isBlank()) {
             throw new IllegalArgumentException(DetectionContract.MEDIA_ID + " is required");
@@ -46,11 +77,8 @@ public final class DetectionPlanners implements CoordinatorProduct {
         if (params.getUseGpu() && gpuLive.getAsBoolean()) {
             planned.put("requires.gpu", "true");
         }
-        return List.of(JobTypes.stage("Detecting objects", DetectionContract.DETECT, 1, planned));
-    }
-
-    static List<StagePlan> planSettings(Map<String, String> meta) {
-        DetectionContract.settings(meta);
-        return List.of(JobTypes.stage("Settings", DetectionContract.SETTINGS, 1, Map.of()));
+        // A stage parameter overrides the job's metadata in the task, so a caller cannot back-date their history.
+        return List.of(JobTypes.stage("Detecting objects", DetectionContract.DETECT, 1, planned).toBuilder()
+                .putParams(DetectionContract.SUBMITTED_MS, Long.toString(nowMs)).build());
     }
 }

@@ -20,6 +20,9 @@ class DetectionPlannersTest {
         assertThat(plan.get(0).getTaskType()).isEqualTo(DetectionContract.DETECT);
         assertThat(plan.get(0).getChunks()).isEqualTo(1);
         assertThat(plan.get(0).getRequirements().getGpu()).isFalse();
+        // History files the detection under the time it was submitted, set here and not by the caller.
+        assertThat(DetectionPlanners.plan(Map.of(DetectionContract.MEDIA_ID, "m1", DetectionContract.SUBMITTED_MS, "1"),
+                () -> false, 1234L).get(0).getParamsMap()).containsEntry(DetectionContract.SUBMITTED_MS, "1234");
     }
 
     @Test
@@ -45,9 +48,5 @@ class DetectionPlannersTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining(DetectionContract.MEDIA_ID);
         assertThatThrownBy(() -> DetectionPlanners.plan(Map.of(DetectionContract.MEDIA_ID, "m1",
                 DetectionContract.CONFIDENCE, "1.5"), () -> false)).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> DetectionPlanners.planSettings(Map.of(DetectionContract.USE_GPU, "yes")))
-                .isInstanceOf(IllegalArgumentException.class);
-        assertThat(DetectionPlanners.planSettings(DetectionContract.metadata(DetectionContract.defaultSettings())))
-                .extracting(StagePlan::getTaskType).containsExactly(DetectionContract.SETTINGS);
     }
 }

@@ -64,6 +64,12 @@ public final class CacheCatalog {
         all.add(durableTransactional(CacheNames.STUDIO_CHARGES).setAffinity(productAffinity()));
         all.add(durableTransactional(CacheNames.STUDIO_PURCHASES).setAffinity(productAffinity()));
         all.add(durableTransactional(CacheNames.STUDIO_ACCOUNTS).setAffinity(productAffinity()));
+        // Product E: settings change read-modify-write (transactional); history records are single puts.
+        all.add(durableTransactional(CacheNames.DETECTION_SETTINGS).setAffinity(productAffinity()));
+        all.add(durableAtomic(CacheNames.DETECTION_HISTORY).setAffinity(productAffinity()));
+        all.add(durableAtomic(CacheNames.DETECTION_WEBHOOKS).setAffinity(productAffinity()));
+        all.add(durableAtomic(CacheNames.DETECTION_WEBHOOK_DELIVERIES).setAffinity(productAffinity()));
+        all.add(durableAtomic(CacheNames.DETECTION_MODELS).setAffinity(productAffinity()));
         all.add(evictable(CacheNames.FRAMES).setStatisticsEnabled(true));
         all.addAll(extra);
         return all;

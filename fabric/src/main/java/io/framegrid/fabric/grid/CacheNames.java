@@ -40,6 +40,18 @@ public final class CacheNames {
     public static final String STUDIO_PURCHASES = "fg_studio_purchases";
     /** Product B: the month (yyyymm) of each user's last credit refill (user id → Long). */
     public static final String STUDIO_ACCOUNTS = "fg_studio_accounts";
+    /** Product E: per-user detection settings (user id → {@code detection.v1.DetectionSettings}). */
+    public static final String DETECTION_SETTINGS = "fg_detection_settings";
+    /** Product E: completed detections (detection id → {@code detection.v1.DetectionRecord}), read by history. */
+    public static final String DETECTION_HISTORY = "fg_detection_history";
+
+    /** Product E: outgoing webhooks (webhook id → {@code detection.v1.Webhook}). */
+    public static final String DETECTION_WEBHOOKS = "fg_detection_webhooks";
+    /** Product E: webhook deliveries (event id:webhook id → {@code detection.v1.WebhookDelivery}). */
+    public static final String DETECTION_WEBHOOK_DELIVERIES = "fg_detection_webhook_deliveries";
+
+    /** Product E: models added by administrators (model id → {@code detection.v1.AddedModel}). */
+    public static final String DETECTION_MODELS = "fg_detection_models";
 
     private CacheNames() {}
 }

@@ -30,13 +30,18 @@ public final class DetectionApiRoutes implements SurfaceRoutes {
 
     private final ClusterLimits clusterLimits;
     private final List<Object> routes;
+    private final RealtimeDetection realtime;
+    private final DetectionIntegrations integrations;
 
     public DetectionApiRoutes(FramegridClient client, DetectionLimits limits, Clock clock) {
         // No concurrent-work permits on this surface: one upload is one bounded request.
         this.clusterLimits = new ClusterLimits(client, DetectionContract.PRODUCT, limits.requestsPerMinute(),
                 Duration.ofMinutes(1), 1, Duration.ofSeconds(60), clock);
         this.routes = List.of(new DetectionUploads(client, limits), new DetectionQueries(client),
-                new DetectionSettingsRoutes(client), new DetectionModels(client));
+                new DetectionSettingsRoutes(client), new DetectionModels(client), new DetectionHistoryRoutes(client),
+                new DetectionHistoryExport(client), new DetectionWebhooks(client), new DetectionModelUploads(client));
+        this.realtime = new RealtimeDetection(client, limits);
+        this.integrations = new DetectionIntegrations(client);
     }
 
     @Override
@@ -48,12 +53,28 @@ public final class DetectionApiRoutes implements SurfaceRoutes {
     public void configure(ServerBuilder sb, Endpoints endpoints) {
         // One throttle for every route and both prefixes: a user's minute is one budget however they call.
         var throttle = endpoints.throttled(clusterLimits.bearerRequestStrategy());
+        // Real time: one socket is one request against nothing; its frames are paced by the per-socket cap instead.
+        var ws = realtime.service(endpoints);
+        // Signed by enginelabs, not by a user: outside the per-user throttle, which needs a bearer token.
+        for (String prefix : PREFIXES) {
+            endpoints.annotated(sb).pathPrefix(prefix).build(integrations);
+        }
+        for (String path : List.of("/ws/detection", "/api/v1/ws/detection")) {
+            // The server-wide JSON body cap and request timeout would end a socket; its messages are capped instead.
+            sb.route().get(path).maxRequestLength(0).requestTimeout(Duration.ZERO).build(ws);
+        }
         for (String prefix : PREFIXES) {
             for (Object route : routes) {
                 var binding = endpoints.annotated(sb).pathPrefix(prefix).decorator(throttle);
                 if (route instanceof DetectionUploads) {
                     // Unlimited here so size errors are answered in E's format (declared length, then counted).
                     binding.maxRequestLength(0).requestTimeout(Duration.ofMinutes(2));
+                } else if (route instanceof DetectionModelUploads) {
+                    binding.maxRequestLength(DetectionModelUploads.MAX_MODEL_BYTES + FORM_OVERHEAD_BYTES)
+                            .requestTimeout(Duration.ofMinutes(5));
+                } else if (route instanceof DetectionHistoryExport) {
+                    // A long export streams for as long as the client keeps reading.
+                    binding.requestTimeout(Duration.ZERO);
                 }
                 binding.build(route);
             }
@@ -65,6 +86,7 @@ public final class DetectionApiRoutes implements SurfaceRoutes {
         List<Documented> documented = new ArrayList<>();
         for (String prefix : PREFIXES) {
             routes.forEach(r -> documented.add(new Documented(prefix, r)));
+            documented.add(new Documented(prefix, integrations));
         }
         return documented;
     }

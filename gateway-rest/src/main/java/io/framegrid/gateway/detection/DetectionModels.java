@@ -11,6 +11,7 @@ import com.linecorp.armeria.server.annotation.RequestObject;
 import io.framegrid.gateway.http.ApiException;
 import io.framegrid.gateway.http.Credentials;
 import io.framegrid.gateway.http.Required;
+import io.framegrid.proto.detection.v1.SettingsUpdate;
 import io.framegrid.proto.inference.v1.ModelInfo;
 import io.framegrid.sdk.FramegridClient;
 import io.framegrid.sdk.detection.DetectionClient;
@@ -65,8 +66,8 @@ public final class DetectionModels {
                 throw new ApiException(HttpStatus.NOT_FOUND, "MODEL_NOT_FOUND",
                         "Model '" + body.modelId() + "' not found");
             }
-            return detection.settingsAsync();
-        }).thenCompose(settings -> detection.saveSettingsAsync(settings.toBuilder().setModelId(body.modelId()).build()))
+            return detection.updateSettingsAsync(SettingsUpdate.newBuilder().setModelId(body.modelId()).build());
+        })
                 .thenApply(saved -> new Updated("Active model updated successfully"));
     }
 

@@ -54,7 +54,7 @@ public final class DetectionQueries {
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Result(String detectionId, String status, List<DetectedJson> results, String modelId,
             Integer imageWidth, Integer imageHeight, Double confidenceThreshold, String device, String note,
-            String error) {}
+            String error, Integer tiles) {}
 
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
     public record Listed(String detectionId, String timestamp, String status) {}
@@ -74,9 +74,9 @@ public final class DetectionQueries {
         return detection.jobAsync(detectionId).thenCompose(job -> switch (status(job)) {
             case "completed" -> detection.resultsAsync(job).thenApply(DetectionQueries::completed);
             case "failed" -> CompletableFuture.completedFuture(new Result(job.getJobId(), "failed", List.of(), null,
-                    null, null, null, null, null, DetectionContract.userError(job.getErrorMessage())));
+                    null, null, null, null, null, DetectionContract.userError(job.getErrorMessage()), null));
             default -> CompletableFuture.completedFuture(new Result(job.getJobId(), "processing", List.of(), null,
-                    null, null, null, null, null, null));
+                    null, null, null, null, null, null, null));
         });
     }
 
@@ -97,7 +97,7 @@ public final class DetectionQueries {
         List<DetectedJson> objects = r.getObjectsList().stream().map(DetectionQueries::json).toList();
         return new Result(r.getDetectionId(), "completed", objects, r.getModelId(), r.getImageWidth(),
                 r.getImageHeight(), decimal(r.getConfidenceThreshold()), r.getDevice().isEmpty() ? null : r.getDevice(),
-                r.getNote().isEmpty() ? null : r.getNote(), null);
+                r.getNote().isEmpty() ? null : r.getNote(), null, r.getTiles() == 0 ? null : r.getTiles());
     }
 
     private static DetectedJson json(DetectedObject o) {
@@ -127,7 +127,7 @@ public final class DetectionQueries {
         return new ApiException(HttpStatus.NOT_FOUND, "DETECTION_NOT_FOUND", "Detection not found");
     }
 
-    private static int intParam(String name, @Nullable String value, int fallback, int min, int max) {
+    static int intParam(String name, @Nullable String value, int fallback, int min, int max) {
         if (value == null) {
             return fallback;
         }

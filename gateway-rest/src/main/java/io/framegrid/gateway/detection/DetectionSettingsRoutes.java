@@ -10,14 +10,16 @@ import com.linecorp.armeria.server.annotation.RequestObject;
 import io.framegrid.gateway.http.ApiException;
 import io.framegrid.gateway.http.Credentials;
 import io.framegrid.proto.detection.v1.DetectionSettings;
+import io.framegrid.proto.detection.v1.SettingsUpdate;
 import io.framegrid.sdk.FramegridClient;
 import io.framegrid.sdk.detection.DetectionClient;
 import java.util.concurrent.CompletableFuture;
 
 /**
  * {@code GET/PUT /settings}: the caller's detection settings in the spec's camelCase. A PUT may name any of the three
- * fields (the others keep their values); a field of the wrong type or a threshold outside 0–1 is 400. Settings are
- * stored per user in the grid (see {@link DetectionClient#saveSettingsAsync}) and apply to the next upload.
+ * fields (the others keep their values, merged atomically by the coordinator's {@code DetectionSettingsService} over
+ * the grid cache {@code fg_detection_settings}); a field of the wrong type or a threshold outside 0–1 is 400. They
+ * apply to the next upload.
  */
 @Description("Detection (E) user settings under /api and /api/v1, on the detection port")
 public final class DetectionSettingsRoutes {
@@ -48,7 +50,7 @@ public final class DetectionSettingsRoutes {
     /** Changes the fields the body names. */
     @Put("/settings")
     @Description("Updates the caller's settings; any of confidenceThreshold (number 0-1), useGPU and "
-            + "enableMultiThreading (booleans); enableMultiThreading is stored but has no effect yet")
+            + "enableMultiThreading (booleans: enableMultiThreading also detects large images as tiles in parallel)")
     public CompletableFuture<Updated> update(RequestHeaders headers, @RequestObject SettingsBody body) {
         DetectionClient detection = detection(headers);
         Float threshold = threshold(body.confidenceThreshold());
@@ -58,19 +60,18 @@ public final class DetectionSettingsRoutes {
             throw ApiException.badRequest("INVALID_SETTINGS",
                     "Name at least one of confidenceThreshold, useGPU, enableMultiThreading");
         }
-        return detection.settingsAsync().thenCompose(current -> {
-            DetectionSettings.Builder next = current.toBuilder();
-            if (threshold != null) {
-                next.setConfidenceThreshold(threshold);
-            }
-            if (gpu != null) {
-                next.setUseGpu(gpu);
-            }
-            if (threads != null) {
-                next.setEnableMultiThreading(threads);
-            }
-            return detection.saveSettingsAsync(next.build());
-        }).thenApply(saved -> new Updated("Settings updated successfully"));
+        SettingsUpdate.Builder update = SettingsUpdate.newBuilder();
+        if (threshold != null) {
+            update.setConfidenceThreshold(threshold);
+        }
+        if (gpu != null) {
+            update.setUseGpu(gpu);
+        }
+        if (threads != null) {
+            update.setEnableMultiThreading(threads);
+        }
+        return detection.updateSettingsAsync(update.build())
+                .thenApply(saved -> new Updated("Settings updated successfully"));
     }
 
     private DetectionClient detection(RequestHeaders headers) {

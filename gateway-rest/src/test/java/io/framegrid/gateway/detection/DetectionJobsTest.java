@@ -331,6 +331,235 @@ class DetectionJobsTest {
         assertThat(confidences(done)).allMatch(c -> c >= 0.5);
     }
 
+    // ---- history and export ------------------------------------------------------------------------------
+
+    @Test
+    void historyCountsObjectsPerClassWithinInclusiveDates() throws Exception {
+        String token = user();
+        String dog = detectionId(upload("/api", token, "dog.jpg", image("dog.jpg")));
+        String horses = detectionId(upload("/api", token, "my,horses.jpg", image("horses.jpg")));
+        JsonNode dogResult = awaitDone(token, dog);
+        JsonNode horsesResult = awaitDone(token, horses);
+        java.time.LocalDate today = java.time.LocalDate.now(java.time.ZoneOffset.UTC);
+
+        JsonNode all = gateway.get(E, "/api/history", auth(token)).json();
+        assertThat(all.get("total").asInt()).isEqualTo(2);
+        assertThat(all.get("page").asInt()).isEqualTo(1);
+        assertThat(all.get("limit").asInt()).isEqualTo(20);
+        assertThat(all.get("history").get(0).get("detection_id").asText()).isEqualTo(horses);
+        assertThat(all.get("history").get(0).get("timestamp").asText()).startsWith(today.toString()).endsWith("Z");
+        assertThat(counts(all.get("history").get(0).get("detected_objects"))).isEqualTo(counts(horsesResult));
+        assertThat(counts(all.get("history").get(1).get("detected_objects"))).isEqualTo(counts(dogResult))
+                .containsKey("dog");
+
+        // Both ends inclusive, as whole UTC days.
+        assertThat(history(token, "start_date=" + today + "&end_date=" + today).get("total").asInt()).isEqualTo(2);
+        assertThat(history(token, "start_date=" + today).get("total").asInt()).isEqualTo(2);
+        assertThat(history(token, "end_date=" + today.minusDays(1)).get("total").asInt()).isZero();
+        assertThat(history(token, "start_date=" + today.plusDays(1)).get("total").asInt()).isZero();
+        JsonNode paged = history(token, "page=2&limit=1");
+        assertThat(paged.get("history")).hasSize(1);
+        assertThat(paged.get("history").get(0).get("detection_id").asText()).isEqualTo(dog);
+        assertThat(history(user(), "").get("total").asInt()).isZero();
+
+        assertError(gateway.get(E, "/api/history?start_date=01-12-2026", auth(token)), 400, "INVALID_DATE");
+        assertError(gateway.get(E, "/api/v1/history?end_date=2026-02-30", auth(token)), 400, "INVALID_DATE");
+        assertError(gateway.get(E, "/api/history?start_date=" + today + "&end_date=" + today.minusDays(1),
+                auth(token)), 400, "INVALID_DATE_RANGE");
+        assertError(gateway.get(E, "/api/history?limit=0", auth(token)), 400, "INVALID_PARAMETER");
+        assertError(gateway.get(E, "/api/history/export?start_date=nope", auth(token)), 400, "INVALID_DATE");
+
+        // The export: CSV, one row per object, parsed back equal to the results.
+        Reply csv = gateway.get(E, "/api/v1/history/export?end_date=" + today, auth(token));
+        assertThat(csv.status()).isEqualTo(200);
+        assertThat(csv.header("Content-Type")).startsWith("text/csv");
+        assertThat(csv.header("Content-Disposition")).startsWith("attachment");
+        assertThat(csv.response().body()).contains("\r\n");
+        List<List<String>> rows = parseCsv(csv.response().body());
+        assertThat(rows.get(0)).containsExactly("detection_id", "timestamp", "filename", "model_id", "class",
+                "confidence", "x", "y", "width", "height");
+        List<List<String>> horseRows = rows.stream().filter(r -> r.get(0).equals(horses)).toList();
+        assertThat(horseRows).hasSize(horsesResult.get("results").size());
+        assertThat(horseRows.get(0).get(2)).isEqualTo("my,horses.jpg");
+        for (int i = 0; i < horseRows.size(); i++) {
+            JsonNode o = horsesResult.get("results").get(i);
+            List<String> r = horseRows.get(i);
+            assertThat(r.get(4)).isEqualTo(o.get("class").asText());
+            assertThat(Double.parseDouble(r.get(5))).isCloseTo(o.get("confidence").asDouble(),
+                    org.assertj.core.data.Offset.offset(1e-3));
+            assertThat(List.of(r.get(6), r.get(7), r.get(8), r.get(9))).containsExactly(o.get("bbox").get(0).asText(),
+                    o.get("bbox").get(1).asText(), o.get("bbox").get(2).asText(), o.get("bbox").get(3).asText());
+        }
+        assertThat(rows).hasSize(1 + horsesResult.get("results").size() + dogResult.get("results").size());
+        assertThat(parseCsv(gateway.get(E, "/api/history/export?end_date=" + today.minusDays(1), auth(token))
+                .response().body())).hasSize(1);
+    }
+
+    @Test
+    void anExportOf100000DetectionsStreamsEveryRow() throws Exception {
+        String name = "det" + UUID.randomUUID().toString().substring(0, 8);
+        gateway.postJson(E, "/api/auth/register", "{\"username\":\"" + name + "\",\"email\":\"" + name
+                + "@example.com\",\"password\":\"Detect123!\"}");
+        JsonNode login = gateway.postJson(E, "/api/auth/login",
+                "{\"username\":\"" + name + "\",\"password\":\"Detect123!\"}").json();
+        String token = login.get("token").asText();
+        String owner = login.get("user_id").asText();
+        int n = 100_000;
+        long start = java.time.Instant.parse("2025-03-01T00:00:00Z").toEpochMilli();
+        var cache = gateway.coordinator().ignite().<String, byte[]>cache(
+                io.framegrid.fabric.grid.CacheNames.DETECTION_HISTORY);
+        java.util.Map<String, byte[]> batch = new java.util.HashMap<>();
+        for (int i = 0; i < n; i++) {
+            String id = UUID.randomUUID().toString();
+            batch.put(id, io.framegrid.proto.detection.v1.DetectionRecord.newBuilder().setDetectionId(id)
+                    .setOwnerId(owner).setCreatedMs(start + i * 60_000L).setModelId("yolox-nano").setFilename("f.jpg")
+                    .addObjects(io.framegrid.proto.detection.v1.DetectedObject.newBuilder().setClassName("person")
+                            .setConfidence(0.5f).setX(i % 100).setY(1).setWidth(2).setHeight(3)).build().toByteArray());
+            if (batch.size() == 5_000) {
+                cache.putAll(batch);
+                batch.clear();
+            }
+        }
+        // Read line by line as it streams; only the count and the order are kept.
+        var response = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                        gateway.uri(E, "/api/history/export")).header("Authorization", "Bearer " + token).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofLines());
+        assertThat(response.statusCode()).isEqualTo(200);
+        long[] rows = {0};
+        String[] previous = {null};
+        boolean[] ordered = {true};
+        response.body().skip(1).forEach(line -> {
+            rows[0]++;
+            String ts = line.split(",")[1];
+            if (previous[0] != null && ts.compareTo(previous[0]) > 0) {
+                ordered[0] = false;
+            }
+            previous[0] = ts;
+        });
+        assertThat(rows[0]).isEqualTo(n);
+        assertThat(ordered[0]).as("newest first").isTrue();
+        // The date filter applies to the export too: 2025-03-01 holds the first 1,440 minutes.
+        assertThat(parseCsv(gateway.get(E, "/api/history/export?start_date=2025-03-01&end_date=2025-03-01",
+                auth(token)).response().body())).hasSize(1 + 1_440);
+    }
+
+    private static JsonNode history(String token, String query) {
+        Reply r = gateway.get(E, "/api/history?" + query, auth(token));
+        assertThat(r.status()).as(r.toString()).isEqualTo(200);
+        return r.json();
+    }
+
+    private static java.util.Map<String, Integer> counts(JsonNode objects) {
+        java.util.Map<String, Integer> counts = new java.util.TreeMap<>();
+        for (JsonNode o : objects) {
+            if (o.has("count")) {
+                counts.put(o.get("class").asText(), o.get("count").asInt());
+            }
+        }
+        if (objects.has("results")) {
+            objects.get("results").forEach(o -> counts.merge(o.get("class").asText(), 1, Integer::sum));
+        }
+        return counts;
+    }
+
+    /** RFC 4180: CRLF records, quoted fields may hold commas, quotes (doubled) and line breaks. */
+    static List<List<String>> parseCsv(String text) {
+        List<List<String>> rows = new ArrayList<>();
+        List<String> row = new ArrayList<>();
+        StringBuilder field = new StringBuilder();
+        boolean quoted = false;
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (quoted) {
+                if (c == '"' && i + 1 < text.length() && text.charAt(i + 1) == '"') {
+                    field.append('"');
+                    i++;
+                } else if (c == '"') {
+                    quoted = false;
+                } else {
+                    field.append(c);
+                }
+            } else if (c == '"') {
+                quoted = true;
+            } else if (c == ',') {
+                row.add(field.toString());
+                field.setLength(0);
+            } else if (c == '\r' && i + 1 < text.length() && text.charAt(i + 1) == '\n') {
+                row.add(field.toString());
+                field.setLength(0);
+                rows.add(row);
+                row = new ArrayList<>();
+                i++;
+            } else {
+                field.append(c);
+            }
+        }
+        assertThat(field.length() == 0 && row.isEmpty()).as("the CSV ends with CRLF").isTrue();
+        return rows;
+    }
+
+    // ---- admin model upload ---------------------------------------------------------------------------------
+
+    @Test
+    void anAdministratorAddsAModelThatTheNodeServesWithoutARestart() throws Exception {
+        String admin = gateway.postJson(E, "/api/auth/login",
+                "{\"username\":\"admin@framegrid.local\",\"password\":\"AdminPass123\"}").json().get("token").asText();
+        String token = user();
+        byte[] onnx = Files.readAllBytes(SharedFiles.models().resolve("yolox_nano.onnx"));
+        List<String> coco = Files.readAllLines(SharedFiles.models().resolve("coco.names")).stream()
+                .filter(l -> !l.isBlank()).map(String::trim).toList();
+        String classes = coco.stream().map(c -> "\"" + c + "\"").collect(java.util.stream.Collectors.joining(","));
+        String manifest = "{\"id\":\"custom-coco\",\"name\":\"Custom COCO\",\"description\":\"retrained\","
+                + "\"version\":\"2\",\"input_size\":[416,416],\"classes\":[" + classes + "],\"decoding\":\"yolox\"}";
+
+        assertError(addModel(token, manifest, onnx), 403, null);
+        assertError(addModel(admin, manifest.replace("\"yolox\"", "\"ssd\""), onnx), 400, "UNSUPPORTED_MODEL");
+        assertError(addModel(admin, manifest.replace("[416,416]", "[640,640]"), onnx), 400, "UNSUPPORTED_MODEL");
+        assertError(addModel(admin, "{\"id\":", onnx), 400, "INVALID_MANIFEST");
+        // This surface answers ALREADY_EXISTS with 400 (its convention for conflicts), the code says which.
+        assertError(addModel(admin, manifest.replace("custom-coco", "yolox-nano"), onnx), 400, "MODEL_EXISTS");
+
+        Reply added = addModel(admin, manifest, onnx);
+        assertThat(added.status()).as(added.toString()).isEqualTo(201);
+        assertThat(added.json().get("id").asText()).isEqualTo("custom-coco");
+        assertThat(added.json().get("classes")).hasSize(80);
+        assertError(addModel(admin, manifest, onnx), 400, "MODEL_EXISTS");
+
+        // The running gpu-node fetched it, checked it and serves it: listed, selectable, detecting.
+        await().atMost(Duration.ofSeconds(30)).until(() ->
+                find(gateway.get(E, "/api/models", auth(token)).json().get("models"), "custom-coco") != null);
+        JsonNode listed = find(gateway.get(E, "/api/models", auth(token)).json().get("models"), "custom-coco");
+        assertThat(listed.get("name").asText()).isEqualTo("Custom COCO");
+        assertThat(listed.get("version").asText()).isEqualTo("2");
+        assertThat(gateway.putJson(E, "/api/models/active", "{\"model_id\":\"custom-coco\"}", auth(token)).status())
+                .isEqualTo(200);
+        JsonNode done = awaitDone(token, detectionId(upload("/api", token, "dog.jpg", image("dog.jpg"))));
+        assertThat(done.get("status").asText()).isEqualTo("completed");
+        assertThat(done.get("model_id").asText()).isEqualTo("custom-coco");
+        assertThat(confidences(done)).isNotEmpty();
+    }
+
+    private static Reply addModel(String token, String manifest, byte[] onnx) {
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
+        body.writeBytes(("--" + BOUNDARY + "\r\nContent-Disposition: form-data; name=\"manifest\"\r\n\r\n" + manifest
+                + "\r\n").getBytes(StandardCharsets.UTF_8));
+        body.writeBytes(formHead("model", "model.onnx"));
+        body.writeBytes(onnx);
+        body.writeBytes(("\r\n--" + BOUNDARY + "--\r\n").getBytes(StandardCharsets.UTF_8));
+        return gateway.send(java.net.http.HttpRequest.newBuilder(gateway.uri(E, "/api/models"))
+                .header("Content-Type", "multipart/form-data; boundary=" + BOUNDARY)
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(body.toByteArray())), auth(token));
+    }
+
+    @Test
+    void enginelabsNotificationsNeedTheConfiguredSecret() {
+        // This cluster has no enginelabs secret: every notification is refused, whatever it claims.
+        Reply r = gateway.postJson(E, "/api/integrations/enginelabs/webhook", "{\"event\":\"model.trained\"}",
+                "X-Enginelabs-Signature", "t=1,v1=00");
+        assertError(r, 503, null);
+        assertError(gateway.postJson(E, "/api/v1/integrations/enginelabs/webhook", "not json"), 400, "INVALID_JSON");
+    }
+
     // ---- rate limit --------------------------------------------------------------------------------------
 
     @Test

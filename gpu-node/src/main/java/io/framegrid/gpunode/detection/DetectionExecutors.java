@@ -1,10 +1,15 @@
 package io.framegrid.gpunode.detection;
 
+import io.framegrid.fabric.grid.CacheNames;
 import io.framegrid.gpunode.tasks.NodeProduct;
 import io.framegrid.gpunode.tasks.TaskExecutors;
 import io.framegrid.proto.detection.DetectionContract;
+import org.apache.ignite.IgniteCache;
 
-/** Product E's gpu-node plug-in: the {@link DetectionTasks} executor over the node's media library and engine. */
+/**
+ * Product E's gpu-node plug-in: the {@link DetectionTasks} executor over the node's media library and engine, filing
+ * each completed detection in {@code fg_detection_history}.
+ */
 public final class DetectionExecutors implements NodeProduct {
     @Override
     public String name() {
@@ -13,9 +18,15 @@ public final class DetectionExecutors implements NodeProduct {
 
     @Override
     public void register(TaskExecutors executors, Context context) {
+        IgniteCache<String, byte[]> history = context.ignite().cache(CacheNames.DETECTION_HISTORY);
         DetectionTasks tasks = new DetectionTasks(context.media(), context.inference(),
-                context.device().cudaAvailable());
+                context.device().cudaAvailable(), r -> history.put(r.getDetectionId(), r.toByteArray()));
         executors.register(DetectionContract.DETECT, DetectionTasks.plainFailures(tasks::detect));
-        executors.register(DetectionContract.SETTINGS, tasks::settings);
+        try {
+            new AddedModels(context.media(), context.inference().registry(),
+                    java.nio.file.Files.createTempDirectory("framegrid-added-models-")).start(context.ignite());
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot create the folder for added models", e);
+        }
     }
 }

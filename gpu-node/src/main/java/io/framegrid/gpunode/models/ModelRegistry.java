@@ -63,11 +63,28 @@ public final class ModelRegistry {
                 LOG.warn("Cannot read manifests in {}: {}", modelsDir, e.toString());
             }
         }
-        this.models = Map.copyOf(found);
-        this.orderedIds = List.copyOf(found.keySet());
+        this.models = new ConcurrentHashMap<>(found);
+        this.orderedIds = new java.util.concurrent.CopyOnWriteArrayList<>(found.keySet());
     }
 
     private final List<String> orderedIds;
+
+    /**
+     * Adds (or replaces) a model while the node runs, from a manifest whose {@code file} is an absolute path; it is
+     * served from the next request on (the engine loads models on first use). Empty when the manifest is refused
+     * (missing file, digest mismatch, unreadable values), as at start-up.
+     */
+    public synchronized Optional<ModelManifest> add(Properties manifest) {
+        Map<String, ModelManifest> into = new LinkedHashMap<>();
+        register(into, manifest, "added manifest " + manifest.getProperty("id", ""));
+        into.values().forEach(m -> {
+            models.put(m.id(), m);
+            if (!orderedIds.contains(m.id())) {
+                orderedIds.add(m.id());
+            }
+        });
+        return into.values().stream().findFirst();
+    }
 
     /** Every available model, shipped ones first, in a stable order. */
     public List<ModelManifest> list() {
@@ -110,7 +127,7 @@ public final class ModelRegistry {
             return Optional.empty();
         }
         if (!file.startsWith("classpath:")) {
-            return Optional.of(modelsDir.resolve(file));
+            return Optional.of(modelsDir == null ? Path.of(file) : modelsDir.resolve(file));
         }
         return Optional.of(materialised.computeIfAbsent(manifest.id(), id -> {
             String resource = file.substring("classpath:".length());
@@ -201,10 +218,10 @@ public final class ModelRegistry {
                 return in == null ? null : sha256(in);
             }
         }
-        if (modelsDir == null) {
+        if (modelsDir == null && !Path.of(file).isAbsolute()) {
             return null;
         }
-        Path path = modelsDir.resolve(file);
+        Path path = modelsDir == null ? Path.of(file) : modelsDir.resolve(file);
         if (!Files.isRegularFile(path)) {
             return null;
         }

@@ -65,6 +65,49 @@ class DetectionTasksTest {
     }
 
     @Test
+    void multiThreadingTilesALargeImageAndMergesTheTilesBoxes() throws Exception {
+        byte[] large;
+        try (org.bytedeco.opencv.opencv_core.Mat src = org.bytedeco.opencv.global.opencv_imgcodecs.imread(
+                SharedFiles.media("images/dog.jpg").toString());
+                org.bytedeco.opencv.opencv_core.Mat big = new org.bytedeco.opencv.opencv_core.Mat();
+                org.bytedeco.javacpp.BytePointer jpeg = new org.bytedeco.javacpp.BytePointer()) {
+            org.bytedeco.opencv.global.opencv_imgproc.resize(src, big,
+                    new org.bytedeco.opencv.opencv_core.Size(src.cols() * 2, src.rows() * 2));
+            org.bytedeco.opencv.global.opencv_imgcodecs.imencode(".jpg", big, jpeg);
+            large = new byte[(int) jpeg.limit()];
+            jpeg.get(large);
+        }
+        DetectionResults plain = tasks.detect("p", large, "yolox-nano", 0.3f, 50_000_000L, false);
+        DetectionResults tiled = tasks.detect("t", large, "yolox-nano", 0.3f, 50_000_000L, true);
+        assertThat(plain.getTiles()).isZero();
+        assertThat(tiled.getTiles()).isEqualTo(4);
+        assertThat(tiled.getImageWidth()).isEqualTo(plain.getImageWidth()).isGreaterThan(1280);
+        assertThat(tiled.getObjectsList()).extracting(DetectedObject::getClassName).contains("dog");
+        for (DetectedObject o : tiled.getObjectsList()) {
+            assertThat(o.getConfidence()).isGreaterThanOrEqualTo(0.3f);
+            assertThat(o.getX() + o.getWidth()).isLessThanOrEqualTo(tiled.getImageWidth());
+            assertThat(o.getY() + o.getHeight()).isLessThanOrEqualTo(tiled.getImageHeight());
+        }
+        // One object seen by the whole image and by a tile is listed once.
+        for (DetectedObject a : tiled.getObjectsList()) {
+            for (DetectedObject b : tiled.getObjectsList()) {
+                if (a != b && a.getClassName().equals(b.getClassName())) {
+                    assertThat(iou(a, b)).as("%s vs %s", a, b).isLessThanOrEqualTo(0.5);
+                }
+            }
+        }
+        // A small image is never tiled.
+        assertThat(tasks.detect("s", image("dog.jpg"), "yolox-nano", 0.3f, 50_000_000L, true).getTiles()).isZero();
+    }
+
+    private static double iou(DetectedObject a, DetectedObject b) {
+        double ix = Math.max(0, Math.min(a.getX() + a.getWidth(), b.getX() + b.getWidth()) - Math.max(a.getX(), b.getX()));
+        double iy = Math.max(0, Math.min(a.getY() + a.getHeight(), b.getY() + b.getHeight()) - Math.max(a.getY(), b.getY()));
+        double inter = ix * iy;
+        return inter / ((double) a.getWidth() * a.getHeight() + (double) b.getWidth() * b.getHeight() - inter);
+    }
+
+    @Test
     void aHigherThresholdKeepsOnlyObjectsAtOrAboveIt() throws Exception {
         byte[] horses = image("horses.jpg");
         DetectionResults low = tasks.detect("d2", horses, "yolox-nano", 0.1f, 50_000_000L);

@@ -25,11 +25,8 @@ public final class DetectionContract {
     public static final String MAX_PIXELS = "max_pixels";
     public static final String USE_GPU = "use_gpu";
     public static final String MULTI_THREADING = "enable_multi_threading";
-    /**
-     * The job type whose newest job of a user holds that user's {@link DetectionSettings} as metadata (the SDK
-     * submits one per change and cancels it at once; its one task, if a node leases it first, does nothing).
-     */
-    public static final String SETTINGS = "detection.settings";
+    /** Job metadata the planner sets: when the detection was submitted (epoch ms), the time history files it under. */
+    public static final String SUBMITTED_MS = "submitted_ms";
     /** The note a detection's results carry when it asked for a GPU and ran on a CPU. */
     public static final String CPU_NOTE = "No GPU node was available; the detection ran on the CPU";
     /** The model a detection runs with unless it names another: YOLOX-Nano (80 COCO classes). */
@@ -67,6 +64,9 @@ public final class DetectionContract {
         if (params.getUseGpu()) {
             meta.put(USE_GPU, "true");
         }
+        if (params.getEnableMultiThreading()) {
+            meta.put(MULTI_THREADING, "true");
+        }
         return meta;
     }
 
@@ -76,33 +76,16 @@ public final class DetectionContract {
                 .setEnableMultiThreading(false).setModelId(DEFAULT_MODEL).build();
     }
 
-    /** {@code settings} as the metadata of a {@link #SETTINGS} job; every field is written, so none is ambiguous. */
-    public static Map<String, String> metadata(DetectionSettings settings) {
-        Map<String, String> meta = new LinkedHashMap<>();
-        meta.put(CONFIDENCE, Float.toString(settings.getConfidenceThreshold()));
-        meta.put(USE_GPU, Boolean.toString(settings.getUseGpu()));
-        meta.put(MULTI_THREADING, Boolean.toString(settings.getEnableMultiThreading()));
-        meta.put(MODEL_ID, settings.getModelId().isEmpty() ? DEFAULT_MODEL : settings.getModelId());
-        return meta;
-    }
-
-    /** The settings a {@link #SETTINGS} job's metadata holds; missing keys keep the defaults, bad values are refused. */
-    public static DetectionSettings settings(Map<String, String> meta) {
-        DetectionSettings defaults = defaultSettings();
-        float c;
-        try {
-            c = meta.containsKey(CONFIDENCE) ? Float.parseFloat(meta.get(CONFIDENCE)) : defaults.getConfidenceThreshold();
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(CONFIDENCE + " must be a number", e);
-        }
+    /** {@code settings} if they are valid (threshold 0..1, a model named); else IllegalArgumentException. */
+    public static DetectionSettings validated(DetectionSettings settings) {
+        float c = settings.getConfidenceThreshold();
         if (!(c >= 0 && c <= 1)) {
-            throw new IllegalArgumentException(CONFIDENCE + " must be between 0 and 1");
+            throw new IllegalArgumentException("confidenceThreshold must be between 0 and 1");
         }
-        String model = meta.getOrDefault(MODEL_ID, "");
-        return DetectionSettings.newBuilder().setConfidenceThreshold(c)
-                .setUseGpu(bool(meta, USE_GPU, defaults.getUseGpu()))
-                .setEnableMultiThreading(bool(meta, MULTI_THREADING, defaults.getEnableMultiThreading()))
-                .setModelId(model.isBlank() ? DEFAULT_MODEL : model).build();
+        if (settings.getModelId().isBlank()) {
+            throw new IllegalArgumentException("model_id must not be empty");
+        }
+        return settings;
     }
 
     private static boolean bool(Map<String, String> meta, String key, boolean fallback) {
@@ -139,6 +122,7 @@ public final class DetectionContract {
             throw new IllegalArgumentException(MAX_PIXELS + " must be positive");
         }
         params.setUseGpu(bool(meta, USE_GPU, false));
+        params.setEnableMultiThreading(bool(meta, MULTI_THREADING, false));
         return params.build();
     }
 

@@ -1,0 +1,245 @@
+package io.framegrid.gateway.detection;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.google.protobuf.ByteString;
+import com.linecorp.armeria.common.websocket.WebSocketCloseStatus;
+import com.linecorp.armeria.common.websocket.WebSocketFrame;
+import com.linecorp.armeria.common.websocket.WebSocketFrameType;
+import com.linecorp.armeria.common.websocket.WebSocketWriter;
+import io.framegrid.gateway.http.Json;
+import io.framegrid.proto.detection.DetectionContract;
+import io.framegrid.proto.detection.v1.DetectionSettings;
+import io.framegrid.proto.inference.v1.DetectRequest;
+import io.framegrid.proto.inference.v1.DetectResponse;
+import io.framegrid.proto.inference.v1.Detection;
+import io.framegrid.proto.inference.v1.Image;
+import io.framegrid.sdk.FramegridClient;
+import io.framegrid.sdk.FramegridException;
+import java.util.ArrayDeque;
+import java.util.Base64;
+import java.util.Optional;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.reactivestreams.Subscriber;
+import org.reactivestreams.Subscription;
+
+/**
+ * One {@code /ws/detection} socket. Every {@code frame} message gets the next {@code frame_id} (0-based); frames wait
+ * in a queue of {@code queueSize} and a frame arriving at a full queue drops the <b>oldest</b> queued one (the newest
+ * frame is the one worth detecting), counted in {@code dropped}. One frame per socket is at the detector at a time,
+ * started no sooner than {@code 1/maxFps} after the previous one, so answers come in frame order; the detector is the
+ * cluster's inference service (its dynamic batcher groups the frames of every socket). A frame that cannot be read or
+ * detected gets an {@code error} message at once and the socket stays open.
+ *
+ * <p>All state is touched on the socket's event loop only (frames arrive there, answers are hopped back to it).
+ */
+final class RealtimeSession implements Subscriber<WebSocketFrame> {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(RealtimeSession.class);
+    private final FramegridClient caller;
+    private final WebSocketWriter out;
+    private final ScheduledExecutorService loop;
+    private final int queueSize;
+    private final long minIntervalNanos;
+    private final long maxPixels;
+
+    private final ArrayDeque<Frame> queue = new ArrayDeque<>();
+    private DetectionSettings settings;
+    private long nextFrameId;
+    private long dropped;
+    private boolean inFlight;
+    private boolean waking;
+    private boolean closed;
+    private long lastStartNanos;
+
+    private record Frame(long id, byte[] image, long receivedNanos) {}
+
+    RealtimeSession(FramegridClient caller, WebSocketWriter out, ScheduledExecutorService loop, int queueSize,
+            int maxFps, long maxPixels) {
+        this.caller = caller;
+        this.out = out;
+        this.loop = loop;
+        this.queueSize = queueSize;
+        this.minIntervalNanos = TimeUnit.SECONDS.toNanos(1) / maxFps;
+        this.maxPixels = maxPixels;
+        this.lastStartNanos = System.nanoTime() - minIntervalNanos;
+    }
+
+    @Override
+    public void onSubscribe(Subscription s) {
+        // Frames are never refused at the transport: the queue drops instead, so a fast sender cannot stall the socket.
+        // The user's settings (threshold, active model) are read once per socket; frames queue until they are known.
+        s.request(Long.MAX_VALUE);
+        new io.framegrid.sdk.detection.DetectionClient(caller).settingsAsync().whenCompleteAsync((loaded, t) -> {
+            if (t != null) {
+                closed = true;
+                out.close(WebSocketCloseStatus.INTERNAL_SERVER_ERROR, "settings unavailable");
+                return;
+            }
+            settings = loaded;
+            pump();
+        }, loop);
+    }
+
+    @Override
+    public void onNext(WebSocketFrame frame) {
+        try {
+            if (closed) {
+                return;
+            }
+            if (frame.type() == WebSocketFrameType.CLOSE) {
+                finish();
+            } else if (frame.type() == WebSocketFrameType.PING) {
+                out.writePong(frame.array());
+            } else if (frame.type() == WebSocketFrameType.TEXT) {
+                onText(frame.text());
+            } else if (frame.type() == WebSocketFrameType.BINARY) {
+                error(null, "INVALID_MESSAGE", "Send frames as JSON text: {\"type\":\"frame\",\"data\":\"<base64>\"}");
+            }
+        } finally {
+            frame.close();
+        }
+    }
+
+    private void onText(String text) {
+        JsonNode message;
+        try {
+            message = Json.MAPPER.readTree(text);
+        } catch (Exception e) {
+            error(null, "INVALID_JSON", "The message is not JSON");
+            return;
+        }
+        if (message == null || !message.isObject() || !"frame".equals(message.path("type").asText())) {
+            error(null, "INVALID_MESSAGE", "Expected {\"type\":\"frame\",\"data\":\"<base64 JPEG/PNG>\"}");
+            return;
+        }
+        long id = nextFrameId++;
+        JsonNode data = message.get("data");
+        if (data == null || !data.isTextual()) {
+            error(id, "INVALID_FRAME", "data must be a base64-encoded JPEG or PNG");
+            return;
+        }
+        byte[] image;
+        try {
+            String b64 = data.asText();
+            int comma = b64.startsWith("data:") ? b64.indexOf(',') : -1;
+            image = Base64.getMimeDecoder().decode(comma >= 0 ? b64.substring(comma + 1) : b64);
+        } catch (IllegalArgumentException e) {
+            error(id, "INVALID_FRAME", "data is not valid base64");
+            return;
+        }
+        Optional<ImageHeader> header = ImageHeader.read(image);
+        if (header.isEmpty()) {
+            error(id, "INVALID_FRAME", "The frame is not a JPEG, PNG, WebP or BMP image");
+            return;
+        }
+        if (header.get().pixels() > maxPixels) {
+            error(id, "IMAGE_TOO_LARGE", "The frame has more than " + maxPixels + " pixels");
+            return;
+        }
+        if (queue.size() >= queueSize) {
+            queue.pollFirst();
+            dropped++;
+        }
+        queue.addLast(new Frame(id, image, System.nanoTime()));
+        pump();
+    }
+
+    /** Starts the next queued frame if none is at the detector and the socket's frame-rate budget allows. */
+    private void pump() {
+        if (closed || inFlight || settings == null || queue.isEmpty()) {
+            return;
+        }
+        long wait = lastStartNanos + minIntervalNanos - System.nanoTime();
+        if (wait > 0) {
+            if (!waking) {
+                waking = true;
+                loop.schedule(() -> {
+                    waking = false;
+                    pump();
+                }, wait, TimeUnit.NANOSECONDS);
+            }
+            return;
+        }
+        Frame frame = queue.pollFirst();
+        inFlight = true;
+        lastStartNanos = System.nanoTime();
+        float threshold = Math.max(DetectionContract.MIN_CONFIDENCE, settings.getConfidenceThreshold());
+        caller.inferenceAsync().detect(DetectRequest.newBuilder().setModelId(settings.getModelId())
+                        .setConfidenceThreshold(threshold).setFrameId(frame.id())
+                        .setImage(Image.newBuilder().setEncoded(ByteString.copyFrom(frame.image()))).build())
+                .whenCompleteAsync((response, t) -> {
+                    inFlight = false;
+                    if (closed) {
+                        return;
+                    }
+                    if (t != null) {
+                        FramegridException e = FramegridException.from(t instanceof CompletionException
+                                && t.getCause() != null ? t.getCause() : t);
+                        error(frame.id(), e.code() == io.grpc.Status.Code.INVALID_ARGUMENT ? "INVALID_FRAME"
+                                : "DETECTION_FAILED", e.getMessage());
+                    } else {
+                        answer(frame, response, threshold);
+                    }
+                    pump();
+                }, loop);
+    }
+
+    private void answer(Frame frame, DetectResponse response, float threshold) {
+        ObjectNode msg = Json.MAPPER.createObjectNode().put("type", "detection").put("frame_id", frame.id());
+        ArrayNode objects = msg.putObject("data").putArray("detected_objects");
+        int w = response.getImageWidth();
+        int h = response.getImageHeight();
+        for (Detection d : response.getDetectionsList()) {
+            if (d.getConfidence() < threshold) {
+                continue;
+            }
+            int x0 = clamp(Math.round(d.getBox().getX()), w);
+            int y0 = clamp(Math.round(d.getBox().getY()), h);
+            int x1 = clamp(Math.round(d.getBox().getX() + d.getBox().getWidth()), w);
+            int y1 = clamp(Math.round(d.getBox().getY() + d.getBox().getHeight()), h);
+            if (x1 <= x0 || y1 <= y0) {
+                continue;
+            }
+            ObjectNode o = objects.addObject().put("class", d.getClassName())
+                    .put("confidence", Math.round(d.getConfidence() * 10_000) / 10_000.0);
+            o.putArray("bbox").add(x0).add(y0).add(x1 - x0).add(y1 - y0);
+        }
+        msg.put("latency_ms", Math.round((System.nanoTime() - frame.receivedNanos()) / 10_000.0) / 100.0)
+                .put("dropped", dropped).put("model_id", response.getModelId());
+        out.tryWrite(msg.toString());
+    }
+
+    private static int clamp(int v, int max) {
+        return Math.max(0, Math.min(max, v));
+    }
+
+    private void error(Long frameId, String code, String message) {
+        ObjectNode msg = Json.MAPPER.createObjectNode().put("type", "error");
+        if (frameId != null) {
+            msg.put("frame_id", frameId);
+        }
+        msg.put("dropped", dropped);
+        msg.putObject("error").put("code", code).put("message", message);
+        out.tryWrite(msg.toString());
+    }
+
+    @Override
+    public void onError(Throwable t) {
+        LOG.debug("Socket ended: {}", t.toString());
+        finish();
+    }
+
+    @Override
+    public void onComplete() {
+        finish();
+    }
+
+    private void finish() {
+        closed = true;
+        queue.clear();
+        out.close();
+    }
+}

@@ -1,0 +1,390 @@
+package io.framegrid.launcher.bench;
+
+import static org.bytedeco.opencv.global.opencv_imgcodecs.IMREAD_COLOR;
+import static org.bytedeco.opencv.global.opencv_imgcodecs.imdecode;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.framegrid.config.FramegridConfig;
+import io.framegrid.config.local.IsolatedSettings;
+import io.framegrid.config.local.SharedFiles;
+import io.framegrid.coordinator.CoordinatorServer;
+import io.framegrid.fabric.grid.CacheCatalog;
+import io.framegrid.fabric.grid.GridBootstrap;
+import io.framegrid.gateway.GatewayServer;
+import io.framegrid.gpunode.GpuNode;
+import io.framegrid.gpunode.capabilities.NodeCapabilities;
+import io.framegrid.gpunode.inference.BatchSettings;
+import io.framegrid.gpunode.inference.BatchingMetrics;
+import io.framegrid.gpunode.inference.DetectorFactory;
+import io.framegrid.gpunode.inference.InferenceEngine;
+import io.framegrid.gpunode.kernels.CpuFrameKernels;
+import io.framegrid.gpunode.models.ModelRegistry;
+import io.framegrid.observability.Telemetry;
+import io.framegrid.sdk.FramegridClient;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.io.ByteArrayOutputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.WebSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Collections;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.ignite.Ignite;
+import org.bytedeco.javacpp.BytePointer;
+import org.bytedeco.opencv.opencv_core.Mat;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code framegrid bench detection}: product E on a private standalone cluster (grid node, coordinator, one gpu-node
+ * with YOLOX-Nano, the gateway), driven over its public HTTP and WebSocket API, against a bare detector (the same
+ * engine in-process: decode + detect, nothing else) on the same images in the same run: upload → result latency and
+ * throughput, real-time per-frame latency on one socket, on 8 sockets at 10 frames/s, and on one socket overloaded.
+ */
+@Command(name = "detection", mixinStandardHelpOptions = true,
+        description = "Detection (E): upload->result and WebSocket per-frame latency vs a bare detector")
+public final class DetectionBench implements Callable<Integer> {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String BOUNDARY = "----framegridbench";
+
+    @Option(names = "--uploads", defaultValue = "70", description = "Uploads per measured phase") int uploads;
+    @Option(names = "--clients", defaultValue = "4", description = "Concurrent clients for the throughput phases")
+    int clients;
+    @Option(names = "--frames", defaultValue = "100", description = "Frames on the single sequential socket")
+    int frames;
+    @Option(names = "--seconds", defaultValue = "10", description = "Length of the 8-socket and overload phases")
+    int seconds;
+    @Option(names = "--dir", description = "Scratch directory (default: a temp dir)") Path dir;
+
+    private final HttpClient http = HttpClient.newHttpClient();
+    private String base;
+    private String wsBase;
+    private String token;
+    private List<byte[]> images;
+
+    @Override
+    public Integer call() throws Exception {
+        images = new ArrayList<>();
+        try (var files = Files.list(SharedFiles.media("images"))) {
+            for (Path p : files.sorted().toList()) {
+                images.add(Files.readAllBytes(p));
+            }
+        }
+        Path root = dir != null ? Files.createDirectories(dir) : Files.createTempDirectory("framegrid-bench");
+        FramegridConfig config = FramegridConfig.from(IsolatedSettings.freeGatewayPorts(
+                IsolatedSettings.builder(root.resolve("data"), "bench-" + UUID.randomUUID()))
+                .set("gpu-node.models.dir", SharedFiles.models().toString())
+                .set("grid.cache-region.max-size-mb", 256).set("grid.durable-region.max-size-mb", 256)
+                .set("identity.admin.password", "BenchAdmin123").set("metrics.enabled", false)
+                .set("gateway.host", "127.0.0.1")
+                // The bench is one user sending far more than 100 requests a minute.
+                .set("gateway.detection.requests-per-minute", 1_000_000)
+                .set("gateway.auth-rate-limit.per-minute", 10_000).build());
+        Telemetry telemetry = new Telemetry(new PrometheusRegistry());
+        NodeCapabilities capabilities = NodeCapabilities.probe();
+        Ignite ignite = new GridBootstrap(config.grid(), new CacheCatalog(config.grid().backups()))
+                .startServer("standalone", capabilities.asAttributes());
+        List<String> lines = new ArrayList<>();
+        try (CoordinatorServer coordinator = new CoordinatorServer(ignite, config, telemetry, Clock.systemUTC()).start();
+             GpuNode node = new GpuNode(config, telemetry, ignite, capabilities).start();
+             FramegridClient client = FramegridClient.builder("127.0.0.1:" + coordinator.port()).build();
+             GatewayServer gateway = new GatewayServer(config.gateway(), telemetry, client, false,
+                     Clock.systemUTC()).start()) {
+            int port = gateway.port("detection");
+            base = "http://127.0.0.1:" + port;
+            wsBase = "ws://127.0.0.1:" + port;
+            token = login();
+            FramegridClient user = client.withBearerToken(token);
+            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (!get("/api/models").contains("yolox-nano")) {
+                if (System.nanoTime() > until) {
+                    throw new IllegalStateException("no gpu-node advertised yolox-nano");
+                }
+                Thread.sleep(100);
+            }
+            // Warm-up: JIT, model sessions, grid pages, connections.
+            for (int i = 0; i < 2 * images.size(); i++) {
+                uploadToResult(user, i);
+            }
+            singleSocket(frames / 2);
+
+            List<Double> e2e = new ArrayList<>();
+            for (int i = 0; i < uploads; i++) {
+                e2e.add(uploadToResult(user, i));
+            }
+            double e2eRate = concurrentUploads(user);
+            double[] bare = bareDetector();
+            List<Double> ws = singleSocket(frames);
+            Multi eight = sockets(8, 10);
+            Multi overload = sockets(1, 100);
+
+            lines.add(String.format("images: %d from the shared media, cycled; %d cores; clients %d",
+                    images.size(), Runtime.getRuntime().availableProcessors(), clients));
+            lines.add(String.format("bare detector (decode + YOLOX, in-process): p50 %.1f ms, p99 %.1f ms; %.1f images/s "
+                    + "with %d threads", bare[0], bare[1], bare[2], clients));
+            lines.add(String.format("upload -> result (HTTP upload, job on the gpu-node, HTTP results), sequential: "
+                    + "p50 %.1f ms, p99 %.1f ms", pct(e2e, 50), pct(e2e, 99)));
+            lines.add(String.format("end-to-end throughput, %d concurrent clients: %.1f images/s = %.2fx bare "
+                    + "(target >= 0.8x)", clients, e2eRate, e2eRate / bare[2]));
+            lines.add(String.format("WebSocket, one socket, one frame at a time: p50 %.1f ms, p99 %.1f ms; p50 overhead "
+                    + "over bare %.1f ms (target <= 15 ms)", pct(ws, 50), pct(ws, 99), pct(ws, 50) - bare[0]));
+            lines.add(String.format("WebSocket, 8 sockets x 10 frames/s for %d s: %d sent, %d answered, %d dropped; "
+                    + "p50 %.1f ms, p99 %.1f ms", seconds, eight.sent, eight.latencies.size(), eight.dropped,
+                    pct(eight.latencies, 50), pct(eight.latencies, 99)));
+            lines.add(String.format("WebSocket overload, one socket at 100 frames/s for %d s: %d sent, %d answered, "
+                    + "%d dropped; p50 %.1f ms, p99 %.1f ms = %.2fx the single socket's p99 (target <= 3x)", seconds,
+                    overload.sent, overload.latencies.size(), overload.dropped, pct(overload.latencies, 50),
+                    pct(overload.latencies, 99), pct(overload.latencies, 99) / pct(ws, 99)));
+        } finally {
+            ignite.close();
+            BenchFiles.deleteQuietly(root);
+        }
+        lines.forEach(System.out::println);
+        return 0;
+    }
+
+    private String login() throws Exception {
+        String body = "{\"username\":\"bench\",\"email\":\"bench@example.com\",\"password\":\"BenchPass123\"}";
+        post("/api/auth/register", body);
+        JsonNode login = JSON.readTree(post("/api/auth/login",
+                "{\"username\":\"bench\",\"password\":\"BenchPass123\"}"));
+        return login.get("token").asText();
+    }
+
+    private String post(String path, String json) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create(base + path)).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(json)).build(), HttpResponse.BodyHandlers.ofString()).body();
+    }
+
+    private String get(String path) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create(base + path)).header("Authorization", "Bearer " + token)
+                .build(), HttpResponse.BodyHandlers.ofString()).body();
+    }
+
+    /** One image uploaded, its job awaited through the SDK's watch (no polling delay), its results read; in ms. */
+    private double uploadToResult(FramegridClient user, int i) throws Exception {
+        byte[] image = images.get(i % images.size());
+        ByteArrayOutputStream form = new ByteArrayOutputStream();
+        form.writeBytes(("--" + BOUNDARY + "\r\nContent-Disposition: form-data; name=\"image\"; filename=\"i" + i
+                + ".jpg\"\r\nContent-Type: application/octet-stream\r\n\r\n").getBytes(StandardCharsets.UTF_8));
+        form.writeBytes(image);
+        form.writeBytes(("\r\n--" + BOUNDARY + "--\r\n").getBytes(StandardCharsets.UTF_8));
+        long t0 = System.nanoTime();
+        HttpResponse<String> up = http.send(HttpRequest.newBuilder(URI.create(base + "/api/detection/upload"))
+                .header("Authorization", "Bearer " + token)
+                .header("Content-Type", "multipart/form-data; boundary=" + BOUNDARY)
+                .POST(HttpRequest.BodyPublishers.ofByteArray(form.toByteArray())).build(),
+                HttpResponse.BodyHandlers.ofString());
+        if (up.statusCode() != 200) {
+            throw new IllegalStateException("upload: " + up.statusCode() + " " + up.body());
+        }
+        String id = JSON.readTree(up.body()).get("detection_id").asText();
+        user.jobsAsync().terminal(id).get(60, TimeUnit.SECONDS);
+        String result = get("/api/detection/results/" + id);
+        if (!result.contains("\"completed\"")) {
+            throw new IllegalStateException("detection " + id + ": " + result);
+        }
+        return (System.nanoTime() - t0) / 1e6;
+    }
+
+    private double concurrentUploads(FramegridClient user) throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(clients);
+        AtomicInteger next = new AtomicInteger();
+        long t0 = System.nanoTime();
+        List<Future<?>> workers = new ArrayList<>();
+        for (int c = 0; c < clients; c++) {
+            workers.add(pool.submit(() -> {
+                for (int i; (i = next.getAndIncrement()) < uploads; ) {
+                    uploadToResult(user, i);
+                }
+                return null;
+            }));
+        }
+        for (Future<?> w : workers) {
+            w.get();
+        }
+        pool.shutdown();
+        return uploads / ((System.nanoTime() - t0) / 1e9);
+    }
+
+    /** p50 and p99 of one image at a time, and images/s with {@code clients} threads: decode + detect only. */
+    private double[] bareDetector() throws Exception {
+        ModelRegistry registry = new ModelRegistry(SharedFiles.models());
+        try (InferenceEngine engine = new InferenceEngine(registry, new DetectorFactory(registry,
+                new CpuFrameKernels()), new BatchSettings(8, Duration.ofMillis(5), 256),
+                new BatchingMetrics(new PrometheusRegistry()))) {
+            for (int i = 0; i < 2 * images.size(); i++) {
+                bareOne(engine, i);
+            }
+            List<Double> latencies = new ArrayList<>();
+            for (int i = 0; i < uploads; i++) {
+                latencies.add(bareOne(engine, i));
+            }
+            ExecutorService pool = Executors.newFixedThreadPool(clients);
+            AtomicInteger next = new AtomicInteger();
+            long t0 = System.nanoTime();
+            List<Future<?>> workers = new ArrayList<>();
+            for (int c = 0; c < clients; c++) {
+                workers.add(pool.submit(() -> {
+                    for (int i; (i = next.getAndIncrement()) < uploads; ) {
+                        bareOne(engine, i);
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> w : workers) {
+                w.get();
+            }
+            pool.shutdown();
+            double rate = uploads / ((System.nanoTime() - t0) / 1e9);
+            return new double[] {pct(latencies, 50), pct(latencies, 99), rate};
+        }
+    }
+
+    private double bareOne(InferenceEngine engine, int i) throws Exception {
+        byte[] image = images.get(i % images.size());
+        long t0 = System.nanoTime();
+        try (BytePointer raw = new BytePointer(image); Mat encoded = new Mat(raw);
+                Mat decoded = imdecode(encoded, IMREAD_COLOR)) {
+            engine.detect("yolox-nano", decoded, 0.5f, Set.of()).get();
+        }
+        return (System.nanoTime() - t0) / 1e6;
+    }
+
+    /** A socket whose answers are matched to their send times by frame_id (the socket's 0-based sequence). */
+    private final class Socket implements WebSocket.Listener {
+        final List<Long> sentAt = Collections.synchronizedList(new ArrayList<>());
+        final List<Double> latencies = Collections.synchronizedList(new ArrayList<>());
+        final LinkedBlockingQueue<JsonNode> answers = new LinkedBlockingQueue<>();
+        final AtomicLong dropped = new AtomicLong();
+        private final StringBuilder partial = new StringBuilder();
+        WebSocket ws;
+
+        Socket open() {
+            ws = HttpClient.newHttpClient().newWebSocketBuilder()
+                    .buildAsync(URI.create(wsBase + "/ws/detection?token=" + token), this).join();
+            return this;
+        }
+
+        synchronized void send(String frame) {
+            sentAt.add(System.nanoTime());
+            ws.sendText(frame, true).join();
+        }
+
+        @Override
+        public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
+            partial.append(data);
+            if (last) {
+                long now = System.nanoTime();
+                try {
+                    JsonNode m = JSON.readTree(partial.toString());
+                    if (m.path("type").asText().equals("detection")) {
+                        latencies.add((now - sentAt.get(m.get("frame_id").asInt())) / 1e6);
+                        dropped.set(m.get("dropped").asLong());
+                    }
+                    answers.add(m);
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+                partial.setLength(0);
+            }
+            webSocket.request(1);
+            return null;
+        }
+    }
+
+    private String frame(int i) {
+        return "{\"type\":\"frame\",\"data\":\"" + Base64.getEncoder().encodeToString(images.get(i % images.size()))
+                + "\"}";
+    }
+
+    /** One socket, the next frame sent when the previous one is answered: per-frame latency with no queueing. */
+    private List<Double> singleSocket(int n) throws Exception {
+        Socket s = new Socket().open();
+        for (int i = 0; i < n; i++) {
+            s.send(frame(i));
+            JsonNode answer = s.answers.poll(30, TimeUnit.SECONDS);
+            if (answer == null || !answer.path("type").asText().equals("detection")) {
+                throw new IllegalStateException("frame " + i + ": " + answer);
+            }
+        }
+        s.ws.sendClose(WebSocket.NORMAL_CLOSURE, "").join();
+        return new ArrayList<>(s.latencies);
+    }
+
+    private record Multi(long sent, List<Double> latencies, long dropped) {}
+
+    /** {@code count} sockets each sending {@code fps} frames/s for the phase's seconds; then the last answers. */
+    private Multi sockets(int count, int fps) throws Exception {
+        List<Socket> sockets = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            sockets.add(new Socket().open());
+        }
+        var pace = Executors.newScheduledThreadPool(Math.min(count, 8));
+        int perSocket = seconds * fps;
+        List<CompletableFuture<Void>> finished = new ArrayList<>();
+        Set<Socket> active = ConcurrentHashMap.newKeySet();
+        for (Socket s : sockets) {
+            CompletableFuture<Void> done = new CompletableFuture<>();
+            finished.add(done);
+            active.add(s);
+            AtomicInteger n = new AtomicInteger();
+            pace.scheduleAtFixedRate(() -> {
+                int i = n.getAndIncrement();
+                if (i < perSocket) {
+                    s.send(frame(i));
+                } else {
+                    done.complete(null);
+                }
+            }, 0, TimeUnit.SECONDS.toNanos(1) / fps, TimeUnit.NANOSECONDS);
+        }
+        CompletableFuture.allOf(finished.toArray(CompletableFuture[]::new)).get(seconds * 3L + 30, TimeUnit.SECONDS);
+        pace.shutdownNow();
+        // The newest frame of a socket is never dropped: wait for each socket's last answer.
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        for (Socket s : sockets) {
+            while (s.latencies.size() + s.dropped.get() < perSocket && System.nanoTime() < until) {
+                Thread.sleep(20);
+            }
+            s.ws.sendClose(WebSocket.NORMAL_CLOSURE, "").join();
+        }
+        List<Double> all = new ArrayList<>();
+        long dropped = 0;
+        for (Socket s : sockets) {
+            all.addAll(s.latencies);
+            dropped += s.dropped.get();
+        }
+        return new Multi((long) perSocket * count, all, dropped);
+    }
+
+    private static double pct(List<Double> values, int p) {
+        if (values.isEmpty()) {
+            return Double.NaN;
+        }
+        List<Double> sorted = new ArrayList<>(values);
+        Collections.sort(sorted);
+        return sorted.get(Math.min(sorted.size() - 1, (int) Math.ceil(p / 100.0 * sorted.size()) - 1));
+    }
+}
