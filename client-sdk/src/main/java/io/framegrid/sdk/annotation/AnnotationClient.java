@@ -2,6 +2,16 @@ package io.framegrid.sdk.annotation;
 
 import io.framegrid.proto.annotation.AnnotationContract;
 import io.framegrid.proto.annotation.v1.Annotation;
+import io.framegrid.proto.annotation.v1.ButtonSample;
+import io.framegrid.proto.annotation.v1.ListVideosRequest;
+import io.framegrid.proto.annotation.v1.PutButtonStatesRequest;
+import io.framegrid.proto.annotation.v1.PutButtonTimestampsRequest;
+import io.framegrid.proto.annotation.v1.PutVideoSegmentsRequest;
+import io.framegrid.proto.annotation.v1.ShiftRequest;
+import io.framegrid.proto.annotation.v1.ShiftTarget;
+import io.framegrid.proto.annotation.v1.Sync;
+import io.framegrid.proto.annotation.v1.VideoList;
+import io.framegrid.proto.annotation.v1.VideoSegment;
 import io.framegrid.proto.annotation.v1.AnnotationServiceGrpc;
 import io.framegrid.proto.annotation.v1.CommitRequest;
 import io.framegrid.proto.annotation.v1.CommitResponse;
@@ -135,6 +145,54 @@ public final class AnnotationClient {
 
     public CompletableFuture<Telemetry> telemetryAsync(String videoId) {
         return CallSupport.toCompletable(stub().getTelemetry(ref(videoId)));
+    }
+
+    /** Replaces the video's button series with untimed 0/1 states. */
+    public CompletableFuture<Sync> putButtonStatesAsync(String videoId, List<Integer> states) {
+        return CallSupport.toCompletable(stub().putButtonStates(
+                PutButtonStatesRequest.newBuilder().setVideoId(videoId).addAllStates(states).build()));
+    }
+
+    /** Replaces the video's button series with timed samples. */
+    public CompletableFuture<Sync> putButtonTimestampsAsync(String videoId, List<ButtonSample> samples) {
+        return CallSupport.toCompletable(stub().putButtonTimestamps(
+                PutButtonTimestampsRequest.newBuilder().setVideoId(videoId).addAllSamples(samples).build()));
+    }
+
+    /** Replaces the video's segment anchors. */
+    public CompletableFuture<Sync> putVideoSegmentsAsync(String videoId, List<VideoSegment> segments) {
+        return CallSupport.toCompletable(stub().putVideoSegments(
+                PutVideoSegmentsRequest.newBuilder().setVideoId(videoId).addAllSegments(segments).build()));
+    }
+
+    /** Adds {@code offsetUs} microseconds to the cumulative offset of {@code target}. */
+    public CompletableFuture<Sync> shiftAsync(String videoId, ShiftTarget target, long offsetUs) {
+        return CallSupport.toCompletable(stub().shift(
+                ShiftRequest.newBuilder().setVideoId(videoId).setTarget(target).setOffsetUs(offsetUs).build()));
+    }
+
+    public CompletableFuture<Sync> syncAsync(String videoId) {
+        return CallSupport.toCompletable(stub().getSync(ref(videoId)));
+    }
+
+    /** The committed annotations (raw file-clock timestamps). */
+    public CompletableFuture<CommitResponse> annotationsAsync(String videoId) {
+        return CallSupport.toCompletable(stub().getAnnotations(ref(videoId)));
+    }
+
+    /** Admin only. */
+    public CompletableFuture<Video> deleteAsync(String videoId) {
+        return CallSupport.toCompletable(stub().deleteVideo(ref(videoId)));
+    }
+
+    /** Admin only. */
+    public CompletableFuture<Video> reopenAsync(String videoId) {
+        return CallSupport.toCompletable(stub().reopen(ref(videoId)));
+    }
+
+    public CompletableFuture<List<Video>> listAsync(boolean annotatedOnly) {
+        return CallSupport.toCompletable(stub().listVideos(
+                ListVideosRequest.newBuilder().setAnnotatedOnly(annotatedOnly).build())).thenApply(VideoList::getVideosList);
     }
 
     private static VideoRef ref(String videoId) {

@@ -5,6 +5,16 @@ import io.framegrid.coordinator.identity.Principal;
 import io.framegrid.fabric.media.MediaLibrary;
 import io.framegrid.proto.annotation.AnnotationContract;
 import io.framegrid.proto.annotation.v1.Annotation;
+import io.framegrid.proto.annotation.v1.ButtonSample;
+import io.framegrid.proto.annotation.v1.ListVideosRequest;
+import io.framegrid.proto.annotation.v1.PutButtonStatesRequest;
+import io.framegrid.proto.annotation.v1.PutButtonTimestampsRequest;
+import io.framegrid.proto.annotation.v1.PutVideoSegmentsRequest;
+import io.framegrid.proto.annotation.v1.ShiftRequest;
+import io.framegrid.proto.annotation.v1.ShiftTarget;
+import io.framegrid.proto.annotation.v1.Sync;
+import io.framegrid.proto.annotation.v1.VideoList;
+import io.framegrid.proto.annotation.v1.VideoSegment;
 import io.framegrid.proto.annotation.v1.AnnotationServiceGrpc;
 import io.framegrid.proto.annotation.v1.CommitRequest;
 import io.framegrid.proto.annotation.v1.CommitResponse;
@@ -19,6 +29,9 @@ import io.framegrid.proto.annotation.v1.VideoRef;
 import io.framegrid.proto.media.v1.Media;
 import io.grpc.stub.StreamObserver;
 import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
 
@@ -28,6 +41,10 @@ import java.util.function.Supplier;
  */
 final class AnnotationGrpcService extends AnnotationServiceGrpc.AnnotationServiceImplBase {
     private static final int MAX_TELEMETRY_POINTS = 1_000_000;
+    /** Most button samples or segments one upload may hold (a day of 10 Hz button data fits). */
+    static final int MAX_SYNC_ITEMS = 1_000_000;
+    private static final long MAX_OFFSET_US = 86_400L * 1_000_000;
+    private static final long SEGMENT_SLACK_MS = 1_000;
 
     private final AnnotationLedger ledger;
     private final MediaLibrary media;
@@ -149,6 +166,172 @@ final class AnnotationGrpcService extends AnnotationServiceGrpc.AnnotationServic
             caller();
             return ledger.telemetry(request.getVideoId());
         });
+    }
+
+    /** Untimed button states replace the video's series in one write; every state must be 0 or 1. */
+    @Override
+    public void putButtonStates(PutButtonStatesRequest request, StreamObserver<Sync> response) {
+        answer(response, () -> {
+            Principal caller = caller();
+            limit(request.getStatesCount());
+            for (int i = 0; i < request.getStatesCount(); i++) {
+                int state = request.getStates(i);
+                if (state != 0 && state != 1) {
+                    throw Errors.invalid("INVALID_BUTTON_DATA", "states[" + i + "] must be 0 or 1");
+                }
+            }
+            return ledger.updateSync(request.getVideoId(), caller.userId(), !caller.isAdmin(), s -> s.toBuilder()
+                    .clearButtons().clearButtonStates().addAllButtonStates(request.getStatesList()).build());
+        });
+    }
+
+    /** Timed button samples replace the video's series in one write: timestamps >= 0 and distinct, states 0/1. */
+    @Override
+    public void putButtonTimestamps(PutButtonTimestampsRequest request, StreamObserver<Sync> response) {
+        answer(response, () -> {
+            Principal caller = caller();
+            limit(request.getSamplesCount());
+            for (int i = 0; i < request.getSamplesCount(); i++) {
+                ButtonSample b = request.getSamples(i);
+                if (b.getTimestampMs() < 0) {
+                    throw Errors.invalid("INVALID_BUTTON_DATA", "button_data_with_timestamps[" + i + "].timestamp must be >= 0");
+                }
+                if (b.getState() != 0 && b.getState() != 1) {
+                    throw Errors.invalid("INVALID_BUTTON_DATA", "button_data_with_timestamps[" + i + "].button_state must be 0 or 1");
+                }
+            }
+            List<ButtonSample> sorted = new ArrayList<>(request.getSamplesList());
+            sorted.sort(Comparator.comparingLong(ButtonSample::getTimestampMs));
+            for (int i = 1; i < sorted.size(); i++) {
+                if (sorted.get(i).getTimestampMs() == sorted.get(i - 1).getTimestampMs()) {
+                    throw Errors.invalid("INVALID_BUTTON_DATA",
+                            "Two button samples at timestamp " + sorted.get(i).getTimestampMs());
+                }
+            }
+            return ledger.updateSync(request.getVideoId(), caller.userId(), !caller.isAdmin(), s -> s.toBuilder()
+                    .clearButtonStates().clearButtons().addAllButtons(sorted).build());
+        });
+    }
+
+    /** Segment anchors replace the video's set in one write: within the file, non-empty, not overlapping. */
+    @Override
+    public void putVideoSegments(PutVideoSegmentsRequest request, StreamObserver<Sync> response) {
+        answer(response, () -> {
+            Principal caller = caller();
+            limit(request.getSegmentsCount());
+            List<VideoSegment> sorted = new ArrayList<>(request.getSegmentsList());
+            sorted.sort(Comparator.comparingLong(VideoSegment::getStartMs));
+            long duration = ledger.get(request.getVideoId()).getDurationMs();
+            for (int i = 0; i < sorted.size(); i++) {
+                VideoSegment seg = sorted.get(i);
+                if (seg.getStartMs() < 0 || seg.getEndMs() <= seg.getStartMs() || seg.getTimestampMs() < 0) {
+                    throw Errors.invalid("INVALID_SEGMENT", "Segment " + seg.getStartMs() + "-" + seg.getEndMs()
+                            + " ms: needs 0 <= start < end and timestamp >= 0");
+                }
+                // A probe's duration is that of the decodable frames; the container may say a frame more.
+                if (duration > 0 && seg.getEndMs() > duration + SEGMENT_SLACK_MS) {
+                    throw Errors.invalid("INVALID_SEGMENT", "Segment " + seg.getStartMs() + "-" + seg.getEndMs()
+                            + " ms ends after the video (" + duration + " ms)");
+                }
+                if (i > 0 && seg.getStartMs() < sorted.get(i - 1).getEndMs()) {
+                    throw Errors.invalid("INVALID_SEGMENT", "Segments overlap at " + seg.getStartMs() + " ms");
+                }
+            }
+            return ledger.updateSync(request.getVideoId(), caller.userId(), !caller.isAdmin(),
+                    s -> s.toBuilder().clearSegments().addAllSegments(sorted).build());
+        });
+    }
+
+    /** Adds to the cumulative offset of the video or its button series; the total stays within +-24 h. */
+    @Override
+    public void shift(ShiftRequest request, StreamObserver<Sync> response) {
+        answer(response, () -> {
+            Principal caller = caller();
+            if (request.getTarget() != ShiftTarget.SHIFT_TARGET_VIDEO && request.getTarget() != ShiftTarget.SHIFT_TARGET_BUTTONS) {
+                throw Errors.invalid("INVALID_SHIFT", "Shift target must be the video or its button data");
+            }
+            if (Math.abs(request.getOffsetUs()) > MAX_OFFSET_US) {
+                throw Errors.invalid("INVALID_OFFSET", "timestamp_offset must be within +-86400 seconds");
+            }
+            return ledger.updateSync(request.getVideoId(), caller.userId(), !caller.isAdmin(), s -> {
+                boolean video = request.getTarget() == ShiftTarget.SHIFT_TARGET_VIDEO;
+                long total = (video ? s.getVideoOffsetUs() : s.getButtonOffsetUs()) + request.getOffsetUs();
+                if (Math.abs(total) > MAX_OFFSET_US) {
+                    throw Errors.invalid("INVALID_OFFSET", "The accumulated offset would exceed +-86400 seconds");
+                }
+                return video ? s.toBuilder().setVideoOffsetUs(total).build() : s.toBuilder().setButtonOffsetUs(total).build();
+            });
+        });
+    }
+
+    /** The synchronisation data, raw, with the offsets. */
+    @Override
+    public void getSync(VideoRef request, StreamObserver<Sync> response) {
+        answer(response, () -> {
+            caller();
+            return ledger.sync(request.getVideoId());
+        });
+    }
+
+    /** The committed annotations; NOT_FOUND before the first commit. */
+    @Override
+    public void getAnnotations(VideoRef request, StreamObserver<CommitResponse> response) {
+        answer(response, () -> {
+            caller();
+            Video v = ledger.get(request.getVideoId());
+            return ledger.annotations(v.getVideoId()).map(c -> c.toBuilder().setVideo(v).build())
+                    .orElseThrow(() -> Errors.notFound("NOT_ANNOTATED", "The video has no committed annotations"));
+        });
+    }
+
+    /** Admin only: the video and all its data leave the pool; its media blob is deleted after the grid write. */
+    @Override
+    public void deleteVideo(VideoRef request, StreamObserver<Video> response) {
+        answer(response, () -> {
+            admin();
+            Video removed = ledger.delete(request.getVideoId());
+            media.get(removed.getVideoId()).ifPresent(m -> {
+                try {
+                    media.delete(m);
+                } catch (java.io.IOException e) {
+                    // The pool no longer names it; the blob is an orphan the operator's store listing shows.
+                    throw new java.io.UncheckedIOException("Video removed from the pool, its file not deleted", e);
+                }
+            });
+            return removed;
+        });
+    }
+
+    /** Admin only: back into the pool, unlocked and unannotated. */
+    @Override
+    public void reopen(VideoRef request, StreamObserver<Video> response) {
+        answer(response, () -> {
+            admin();
+            return ledger.reopen(request.getVideoId());
+        });
+    }
+
+    /** The pool, oldest first. */
+    @Override
+    public void listVideos(ListVideosRequest request, StreamObserver<VideoList> response) {
+        answer(response, () -> {
+            caller();
+            return VideoList.newBuilder().addAllVideos(ledger.list(request.getAnnotatedOnly())).build();
+        });
+    }
+
+    private static void limit(int count) {
+        if (count > MAX_SYNC_ITEMS) {
+            throw Errors.invalid("TOO_MANY_ITEMS", "At most " + MAX_SYNC_ITEMS + " entries per upload");
+        }
+    }
+
+    private static Principal admin() {
+        Principal p = caller();
+        if (!p.isAdmin()) {
+            throw new AnnotationLedger.ForbiddenException("Only an admin may do this");
+        }
+        return p;
     }
 
     private static String title(String filename) {

@@ -6,6 +6,7 @@ import io.framegrid.fabric.grid.CacheNames;
 import io.framegrid.proto.annotation.v1.Annotation;
 import io.framegrid.proto.annotation.v1.CommitResponse;
 import io.framegrid.proto.annotation.v1.Lease;
+import io.framegrid.proto.annotation.v1.Sync;
 import io.framegrid.proto.annotation.v1.Telemetry;
 import io.framegrid.proto.annotation.v1.TelemetryPoint;
 import io.framegrid.proto.annotation.v1.Video;
@@ -48,16 +49,38 @@ public final class AnnotationLedger {
     private final IgniteCache<String, byte[]> videos;
     private final IgniteCache<String, byte[]> annotations;
     private final IgniteCache<String, byte[]> telemetry;
+    private final IgniteCache<String, byte[]> sync;
     private final Clock clock;
     private final long defaultTtlMs;
+    private final AnnotationLockMetrics metrics;
 
     public AnnotationLedger(Ignite ignite, Clock clock, long defaultTtlMs) {
+        this(ignite, clock, defaultTtlMs, new AnnotationLockMetrics());
+    }
+
+    public AnnotationLedger(Ignite ignite, Clock clock, long defaultTtlMs, AnnotationLockMetrics metrics) {
         this.ignite = ignite;
         this.videos = ignite.cache(CacheNames.ANNOTATION_VIDEOS);
         this.annotations = ignite.cache(CacheNames.ANNOTATIONS);
         this.telemetry = ignite.cache(CacheNames.ANNOTATION_TELEMETRY);
+        this.sync = ignite.cache(CacheNames.ANNOTATION_SYNC);
         this.clock = clock;
         this.defaultTtlMs = defaultTtlMs;
+        this.metrics = metrics;
+    }
+
+    /** Live leases in the whole pool now (a scan: for metrics scrapes, not hot paths). */
+    public long locksHeld() {
+        long now = clock.millis();
+        long held = 0;
+        try (var cursor = videos.query(new ScanQuery<String, byte[]>())) {
+            for (Cache.Entry<String, byte[]> e : cursor) {
+                if (liveLease(parse(e.getValue()), now) != null) {
+                    held++;
+                }
+            }
+        }
+        return held;
     }
 
     /** Adds {@code video} unless its id is already in the pool; returns the stored record. */
@@ -172,6 +195,7 @@ public final class AnnotationLedger {
             Lease lease = liveLease(v, now);
             // Unlocking a free video is a no-op, so a holder's retry after commit or expiry is harmless.
             if (lease != null && !admin && !lease.getHolderId().equals(caller)) {
+                metrics.refused("NOT_HOLDER");
                 throw new ForbiddenException("Only the user holding the lock or an admin may unlock the video");
             }
             Video free = v.toBuilder().clearLease().build();
@@ -188,6 +212,7 @@ public final class AnnotationLedger {
                 return false;
             }
             videos.put(videoId, v.toBuilder().clearLease().build().toByteArray());
+            metrics.expired();
             return true;
         });
     }
@@ -223,6 +248,79 @@ public final class AnnotationLedger {
             return bytes == null ? Telemetry.newBuilder().setVideoId(videoId).build() : Telemetry.parseFrom(bytes);
         } catch (InvalidProtocolBufferException e) {
             throw new IllegalStateException("Corrupt telemetry of " + videoId, e);
+        }
+    }
+
+    /** Every video of the pool, oldest first, leases past expiry shown as none. */
+    public List<Video> list(boolean annotatedOnly) {
+        long now = clock.millis();
+        List<Video> all = new ArrayList<>();
+        try (var cursor = videos.query(new ScanQuery<String, byte[]>())) {
+            for (Cache.Entry<String, byte[]> e : cursor) {
+                Video v = parse(e.getValue());
+                if (!annotatedOnly || v.getAnnotated()) {
+                    all.add(live(v, now));
+                }
+            }
+        }
+        all.sort(Comparator.comparingLong(Video::getUploadDateMs).thenComparing(Video::getVideoId));
+        return all;
+    }
+
+    /** The video's synchronisation data as stored (empty series, zero offsets when none was uploaded). */
+    public Sync sync(String videoId) {
+        Video v = read(videoId).orElseThrow(() -> unknown(videoId));
+        return syncOf(v);
+    }
+
+    /**
+     * Applies {@code change} to the video's synchronisation data in one transaction (video record locked first, then
+     * its sync record); {@code change} may refuse by throwing, and then nothing is written. With {@code guardLease}
+     * a live lease of someone other than {@code caller} refuses the change.
+     */
+    public Sync updateSync(String videoId, String caller, boolean guardLease, java.util.function.UnaryOperator<Sync> change) {
+        return inTx(() -> {
+            long now = clock.millis();
+            Video v = read(videoId).orElseThrow(() -> unknown(videoId));
+            Lease lease = liveLease(v, now);
+            if (guardLease && lease != null && !lease.getHolderId().equals(caller)) {
+                throw conflict("VIDEO_LOCKED", "Video is already locked by another user");
+            }
+            Sync next = change.apply(syncOf(v)).toBuilder().setVideoId(videoId).setDurationMs(v.getDurationMs()).build();
+            sync.put(videoId, next.toByteArray());
+            return next;
+        });
+    }
+
+    /** Removes the video and everything stored for it; returns the record as it was. */
+    public Video delete(String videoId) {
+        return inTx(() -> {
+            Video v = read(videoId).orElseThrow(() -> unknown(videoId));
+            annotations.remove(videoId);
+            telemetry.remove(videoId);
+            sync.remove(videoId);
+            videos.remove(videoId);
+            return v;
+        });
+    }
+
+    /** Back into the pool: unannotated and unleased; the fencing token keeps growing, so old tokens stay refused. */
+    public Video reopen(String videoId) {
+        return inTx(() -> {
+            Video v = read(videoId).orElseThrow(() -> unknown(videoId));
+            Video open = v.toBuilder().clearLease().setAnnotated(false).clearAnnotatedBy().clearAnnotatedMs().build();
+            videos.put(videoId, open.toByteArray());
+            return open;
+        });
+    }
+
+    private Sync syncOf(Video v) {
+        byte[] bytes = sync.get(v.getVideoId());
+        try {
+            Sync s = bytes == null ? Sync.getDefaultInstance() : Sync.parseFrom(bytes);
+            return s.toBuilder().setVideoId(v.getVideoId()).setDurationMs(v.getDurationMs()).build();
+        } catch (InvalidProtocolBufferException e) {
+            throw new IllegalStateException("Corrupt sync record of " + v.getVideoId(), e);
         }
     }
 
@@ -285,7 +383,8 @@ public final class AnnotationLedger {
         return FabricException.notFound("VIDEO_NOT_FOUND", "Video not found");
     }
 
-    private static FabricException conflict(String reason, String message) {
+    private FabricException conflict(String reason, String message) {
+        metrics.refused(reason);
         return new FabricException(FabricException.Kind.ALREADY_EXISTS, reason, message);
     }
 

@@ -60,6 +60,8 @@ public final class CacheCatalog {
         all.add(durableTransactional(CacheNames.ANNOTATION_VIDEOS).setAffinity(productAffinity()));
         all.add(durableTransactional(CacheNames.ANNOTATIONS).setAffinity(productAffinity()));
         all.add(durableTransactional(CacheNames.ANNOTATION_TELEMETRY).setAffinity(productAffinity()));
+        all.add(durableTransactional(CacheNames.ANNOTATION_SYNC).setAffinity(productAffinity()));
+        all.add(durableTransactional(CacheNames.ANNOTATION_MODELS).setAffinity(productAffinity()));
         all.add(evictable(CacheNames.FRAMES).setStatisticsEnabled(true));
         all.addAll(extra);
         return all;
