@@ -195,6 +195,47 @@ public final class AnnotationClient {
                 ListVideosRequest.newBuilder().setAnnotatedOnly(annotatedOnly).build())).thenApply(VideoList::getVideosList);
     }
 
+    /** Submits speed inference of {@code videoId} (FAILED_PRECONDITION NO_MODEL while no model is trained). */
+    public CompletableFuture<Job> submitInferenceAsync(String videoId) {
+        return client.jobsAsync().submit(SubmitJobRequest.newBuilder().setType(AnnotationContract.INFER)
+                .setDisplayName("speed of " + videoId).putMetadata(AnnotationContract.VIDEO_ID, videoId).build());
+    }
+
+    /** Submits training of the next speed model (its fit refuses unless the caller is an admin). */
+    public CompletableFuture<Job> submitTrainingAsync() {
+        return client.jobsAsync().submit(SubmitJobRequest.newBuilder().setType(AnnotationContract.TRAIN)
+                .setDisplayName("speed model training").build());
+    }
+
+    /** The job's terminal state; past {@code timeout} fails DEADLINE_EXCEEDED with reason INFERENCE_TIMEOUT. */
+    public CompletableFuture<Job> awaitAsync(String jobId, Duration timeout) {
+        return client.jobsAsync().terminal(jobId).orTimeout(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)
+                .exceptionally(t -> {
+                    Throwable cause = t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
+                    if (cause instanceof java.util.concurrent.TimeoutException) {
+                        throw new FramegridException(Status.Code.DEADLINE_EXCEEDED, "INFERENCE_TIMEOUT",
+                                "Job " + jobId + " is still running; poll GET /api/inference/jobs/" + jobId, t);
+                    }
+                    throw t instanceof CompletionException ce ? ce : new CompletionException(t);
+                });
+    }
+
+    public CompletableFuture<Job> jobAsync(String jobId) {
+        return client.jobsAsync().get(jobId);
+    }
+
+    public CompletableFuture<io.framegrid.proto.annotation.v1.Predictions> predictionsAsync(String jobId) {
+        return CallSupport.toCompletable(stub().getPredictions(
+                io.framegrid.proto.annotation.v1.PredictionsRequest.newBuilder().setJobId(jobId).build()));
+    }
+
+    /** Trained speed models, newest first. */
+    public CompletableFuture<List<io.framegrid.proto.annotation.v1.SpeedModel>> modelsAsync() {
+        return CallSupport.toCompletable(stub().listModels(
+                io.framegrid.proto.annotation.v1.ListModelsRequest.getDefaultInstance()))
+                .thenApply(io.framegrid.proto.annotation.v1.SpeedModelList::getModelsList);
+    }
+
     private static VideoRef ref(String videoId) {
         return VideoRef.newBuilder().setVideoId(videoId == null ? "" : videoId).build();
     }

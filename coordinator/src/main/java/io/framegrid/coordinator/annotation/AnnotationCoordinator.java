@@ -27,6 +27,7 @@ public final class AnnotationCoordinator implements CoordinatorProduct {
     @Override
     public void register(JobTypes types, Context context) {
         types.register(AnnotationContract.PROBE, meta -> List.of(JobTypes.stage("probe", AnnotationContract.PROBE, 1, meta)));
+        AnnotationJobs.register(types, context.ignite());
     }
 
     @Override

@@ -320,6 +320,28 @@ final class AnnotationGrpcService extends AnnotationServiceGrpc.AnnotationServic
         });
     }
 
+    /** The trained speed models, newest first. */
+    @Override
+    public void listModels(io.framegrid.proto.annotation.v1.ListModelsRequest request,
+            StreamObserver<io.framegrid.proto.annotation.v1.SpeedModelList> response) {
+        answer(response, () -> {
+            caller();
+            return io.framegrid.proto.annotation.v1.SpeedModelList.newBuilder().addAllModels(ledger.models()).build();
+        });
+    }
+
+    /** An inference job's predictions: its owner's (or an admin's) only; anyone else's is NOT_FOUND. */
+    @Override
+    public void getPredictions(io.framegrid.proto.annotation.v1.PredictionsRequest request,
+            StreamObserver<io.framegrid.proto.annotation.v1.Predictions> response) {
+        answer(response, () -> {
+            Principal caller = caller();
+            return ledger.predictions(request.getJobId())
+                    .filter(p -> p.getOwnerId().equals(caller.userId()) || caller.isAdmin())
+                    .orElseThrow(() -> Errors.notFound("PREDICTIONS_NOT_FOUND", "No predictions for this job"));
+        });
+    }
+
     private static void limit(int count) {
         if (count > MAX_SYNC_ITEMS) {
             throw Errors.invalid("TOO_MANY_ITEMS", "At most " + MAX_SYNC_ITEMS + " entries per upload");

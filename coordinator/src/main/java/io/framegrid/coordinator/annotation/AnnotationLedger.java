@@ -324,6 +324,35 @@ public final class AnnotationLedger {
         }
     }
 
+    /** Every stored speed model, newest first. */
+    public List<io.framegrid.proto.annotation.v1.SpeedModel> models() {
+        List<io.framegrid.proto.annotation.v1.SpeedModel> all = new ArrayList<>();
+        IgniteCache<String, byte[]> models = ignite.cache(CacheNames.ANNOTATION_MODELS);
+        try (var cursor = models.query(new ScanQuery<String, byte[]>((k, v) -> k.startsWith("v")))) {
+            for (Cache.Entry<String, byte[]> e : cursor) {
+                try {
+                    all.add(io.framegrid.proto.annotation.v1.SpeedModel.parseFrom(e.getValue()));
+                } catch (InvalidProtocolBufferException ex) {
+                    throw new IllegalStateException("Corrupt speed model " + e.getKey(), ex);
+                }
+            }
+        }
+        all.sort(Comparator.comparingInt(io.framegrid.proto.annotation.v1.SpeedModel::getVersion).reversed());
+        return all;
+    }
+
+    /** The predictions an inference job stored, if any. */
+    public Optional<io.framegrid.proto.annotation.v1.Predictions> predictions(String jobId) {
+        byte[] bytes = ignite.<String, byte[]>cache(CacheNames.ANNOTATION_MODELS)
+                .get(io.framegrid.proto.annotation.AnnotationContract.PREDICTIONS_PREFIX + jobId);
+        try {
+            return bytes == null ? Optional.empty()
+                    : Optional.of(io.framegrid.proto.annotation.v1.Predictions.parseFrom(bytes));
+        } catch (InvalidProtocolBufferException e) {
+            throw new IllegalStateException("Corrupt predictions of " + jobId, e);
+        }
+    }
+
     /** A requested lease length within bounds; 0 means the default. */
     long ttl(long requestedMs) {
         if (requestedMs == 0) {

@@ -17,7 +17,7 @@ import io.framegrid.gateway.http.Credentials;
 import io.framegrid.proto.annotation.v1.TelemetryPoint;
 import io.framegrid.sdk.FramegridClient;
 import io.framegrid.sdk.annotation.AnnotationClient;
-import io.framegrid.sdk.annotation.Timeline;
+import io.framegrid.proto.annotation.Timeline;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 

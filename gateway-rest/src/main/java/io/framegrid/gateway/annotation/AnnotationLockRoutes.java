@@ -17,7 +17,7 @@ import io.framegrid.proto.annotation.v1.CommitResponse;
 import io.framegrid.proto.annotation.v1.Video;
 import io.framegrid.sdk.FramegridClient;
 import io.framegrid.sdk.annotation.AnnotationClient;
-import io.framegrid.sdk.annotation.Timeline;
+import io.framegrid.proto.annotation.Timeline;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

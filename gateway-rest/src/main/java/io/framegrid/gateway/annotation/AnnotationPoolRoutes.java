@@ -12,7 +12,7 @@ import com.linecorp.armeria.server.annotation.Post;
 import io.framegrid.gateway.http.Credentials;
 import io.framegrid.sdk.FramegridClient;
 import io.framegrid.sdk.annotation.AnnotationClient;
-import io.framegrid.sdk.annotation.Timeline;
+import io.framegrid.proto.annotation.Timeline;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 

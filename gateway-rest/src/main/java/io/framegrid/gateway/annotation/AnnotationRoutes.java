@@ -21,6 +21,7 @@ public final class AnnotationRoutes implements SurfaceRoutes {
     private final AnnotationLockRoutes locks;
     private final AnnotationSyncRoutes sync;
     private final AnnotationPoolRoutes pool;
+    private final AnnotationInferenceRoutes inference;
     private final AnnotationSettings settings;
 
     public AnnotationRoutes(FramegridClient client, AnnotationSettings settings) {
@@ -30,6 +31,7 @@ public final class AnnotationRoutes implements SurfaceRoutes {
         this.locks = new AnnotationLockRoutes(client, settings.lockTtl());
         this.sync = new AnnotationSyncRoutes(client);
         this.pool = new AnnotationPoolRoutes(client);
+        this.inference = new AnnotationInferenceRoutes(client, settings.inferenceTimeout());
     }
 
     @Override
@@ -46,12 +48,13 @@ public final class AnnotationRoutes implements SurfaceRoutes {
         // Button TXT and timestamp arrays are capped like the CSV.
         endpoints.annotated(sb).maxRequestLength((long) settings.maxCsvMb() << 20).build(sync);
         endpoints.annotated(sb).build(pool);
+        endpoints.annotated(sb).requestTimeout(settings.inferenceTimeout().plusSeconds(30)).build(inference);
     }
 
     @Override
     public List<Documented> documented() {
         return List.of(Documented.of(uploads), Documented.of(data), Documented.of(locks), Documented.of(sync),
-                Documented.of(pool));
+                Documented.of(pool), Documented.of(inference));
     }
 
     @Override
@@ -67,6 +70,8 @@ public final class AnnotationRoutes implements SurfaceRoutes {
                 .exampleRequests(AnnotationSyncRoutes.class, "addVideoTimestamp", "{\"video_id\":\"...\","
                         + "\"video_data_with_timestamps\":[{\"timestamp\":0,\"video_segment\":\"0-12.5\"}]}")
                 .exampleHeaders(AnnotationSyncRoutes.class, bearer)
-                .exampleHeaders(AnnotationPoolRoutes.class, bearer);
+                .exampleHeaders(AnnotationPoolRoutes.class, bearer)
+                .exampleRequests(AnnotationInferenceRoutes.class, "run", "{\"video_id\":\"...\"}")
+                .exampleHeaders(AnnotationInferenceRoutes.class, bearer);
     }
 }

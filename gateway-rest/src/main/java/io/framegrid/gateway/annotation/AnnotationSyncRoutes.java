@@ -24,7 +24,7 @@ import io.framegrid.proto.annotation.v1.TelemetryPoint;
 import io.framegrid.proto.annotation.v1.VideoSegment;
 import io.framegrid.sdk.FramegridClient;
 import io.framegrid.sdk.annotation.AnnotationClient;
-import io.framegrid.sdk.annotation.Timeline;
+import io.framegrid.proto.annotation.Timeline;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalLong;

@@ -18,14 +18,14 @@ import org.bytedeco.opencv.opencv_core.Rect;
 import org.bytedeco.opencv.opencv_core.Scalar;
 
 /**
- * A synthetic dashcam clip for speed tests: a camera {@value #CAMERA_HEIGHT_M} m above a flat ground plane textured
+ * A synthetic dashcam clip for the speed estimator's accuracy test and benchmark: a camera {@value #CAMERA_HEIGHT_M} m above a flat ground plane textured
  * with a real photo (tiled, {@value #TEXTURE_PX_PER_M} texture pixels per metre), looking straight ahead, moving
  * forward by each frame's speed / fps; the sky above the horizon is plain. Each frame is a per-pixel perspective
  * warp (ground row → distance {@code h·f/(y − horizon)}) of the texture, encoded with FFmpeg (MPEG-4 part 2).
  */
 public final class DashcamClip {
-    static final double CAMERA_HEIGHT_M = 1.4;
-    static final double TEXTURE_PX_PER_M = 100;
+    public static final double CAMERA_HEIGHT_M = 1.4;
+    public static final double TEXTURE_PX_PER_M = 100;
 
     private DashcamClip() {
     }

@@ -1,4 +1,4 @@
-package io.framegrid.sdk.annotation;
+package io.framegrid.proto.annotation;
 
 import io.framegrid.proto.annotation.v1.ButtonSample;
 import io.framegrid.proto.annotation.v1.Sync;
