@@ -103,7 +103,7 @@ public final class AnnotationInferenceRoutes {
         FramegridClient caller = client.withBearerToken(Credentials.bearer(headers));
         AnnotationClient annotation = new AnnotationClient(caller);
         return caller.identityAsync().currentUser().thenCompose(user -> {
-            if (!"admin".equals(user.getRole())) {
+            if (user.getRole() != io.framegrid.proto.identity.v1.Role.ROLE_ADMIN) {
                 throw new ApiException(HttpStatus.FORBIDDEN, "FORBIDDEN", "Only an admin may train the speed model");
             }
             return annotation.submitTrainingAsync();
