@@ -236,6 +236,58 @@ public final class AnnotationClient {
                 .thenApply(io.framegrid.proto.annotation.v1.SpeedModelList::getModelsList);
     }
 
+    /** The pool video's file metadata (size, content type, sha256). */
+    public CompletableFuture<Media> videoFileAsync(String videoId) {
+        return CallSupport.toCompletable(stub().getVideoFile(ref(videoId)));
+    }
+
+    /**
+     * Streams {@code length} bytes (0 = to the end) of the pool video from {@code offset} into {@code sink}, one
+     * message in flight at a time; returns a handle that cancels the call.
+     */
+    public Runnable downloadVideo(String videoId, long offset, long length,
+            io.framegrid.sdk.media.MediaAsyncClient.DownloadSink sink) {
+        AnnotationServiceGrpc.AnnotationServiceStub stub = client.prepared(AnnotationServiceGrpc.newStub(client.channel()))
+                .withDeadline(null);
+        java.util.concurrent.atomic.AtomicReference<io.grpc.stub.ClientCallStreamObserver<
+                io.framegrid.proto.media.v1.DownloadRequest>> call = new java.util.concurrent.atomic.AtomicReference<>();
+        stub.downloadVideo(io.framegrid.proto.media.v1.DownloadRequest.newBuilder().setMediaId(videoId).setOffset(offset)
+                .setLength(length).build(), new io.grpc.stub.ClientResponseObserver<
+                        io.framegrid.proto.media.v1.DownloadRequest, io.framegrid.proto.media.v1.DownloadChunk>() {
+                    @Override
+                    public void beforeStart(io.grpc.stub.ClientCallStreamObserver<io.framegrid.proto.media.v1.DownloadRequest> rs) {
+                        call.set(rs);
+                        rs.disableAutoRequestWithInitial(1);
+                    }
+
+                    @Override
+                    public void onNext(io.framegrid.proto.media.v1.DownloadChunk chunk) {
+                        if (chunk.getData().isEmpty()) {
+                            call.get().request(1);
+                            return;
+                        }
+                        sink.onData(chunk.getData()).whenComplete((ignored, t) -> {
+                            if (t == null) {
+                                call.get().request(1);
+                            } else {
+                                call.get().cancel("Download consumer failed", t);
+                            }
+                        });
+                    }
+
+                    @Override
+                    public void onError(Throwable t) {
+                        sink.onError(FramegridException.from(t));
+                    }
+
+                    @Override
+                    public void onCompleted() {
+                        sink.onComplete();
+                    }
+                });
+        return () -> call.get().cancel("Download abandoned by the caller", null);
+    }
+
     private static VideoRef ref(String videoId) {
         return VideoRef.newBuilder().setVideoId(videoId == null ? "" : videoId).build();
     }

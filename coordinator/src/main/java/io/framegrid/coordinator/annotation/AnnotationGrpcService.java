@@ -342,6 +342,90 @@ final class AnnotationGrpcService extends AnnotationServiceGrpc.AnnotationServic
         });
     }
 
+    /** The pool video's file: the shared pool opens every video to every annotator (uploader's media otherwise). */
+    @Override
+    public void getVideoFile(VideoRef request, StreamObserver<Media> response) {
+        answer(response, () -> {
+            caller();
+            return poolMedia(request.getVideoId());
+        });
+    }
+
+    /** The pool video's bytes (a range of them), paced by the caller: one chunk in flight per request. */
+    @Override
+    public void downloadVideo(io.framegrid.proto.media.v1.DownloadRequest request,
+            StreamObserver<io.framegrid.proto.media.v1.DownloadChunk> response) {
+        java.io.InputStream in;
+        Media m;
+        try {
+            caller();
+            m = poolMedia(request.getMediaId());
+            if (request.getOffset() < 0 || request.getLength() < 0 || request.getOffset() > m.getSize()) {
+                throw Errors.of(io.grpc.Status.Code.OUT_OF_RANGE, "INVALID_RANGE", "Range outside the file");
+            }
+            long length = request.getLength() == 0 ? m.getSize() - request.getOffset()
+                    : Math.min(request.getLength(), m.getSize() - request.getOffset());
+            in = media.store().open(m.getStorageKey(), request.getOffset(), length);
+        } catch (AnnotationLedger.ForbiddenException e) {
+            response.onError(Errors.forbidden(e.getMessage()));
+            return;
+        } catch (java.io.IOException | RuntimeException e) {
+            response.onError(Errors.toStatus(e));
+            return;
+        }
+        io.grpc.stub.ServerCallStreamObserver<io.framegrid.proto.media.v1.DownloadChunk> out =
+                (io.grpc.stub.ServerCallStreamObserver<io.framegrid.proto.media.v1.DownloadChunk>) response;
+        Media first = m;
+        out.setOnCancelHandler(() -> close(in));
+        out.setOnReadyHandler(new Runnable() {
+            private boolean sent;
+            private boolean done;
+
+            @Override
+            public synchronized void run() {
+                try {
+                    byte[] buffer = new byte[256 * 1024];
+                    while (!done && out.isReady()) {
+                        int n = in.readNBytes(buffer, 0, buffer.length);
+                        var chunk = io.framegrid.proto.media.v1.DownloadChunk.newBuilder();
+                        if (!sent) {
+                            chunk.setMedia(first);
+                            sent = true;
+                        }
+                        if (n <= 0) {
+                            done = true;
+                            close(in);
+                            if (chunk.hasMedia()) {
+                                out.onNext(chunk.build());
+                            }
+                            out.onCompleted();
+                            return;
+                        }
+                        out.onNext(chunk.setData(com.google.protobuf.ByteString.copyFrom(buffer, 0, n)).build());
+                    }
+                } catch (java.io.IOException | RuntimeException e) {
+                    done = true;
+                    close(in);
+                    out.onError(Errors.toStatus(e));
+                }
+            }
+        });
+    }
+
+    private Media poolMedia(String videoId) {
+        Video v = ledger.get(videoId);
+        return media.get(v.getVideoId())
+                .orElseThrow(() -> Errors.notFound("VIDEO_NOT_FOUND", "The video's file is gone"));
+    }
+
+    private static void close(java.io.InputStream in) {
+        try {
+            in.close();
+        } catch (java.io.IOException ignored) {
+            // Nothing left to release.
+        }
+    }
+
     private static void limit(int count) {
         if (count > MAX_SYNC_ITEMS) {
             throw Errors.invalid("TOO_MANY_ITEMS", "At most " + MAX_SYNC_ITEMS + " entries per upload");

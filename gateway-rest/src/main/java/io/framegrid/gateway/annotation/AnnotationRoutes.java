@@ -22,6 +22,7 @@ public final class AnnotationRoutes implements SurfaceRoutes {
     private final AnnotationSyncRoutes sync;
     private final AnnotationPoolRoutes pool;
     private final AnnotationInferenceRoutes inference;
+    private final AnnotationPageRoutes page;
     private final AnnotationSettings settings;
 
     public AnnotationRoutes(FramegridClient client, AnnotationSettings settings) {
@@ -32,6 +33,7 @@ public final class AnnotationRoutes implements SurfaceRoutes {
         this.sync = new AnnotationSyncRoutes(client);
         this.pool = new AnnotationPoolRoutes(client);
         this.inference = new AnnotationInferenceRoutes(client, settings.inferenceTimeout());
+        this.page = new AnnotationPageRoutes(client);
     }
 
     @Override
@@ -49,12 +51,14 @@ public final class AnnotationRoutes implements SurfaceRoutes {
         endpoints.annotated(sb).maxRequestLength((long) settings.maxCsvMb() << 20).build(sync);
         endpoints.annotated(sb).build(pool);
         endpoints.annotated(sb).requestTimeout(settings.inferenceTimeout().plusSeconds(30)).build(inference);
+        // Playback streams for as long as the viewer watches.
+        endpoints.annotated(sb).requestTimeout(Duration.ZERO).build(page);
     }
 
     @Override
     public List<Documented> documented() {
         return List.of(Documented.of(uploads), Documented.of(data), Documented.of(locks), Documented.of(sync),
-                Documented.of(pool), Documented.of(inference));
+                Documented.of(pool), Documented.of(inference), Documented.of(page));
     }
 
     @Override
