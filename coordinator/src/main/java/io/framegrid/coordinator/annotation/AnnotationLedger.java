@@ -43,6 +43,8 @@ public final class AnnotationLedger {
     static final long MIN_TTL_MS = 1_000;
     static final long MAX_TTL_MS = 24L * 3600 * 1000;
     private static final int MAX_ATTEMPTS = 5;
+    /** How long a claim waits for a record another claim holds before trying the next video. */
+    static final long CLAIM_LOCK_TIMEOUT_MS = 250;
     private static final long TX_TIMEOUT_MS = 30_000;
 
     private final Ignite ignite;
@@ -102,7 +104,8 @@ public final class AnnotationLedger {
 
     /**
      * The oldest free video (neither annotated nor under a live lease); with {@code holder} non-null it is leased to
-     * them in the same transaction. A candidate taken meanwhile by someone else is skipped for the next one.
+     * them in the same transaction. A candidate taken meanwhile by someone else (or being taken right now) is
+     * skipped for the next one.
      */
     public Optional<Video> next(String holder, long ttlMs) {
         long now = clock.millis();
@@ -120,19 +123,42 @@ public final class AnnotationLedger {
             if (holder == null) {
                 return Optional.of(live(candidate, now));
             }
-            Optional<Video> claimed = inTx(() -> {
-                long at = clock.millis();
-                Video v = read(candidate.getVideoId()).orElse(null);
-                if (v == null || !free(v, at)) {
-                    return Optional.<Video>empty();
-                }
-                return Optional.of(lease(v, holder, ttlMs, at));
-            });
+            // Claimed by someone since the scan: skip it without queueing on its lock.
+            Video current = read(candidate.getVideoId()).orElse(null);
+            if (current == null || !free(current, clock.millis())) {
+                continue;
+            }
+            Optional<Video> claimed = claim(candidate.getVideoId(), holder, ttlMs);
             if (claimed.isPresent()) {
                 return claimed;
             }
         }
         return Optional.empty();
+    }
+
+    /**
+     * One claim attempt in its own transaction: empty when the video is no longer free, or when another claim holds
+     * its record longer than {@link #CLAIM_LOCK_TIMEOUT_MS} (that one is about to take it; the caller moves on to the
+     * next oldest rather than queueing behind every other claimer).
+     */
+    private Optional<Video> claim(String videoId, String holder, long ttlMs) {
+        try (Transaction tx = ignite.transactions().txStart(TransactionConcurrency.PESSIMISTIC,
+                TransactionIsolation.REPEATABLE_READ, CLAIM_LOCK_TIMEOUT_MS, 0)) {
+            long at = clock.millis();
+            Video v = read(videoId).orElse(null);
+            if (v == null || !free(v, at)) {
+                return Optional.empty();
+            }
+            Video leased = lease(v, holder, ttlMs, at);
+            tx.commit();
+            return Optional.of(leased);
+        } catch (RuntimeException e) {
+            if (transientFailure(e)) {
+                metrics.refused("CLAIM_CONTENDED");
+                return Optional.empty();
+            }
+            throw e;
+        }
     }
 
     /** Leases the video to {@code holder} (a new token) or renews their live lease (same token). */

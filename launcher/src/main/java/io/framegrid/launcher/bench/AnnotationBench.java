@@ -54,7 +54,7 @@ import picocli.CommandLine.Option;
         description = "Annotation lock claim latency and speed inference throughput")
 public final class AnnotationBench implements Callable<Integer> {
     @Option(names = "--claims", defaultValue = "500", description = "Claims by the single annotator") int claims;
-    @Option(names = "--pool", defaultValue = "3000", description = "Videos seeded for the 64 concurrent annotators")
+    @Option(names = "--pool", defaultValue = "1000", description = "Videos seeded for the 64 concurrent annotators")
     int pool;
     @Option(names = "--seconds", defaultValue = "30", description = "Length of the inferred clip (20 fps, 320x240)")
     int seconds;
