@@ -19,7 +19,7 @@ import org.apache.ignite.Ignite;
  * flow measures of the video's frame ranges in parallel ({@value AnnotationContract#RANGE_FRAMES} frames a task, so
  * a killed gpu-node's ranges are leased again elsewhere), then one task that applies the newest model, pinned here.
  * {@code annotation.train}: flow of every video with committed annotations or uploaded CSV speeds, then one task
- * that fits and stores the next model version. Both refuse to plan (FAILED_PRECONDITION) when there is nothing to
+ * that fits and stores the next model version (videos committed with no annotation rows carry no labels and are left out). Both refuse to plan (FAILED_PRECONDITION) when there is nothing to
  * work with, so a caller learns it at submit time.
  */
 final class AnnotationJobs {
@@ -57,7 +57,8 @@ final class AnnotationJobs {
         for (javax.cache.Cache.Entry<String, byte[]> e : ignite.<String, byte[]>cache(CacheNames.ANNOTATION_VIDEOS)
                 .query(new org.apache.ignite.cache.query.ScanQuery<String, byte[]>()).getAll()) {
             Video v = parse(e.getValue());
-            if (v.getFrames() > 1 && (v.getAnnotated() || hasSpeeds(ignite, v.getVideoId()))) {
+            if (v.getFrames() > 1 && (v.getAnnotated() && hasAnnotations(ignite, v.getVideoId())
+                    || hasSpeeds(ignite, v.getVideoId()))) {
                 addRanges(ranges, v);
             }
         }
@@ -79,6 +80,15 @@ final class AnnotationJobs {
         long per = Math.max(step, AnnotationContract.RANGE_FRAMES / step * step);
         for (long from = 0; from < v.getFrames(); from += per) {
             ranges.add(v.getVideoId() + ":" + from + ":" + Math.min(v.getFrames(), from + per));
+        }
+    }
+
+    private static boolean hasAnnotations(Ignite ignite, String videoId) {
+        byte[] bytes = ignite.<String, byte[]>cache(CacheNames.ANNOTATIONS).get(videoId);
+        try {
+            return bytes != null && io.framegrid.proto.annotation.v1.CommitResponse.parseFrom(bytes).getAnnotationsCount() > 0;
+        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+            return false;
         }
     }
 

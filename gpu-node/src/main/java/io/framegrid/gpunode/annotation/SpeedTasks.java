@@ -80,9 +80,15 @@ final class SpeedTasks {
         String videoId = range[0];
         long from = Long.parseLong(range[1]);
         long to = Long.parseLong(range[2]);
-        Video video = read(CacheNames.ANNOTATION_VIDEOS, videoId, Video::parseFrom)
-                .orElseThrow(() -> TaskFailure.permanent("Video " + videoId + " is no longer in the pool", null));
-        FlowSamples samples = measure(video, from, to, ctx);
+        Optional<Video> video = read(CacheNames.ANNOTATION_VIDEOS, videoId, Video::parseFrom);
+        boolean training = !ctx.params().containsKey(AnnotationContract.VIDEO_ID);
+        if (training && (video.isEmpty() || media.get(videoId).isEmpty())) {
+            // Deleted since the job was planned: training goes on with the other videos.
+            return new TaskCommit(FlowSamples.getDefaultInstance().toByteArray(), List.of(), 0,
+                    List.of("Video " + videoId + " is gone; skipped"));
+        }
+        FlowSamples samples = measure(video.orElseThrow(() -> TaskFailure.permanent(
+                "Video " + videoId + " is no longer in the pool", null)), from, to, ctx);
         return new TaskCommit(samples.toByteArray(), List.of(), 0, List.of("Measured " + samples.getSamplesCount()
                 + " samples of frames " + from + "-" + to + " of " + videoId));
     }
