@@ -103,7 +103,8 @@ public final class CoordinatorServer implements AutoCloseable {
                 new io.framegrid.coordinator.inference.NodeChannels());
         this.blobStore = MediaLibrary.openStore(config.media(), config.dataDir());
         this.mediaLibrary = new MediaLibrary(ignite, blobStore, config.media(), clock);
-        CoordinatorProduct.Context context = new CoordinatorProduct.Context(ignite, config, mediaLibrary, clock);
+        CoordinatorProduct.Context context = new CoordinatorProduct.Context(ignite, config, mediaLibrary, clock,
+                telemetry.registry());
         plugins.forEach(p -> p.register(jobTypes, context));
         this.plugins = plugins;
         this.productServices = plugins.stream().flatMap(p -> p.services(context).stream()).toList();

@@ -27,11 +27,14 @@ public final class AnnotationCoordinator implements CoordinatorProduct {
     @Override
     public void register(JobTypes types, Context context) {
         types.register(AnnotationContract.PROBE, meta -> List.of(JobTypes.stage("probe", AnnotationContract.PROBE, 1, meta)));
+        AnnotationJobs.register(types, context.ignite());
     }
 
     @Override
     public List<BindableService> services(Context context) {
-        AnnotationLedger ledger = new AnnotationLedger(context.ignite(), context.clock(), DEFAULT_TTL.toMillis());
+        AnnotationLockMetrics metrics = new AnnotationLockMetrics();
+        AnnotationLedger ledger = new AnnotationLedger(context.ignite(), context.clock(), DEFAULT_TTL.toMillis(), metrics);
+        metrics.register(context.metrics(), ledger::locksHeld);
         reaper = new AnnotationReaper(ledger).start(SWEEP_INTERVAL);
         return List.of(new AnnotationGrpcService(ledger, context.media(), context.clock()));
     }

@@ -6,6 +6,7 @@ import io.framegrid.fabric.grid.CacheNames;
 import io.framegrid.proto.annotation.v1.Annotation;
 import io.framegrid.proto.annotation.v1.CommitResponse;
 import io.framegrid.proto.annotation.v1.Lease;
+import io.framegrid.proto.annotation.v1.Sync;
 import io.framegrid.proto.annotation.v1.Telemetry;
 import io.framegrid.proto.annotation.v1.TelemetryPoint;
 import io.framegrid.proto.annotation.v1.Video;
@@ -42,22 +43,46 @@ public final class AnnotationLedger {
     static final long MIN_TTL_MS = 1_000;
     static final long MAX_TTL_MS = 24L * 3600 * 1000;
     private static final int MAX_ATTEMPTS = 5;
+    /** How long a claim waits for a record another claim holds before trying the next video. */
+    static final long CLAIM_LOCK_TIMEOUT_MS = 250;
     private static final long TX_TIMEOUT_MS = 30_000;
 
     private final Ignite ignite;
     private final IgniteCache<String, byte[]> videos;
     private final IgniteCache<String, byte[]> annotations;
     private final IgniteCache<String, byte[]> telemetry;
+    private final IgniteCache<String, byte[]> sync;
     private final Clock clock;
     private final long defaultTtlMs;
+    private final AnnotationLockMetrics metrics;
 
     public AnnotationLedger(Ignite ignite, Clock clock, long defaultTtlMs) {
+        this(ignite, clock, defaultTtlMs, new AnnotationLockMetrics());
+    }
+
+    public AnnotationLedger(Ignite ignite, Clock clock, long defaultTtlMs, AnnotationLockMetrics metrics) {
         this.ignite = ignite;
         this.videos = ignite.cache(CacheNames.ANNOTATION_VIDEOS);
         this.annotations = ignite.cache(CacheNames.ANNOTATIONS);
         this.telemetry = ignite.cache(CacheNames.ANNOTATION_TELEMETRY);
+        this.sync = ignite.cache(CacheNames.ANNOTATION_SYNC);
         this.clock = clock;
         this.defaultTtlMs = defaultTtlMs;
+        this.metrics = metrics;
+    }
+
+    /** Live leases in the whole pool now (a scan: for metrics scrapes, not hot paths). */
+    public long locksHeld() {
+        long now = clock.millis();
+        long held = 0;
+        try (var cursor = videos.query(new ScanQuery<String, byte[]>())) {
+            for (Cache.Entry<String, byte[]> e : cursor) {
+                if (liveLease(parse(e.getValue()), now) != null) {
+                    held++;
+                }
+            }
+        }
+        return held;
     }
 
     /** Adds {@code video} unless its id is already in the pool; returns the stored record. */
@@ -79,7 +104,8 @@ public final class AnnotationLedger {
 
     /**
      * The oldest free video (neither annotated nor under a live lease); with {@code holder} non-null it is leased to
-     * them in the same transaction. A candidate taken meanwhile by someone else is skipped for the next one.
+     * them in the same transaction. A candidate taken meanwhile by someone else (or being taken right now) is
+     * skipped for the next one.
      */
     public Optional<Video> next(String holder, long ttlMs) {
         long now = clock.millis();
@@ -97,19 +123,42 @@ public final class AnnotationLedger {
             if (holder == null) {
                 return Optional.of(live(candidate, now));
             }
-            Optional<Video> claimed = inTx(() -> {
-                long at = clock.millis();
-                Video v = read(candidate.getVideoId()).orElse(null);
-                if (v == null || !free(v, at)) {
-                    return Optional.<Video>empty();
-                }
-                return Optional.of(lease(v, holder, ttlMs, at));
-            });
+            // Claimed by someone since the scan: skip it without queueing on its lock.
+            Video current = read(candidate.getVideoId()).orElse(null);
+            if (current == null || !free(current, clock.millis())) {
+                continue;
+            }
+            Optional<Video> claimed = claim(candidate.getVideoId(), holder, ttlMs);
             if (claimed.isPresent()) {
                 return claimed;
             }
         }
         return Optional.empty();
+    }
+
+    /**
+     * One claim attempt in its own transaction: empty when the video is no longer free, or when another claim holds
+     * its record longer than {@link #CLAIM_LOCK_TIMEOUT_MS} (that one is about to take it; the caller moves on to the
+     * next oldest rather than queueing behind every other claimer).
+     */
+    private Optional<Video> claim(String videoId, String holder, long ttlMs) {
+        try (Transaction tx = ignite.transactions().txStart(TransactionConcurrency.PESSIMISTIC,
+                TransactionIsolation.REPEATABLE_READ, CLAIM_LOCK_TIMEOUT_MS, 0)) {
+            long at = clock.millis();
+            Video v = read(videoId).orElse(null);
+            if (v == null || !free(v, at)) {
+                return Optional.empty();
+            }
+            Video leased = lease(v, holder, ttlMs, at);
+            tx.commit();
+            return Optional.of(leased);
+        } catch (RuntimeException e) {
+            if (transientFailure(e)) {
+                metrics.refused("CLAIM_CONTENDED");
+                return Optional.empty();
+            }
+            throw e;
+        }
     }
 
     /** Leases the video to {@code holder} (a new token) or renews their live lease (same token). */
@@ -172,6 +221,7 @@ public final class AnnotationLedger {
             Lease lease = liveLease(v, now);
             // Unlocking a free video is a no-op, so a holder's retry after commit or expiry is harmless.
             if (lease != null && !admin && !lease.getHolderId().equals(caller)) {
+                metrics.refused("NOT_HOLDER");
                 throw new ForbiddenException("Only the user holding the lock or an admin may unlock the video");
             }
             Video free = v.toBuilder().clearLease().build();
@@ -188,6 +238,7 @@ public final class AnnotationLedger {
                 return false;
             }
             videos.put(videoId, v.toBuilder().clearLease().build().toByteArray());
+            metrics.expired();
             return true;
         });
     }
@@ -223,6 +274,108 @@ public final class AnnotationLedger {
             return bytes == null ? Telemetry.newBuilder().setVideoId(videoId).build() : Telemetry.parseFrom(bytes);
         } catch (InvalidProtocolBufferException e) {
             throw new IllegalStateException("Corrupt telemetry of " + videoId, e);
+        }
+    }
+
+    /** Every video of the pool, oldest first, leases past expiry shown as none. */
+    public List<Video> list(boolean annotatedOnly) {
+        long now = clock.millis();
+        List<Video> all = new ArrayList<>();
+        try (var cursor = videos.query(new ScanQuery<String, byte[]>())) {
+            for (Cache.Entry<String, byte[]> e : cursor) {
+                Video v = parse(e.getValue());
+                if (!annotatedOnly || v.getAnnotated()) {
+                    all.add(live(v, now));
+                }
+            }
+        }
+        all.sort(Comparator.comparingLong(Video::getUploadDateMs).thenComparing(Video::getVideoId));
+        return all;
+    }
+
+    /** The video's synchronisation data as stored (empty series, zero offsets when none was uploaded). */
+    public Sync sync(String videoId) {
+        Video v = read(videoId).orElseThrow(() -> unknown(videoId));
+        return syncOf(v);
+    }
+
+    /**
+     * Applies {@code change} to the video's synchronisation data in one transaction (video record locked first, then
+     * its sync record); {@code change} may refuse by throwing, and then nothing is written. With {@code guardLease}
+     * a live lease of someone other than {@code caller} refuses the change.
+     */
+    public Sync updateSync(String videoId, String caller, boolean guardLease, java.util.function.UnaryOperator<Sync> change) {
+        return inTx(() -> {
+            long now = clock.millis();
+            Video v = read(videoId).orElseThrow(() -> unknown(videoId));
+            Lease lease = liveLease(v, now);
+            if (guardLease && lease != null && !lease.getHolderId().equals(caller)) {
+                throw conflict("VIDEO_LOCKED", "Video is already locked by another user");
+            }
+            Sync next = change.apply(syncOf(v)).toBuilder().setVideoId(videoId).setDurationMs(v.getDurationMs()).build();
+            sync.put(videoId, next.toByteArray());
+            return next;
+        });
+    }
+
+    /** Removes the video and everything stored for it; returns the record as it was. */
+    public Video delete(String videoId) {
+        return inTx(() -> {
+            Video v = read(videoId).orElseThrow(() -> unknown(videoId));
+            annotations.remove(videoId);
+            telemetry.remove(videoId);
+            sync.remove(videoId);
+            videos.remove(videoId);
+            return v;
+        });
+    }
+
+    /** Back into the pool: unannotated and unleased; the fencing token keeps growing, so old tokens stay refused. */
+    public Video reopen(String videoId) {
+        return inTx(() -> {
+            Video v = read(videoId).orElseThrow(() -> unknown(videoId));
+            Video open = v.toBuilder().clearLease().setAnnotated(false).clearAnnotatedBy().clearAnnotatedMs().build();
+            videos.put(videoId, open.toByteArray());
+            return open;
+        });
+    }
+
+    private Sync syncOf(Video v) {
+        byte[] bytes = sync.get(v.getVideoId());
+        try {
+            Sync s = bytes == null ? Sync.getDefaultInstance() : Sync.parseFrom(bytes);
+            return s.toBuilder().setVideoId(v.getVideoId()).setDurationMs(v.getDurationMs()).build();
+        } catch (InvalidProtocolBufferException e) {
+            throw new IllegalStateException("Corrupt sync record of " + v.getVideoId(), e);
+        }
+    }
+
+    /** Every stored speed model, newest first. */
+    public List<io.framegrid.proto.annotation.v1.SpeedModel> models() {
+        List<io.framegrid.proto.annotation.v1.SpeedModel> all = new ArrayList<>();
+        IgniteCache<String, byte[]> models = ignite.cache(CacheNames.ANNOTATION_MODELS);
+        try (var cursor = models.query(new ScanQuery<String, byte[]>((k, v) -> k.startsWith("v")))) {
+            for (Cache.Entry<String, byte[]> e : cursor) {
+                try {
+                    all.add(io.framegrid.proto.annotation.v1.SpeedModel.parseFrom(e.getValue()));
+                } catch (InvalidProtocolBufferException ex) {
+                    throw new IllegalStateException("Corrupt speed model " + e.getKey(), ex);
+                }
+            }
+        }
+        all.sort(Comparator.comparingInt(io.framegrid.proto.annotation.v1.SpeedModel::getVersion).reversed());
+        return all;
+    }
+
+    /** The predictions an inference job stored, if any. */
+    public Optional<io.framegrid.proto.annotation.v1.Predictions> predictions(String jobId) {
+        byte[] bytes = ignite.<String, byte[]>cache(CacheNames.ANNOTATION_MODELS)
+                .get(io.framegrid.proto.annotation.AnnotationContract.PREDICTIONS_PREFIX + jobId);
+        try {
+            return bytes == null ? Optional.empty()
+                    : Optional.of(io.framegrid.proto.annotation.v1.Predictions.parseFrom(bytes));
+        } catch (InvalidProtocolBufferException e) {
+            throw new IllegalStateException("Corrupt predictions of " + jobId, e);
         }
     }
 
@@ -285,7 +438,8 @@ public final class AnnotationLedger {
         return FabricException.notFound("VIDEO_NOT_FOUND", "Video not found");
     }
 
-    private static FabricException conflict(String reason, String message) {
+    private FabricException conflict(String reason, String message) {
+        metrics.refused(reason);
         return new FabricException(FabricException.Kind.ALREADY_EXISTS, reason, message);
     }
 

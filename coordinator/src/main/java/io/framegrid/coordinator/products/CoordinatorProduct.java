@@ -31,7 +31,15 @@ public interface CoordinatorProduct {
     default void close() {
     }
 
-    /** What planners may read: the grid, the cluster's configuration and media library, the coordinator's clock. */
-    record Context(Ignite ignite, FramegridConfig config, MediaLibrary media, Clock clock) {
+    /**
+     * What planners may read: the grid, the cluster's configuration and media library, the coordinator's clock, and
+     * the coordinator's Prometheus registry (a product's metric families are served on the role's {@code /metrics}).
+     */
+    record Context(Ignite ignite, FramegridConfig config, MediaLibrary media, Clock clock,
+            io.prometheus.metrics.model.registry.PrometheusRegistry metrics) {
+        /** A context whose metrics go to a private registry nobody serves (tests without {@code /metrics}). */
+        public Context(Ignite ignite, FramegridConfig config, MediaLibrary media, Clock clock) {
+            this(ignite, config, media, clock, new io.prometheus.metrics.model.registry.PrometheusRegistry());
+        }
     }
 }

@@ -109,6 +109,26 @@ public final class CoordinatorExtension implements BeforeAllCallback, AfterAllCa
         if (dataDir != null) deleteRecursively(dataDir);
     }
 
+    /**
+     * A full restart of this one-node cluster: the coordinator and its grid node stop, then start again on the same
+     * data directory and configuration (persistence is what carries the state across); {@link #client()},
+     * {@link #ignite()}, {@link #server()} and {@link #telemetry()} then name the new ones. The clock is kept.
+     */
+    public void restart() {
+        transport.close();
+        server.close();
+        ignite.close();
+        telemetry = new Telemetry(new PrometheusRegistry());
+        ignite = new GridBootstrap(config.grid(), new CacheCatalog(config.grid().backups()))
+                .startServer("coordinator", Map.of());
+        server = new CoordinatorServer(ignite, config, telemetry, clock);
+        try {
+            client = transport.open(server);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     public FramegridClient client() { return client; }
     public MutableClock clock() { return clock; }
     public Ignite ignite() { return ignite; }

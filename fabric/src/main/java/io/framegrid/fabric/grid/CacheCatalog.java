@@ -70,6 +70,8 @@ public final class CacheCatalog {
         all.add(durableAtomic(CacheNames.DETECTION_WEBHOOKS).setAffinity(productAffinity()));
         all.add(durableAtomic(CacheNames.DETECTION_WEBHOOK_DELIVERIES).setAffinity(productAffinity()));
         all.add(durableAtomic(CacheNames.DETECTION_MODELS).setAffinity(productAffinity()));
+        all.add(durableTransactional(CacheNames.ANNOTATION_SYNC).setAffinity(productAffinity()));
+        all.add(durableTransactional(CacheNames.ANNOTATION_MODELS).setAffinity(productAffinity()));
         all.add(evictable(CacheNames.FRAMES).setStatisticsEnabled(true));
         all.addAll(extra);
         return all;

@@ -33,6 +33,10 @@ public final class CacheNames {
     public static final String ANNOTATIONS = "fg_annotations";
     /** Product A: uploaded telemetry, replaced whole per upload (video id → {@code annotation.v1.Telemetry}). */
     public static final String ANNOTATION_TELEMETRY = "fg_annotation_telemetry";
+    /** Product A: button data, segment anchors and timestamp offsets (video id → {@code annotation.v1.Sync}). */
+    public static final String ANNOTATION_SYNC = "fg_annotation_sync";
+    /** Product A: trained speed models, versioned (version → {@code annotation.v1.SpeedModel}; "latest" → version). */
+    public static final String ANNOTATION_MODELS = "fg_annotation_models";
 
     /** Product B: the charge of each studio job (job id → {@code studio.v1.Charge}). */
     public static final String STUDIO_CHARGES = "fg_studio_charges";

@@ -17,6 +17,7 @@ import io.framegrid.gateway.http.Credentials;
 import io.framegrid.proto.annotation.v1.TelemetryPoint;
 import io.framegrid.sdk.FramegridClient;
 import io.framegrid.sdk.annotation.AnnotationClient;
+import io.framegrid.proto.annotation.Timeline;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
@@ -35,7 +36,9 @@ public final class AnnotationDataRoutes {
 
     public record Done(String status, String message) {}
 
-    public record Location(long timestamp, double latitude, double longitude) {}
+    /** timestamp on the data clock (the CSV's); video_time the file position (ms) showing it, null if none. */
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    public record Location(long timestamp, Long videoTime, double latitude, double longitude) {}
 
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
     public record Geolocation(String videoId, List<Location> locations) {}
@@ -76,10 +79,16 @@ public final class AnnotationDataRoutes {
     }
 
     @Get("/api/geolocation/{video_id}")
-    @Description("The video's GPS track from its last CSV upload: timestamps in ms, WGS84 degrees; 404 for an unknown video")
+    @Description("The video's GPS track from its last CSV upload: timestamps in ms on the data clock, WGS84 "
+            + "degrees, and video_time, the file position (ms) that plays at each point with the video's segment "
+            + "anchors and shift applied (null where the video does not show it); 404 for an unknown video")
     public CompletableFuture<Geolocation> geolocation(RequestHeaders headers, @Param("video_id") String videoId) {
-        return new AnnotationClient(client.withBearerToken(Credentials.bearer(headers))).telemetryAsync(videoId)
-                .thenApply(t -> new Geolocation(videoId, t.getPointsList().stream().filter(TelemetryPoint::getHasLocation)
-                        .map(p -> new Location(p.getTimestampMs(), p.getLatitude(), p.getLongitude())).toList()));
+        AnnotationClient annotation = new AnnotationClient(client.withBearerToken(Credentials.bearer(headers)));
+        return annotation.telemetryAsync(videoId).thenCombine(annotation.syncAsync(videoId), (t, sync) -> {
+            Timeline timeline = new Timeline(sync);
+            return new Geolocation(videoId, t.getPointsList().stream().filter(TelemetryPoint::getHasLocation)
+                    .map(p -> new Location(p.getTimestampMs(), AnnotationSyncRoutes.boxed(timeline.fileTime(p.getTimestampMs())),
+                            p.getLatitude(), p.getLongitude())).toList());
+        });
     }
 }

@@ -17,6 +17,7 @@ import io.framegrid.proto.annotation.v1.CommitResponse;
 import io.framegrid.proto.annotation.v1.Video;
 import io.framegrid.sdk.FramegridClient;
 import io.framegrid.sdk.annotation.AnnotationClient;
+import io.framegrid.proto.annotation.Timeline;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -79,8 +80,10 @@ public final class AnnotationLockRoutes {
     }
 
     @Post("/api/annotations/{video_id}/commit")
-    @Description("Stores the annotations (timestamp ms >= 0, speed m/s >= 0, button_state 0/1) and marks the video "
-            + "annotated, releasing its lock; only the lock holder, and with lock_token only the current lease's (409)")
+    @Description("Stores the annotations (timestamp: ms of the video file, i.e. the player's position, >= 0; speed "
+            + "m/s >= 0; button_state 0/1) and marks the video annotated, releasing its lock; only the lock holder, "
+            + "and with lock_token only the current lease's (409). The echo gives the timestamps on the data clock "
+            + "(segment anchors and the video's shift applied)")
     public CompletableFuture<Committed> commit(RequestHeaders headers, @Param("video_id") String videoId,
             @RequestObject CommitBody body) {
         AnnotationClient annotation = annotation(headers);
@@ -94,7 +97,9 @@ public final class AnnotationLockRoutes {
             items.add(Annotation.newBuilder().setTimestampMs(item.timestamp()).setSpeedMps(item.speed())
                     .setButtonState(item.buttonState()).build());
         }
-        return annotation.commitAsync(videoId, body.lockToken(), items).thenApply(AnnotationLockRoutes::committed);
+        // The echo is on the data clock, as every view: the video's anchors and offset applied to the stored times.
+        return annotation.commitAsync(videoId, body.lockToken(), items).thenCompose(r -> annotation.syncAsync(videoId)
+                .thenApply(sync -> committed(r, new Timeline(sync))));
     }
 
     @Post("/api/annotations/{video_id}/unlock")
@@ -120,8 +125,9 @@ public final class AnnotationLockRoutes {
                 v.getLease().getAcquiredMs(), Long.toString(v.getLease().getToken()), v.getLease().getExpiresMs());
     }
 
-    private static Committed committed(CommitResponse r) {
+    static Committed committed(CommitResponse r, Timeline timeline) {
         return new Committed("committed", r.getVideo().getVideoId(), r.getAnnotationsList().stream()
-                .map(a -> new AnnotationView(a.getTimestampMs(), a.getSpeedMps(), a.getButtonState())).toList());
+                .map(a -> new AnnotationView(timeline.dataTime(a.getTimestampMs()), a.getSpeedMps(), a.getButtonState()))
+                .toList());
     }
 }

@@ -17,7 +17,7 @@ import java.util.Map;
  * (required; milliseconds, or seconds when the header says {@code _s}/{@code (s)}, e.g. {@code time_s}; or
  * ISO-8601 instants, taken as milliseconds since the file's first row), {@code speed|speed_mps} (m/s),
  * {@code speed_kmh}, {@code speed_mph}, {@code latitude|lat}, {@code longitude|lon|lng}. At least a speed or a
- * latitude/longitude pair; an empty cell means "not measured" on that row. Speeds become m/s, times integer ms.
+ * latitude/longitude pair; an empty cell means "not measured" on that row (a row measuring nothing is skipped). Speeds become m/s, times integer ms.
  */
 final class TelemetryCsv {
     static final int MAX_REPORTED = 20;
@@ -144,7 +144,8 @@ final class TelemetryCsv {
                 if (errors.size() < MAX_REPORTED) {
                     errors.add("line " + line + ": " + error);
                 }
-            } else {
+            } else if (p.getHasSpeed() || p.getHasLocation()) {
+                // A row whose every measurement is empty says nothing: it is skipped, not stored as a point.
                 points.add(p.build());
             }
         }
@@ -185,9 +186,12 @@ final class TelemetryCsv {
         } catch (DateTimeParseException e) {
             try {
                 return OffsetDateTime.parse(s).toInstant().toEpochMilli();
-            } catch (DateTimeParseException e2) {
+            } catch (DateTimeParseException | ArithmeticException e2) {
                 return null;
             }
+        } catch (ArithmeticException e) {
+            // A year far beyond what epoch milliseconds hold (Instant parses up to year 1e9).
+            return null;
         }
     }
 }

@@ -74,6 +74,26 @@ final class AnnotationFixtures {
         }
     }
 
+    private static final String BOUNDARY = "----framegridfixtures";
+
+    /** A multipart POST of text fields and one file part ({@code fileField} = {@code file}, as UTF-8). */
+    Reply multipart(String path, Annotator who, String fileField, String file, String... fields) {
+        StringBuilder body = new StringBuilder();
+        for (int i = 0; i + 1 < fields.length; i += 2) {
+            body.append("--").append(BOUNDARY).append("\r\nContent-Disposition: form-data; name=\"").append(fields[i])
+                    .append("\"\r\n\r\n").append(fields[i + 1]).append("\r\n");
+        }
+        if (fileField != null) {
+            body.append("--").append(BOUNDARY).append("\r\nContent-Disposition: form-data; name=\"").append(fileField)
+                    .append("\"; filename=\"data.txt\"\r\nContent-Type: text/plain\r\n\r\n").append(file).append("\r\n");
+        }
+        body.append("--").append(BOUNDARY).append("--\r\n");
+        java.net.http.HttpRequest.Builder b = java.net.http.HttpRequest.newBuilder(gw.uri("annotation", path))
+                .header("Content-Type", "multipart/form-data; boundary=" + BOUNDARY)
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString(body.toString()));
+        return who == null ? gw.send(b) : gw.send(b, who.bearer());
+    }
+
     static void assertError(Reply reply, int status) {
         assertThat(reply.status()).as(reply.toString()).isEqualTo(status);
         assertThat(reply.json().get("status").asText()).isEqualTo("error");

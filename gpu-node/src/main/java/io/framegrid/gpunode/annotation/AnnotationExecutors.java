@@ -39,6 +39,10 @@ public final class AnnotationExecutors implements NodeProduct {
         // A plain decoder: probing reads each upload once, nothing worth the frame cache.
         Probe probe = new Probe(context.media(), new MediaDecoder());
         executors.register(AnnotationContract.PROBE, probe::probe);
+        SpeedTasks speed = new SpeedTasks(context.ignite(), context.media(), new MediaDecoder());
+        executors.register(AnnotationContract.FLOW, speed::flow);
+        executors.register(AnnotationContract.PREDICT, speed::predict);
+        executors.register(AnnotationContract.FIT, speed::fit);
     }
 
     static final class Probe {
