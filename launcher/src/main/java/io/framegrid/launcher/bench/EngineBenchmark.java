@@ -353,6 +353,23 @@ public final class EngineBenchmark {
             Mat dst = new Mat();
             inpaint(a, mask, dst, 3, INPAINT_TELEA);
         }));
+        if (!(kernels instanceof CpuFrameKernels) && "cpu".equals(kernels.backend())) {
+            // Added lines: the plain-Java twins (the CUDA kernels' reference, no longer on the CPU serving path),
+            // timed right after the lines above so the ratio compares like with like on a loaded machine.
+            FrameKernels twin = new CpuFrameKernels();
+            out.println("  reference twins (CUDA contract; the CPU path above is OpenCvFrameKernels):");
+            reference("preprocess", time(() -> twin.preprocess(List.of(a), spec)),
+                    time(() -> kernels.preprocess(List.of(a), spec)));
+            reference("histogram", time(() -> twin.histogram(a, 32)), time(() -> kernels.histogram(a, 32)));
+            reference("frame difference", time(() -> twin.frameDifference(a, b, 15)),
+                    time(() -> kernels.frameDifference(a, b, 15)));
+            reference("inpaint", time(() -> twin.inpaint(a, mask)), time(() -> kernels.inpaint(a, mask)));
+        }
+    }
+
+    private void reference(String name, double twin, double path) {
+        out.printf(Locale.ROOT, "    %-32s reference twin %7.2f ms   CPU path %7.2f ms   path speed-up %5.2fx%n", name,
+                twin, path, twin / path);
     }
 
     private void report(String name, double ours, double opencv) {
@@ -370,10 +387,5 @@ public final class EngineBenchmark {
             r.run();
         }
         return (System.nanoTime() - t0) / 1e6 / n;
-    }
-
-    static {
-        // Keep CpuFrameKernels referenced for readers: the twins are what runs without CUDA.
-        CpuFrameKernels.class.getName();
     }
 }
