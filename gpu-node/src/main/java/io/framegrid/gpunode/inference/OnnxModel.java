@@ -49,12 +49,17 @@ final class OnnxModel implements AutoCloseable {
     private final int poolSize;
 
     OnnxModel(Path file, int poolSize) {
+        this(file, poolSize, OnnxSessionOptions.intraOpThreads());
+    }
+
+    /** A session whose runs use {@code intraOpThreads} threads each, shared by {@code poolSize} predictors. */
+    OnnxModel(Path file, int poolSize, int intraOpThreads) {
         try {
             Criteria.Builder<NDList, NDList> criteria = Criteria.builder()
                     .setTypes(NDList.class, NDList.class)
                     .optModelPath(file)
                     .optEngine("OnnxRuntime");
-            OnnxSessionOptions.djlOptions().forEach(criteria::optOption);
+            OnnxSessionOptions.djlOptions(intraOpThreads).forEach(criteria::optOption);
             this.model = criteria.build().loadModel();
         } catch (IOException | ModelNotFoundException | MalformedModelException e) {
             throw new IllegalStateException("cannot load ONNX model " + file + ": " + e.getMessage(), e);

@@ -29,8 +29,13 @@ public final class OnnxSessionOptions {
      * {@code OrtSession.SessionOptions} object passed as an argument never reaches the session).
      */
     static Map<String, String> djlOptions() {
+        return djlOptions(intraOpThreads());
+    }
+
+    /** The same with {@code intraOpThreads} threads per model run (a session meant for concurrent runs). */
+    static Map<String, String> djlOptions(int intraOpThreads) {
         return Map.of("optLevel", OPT_LEVEL.name(), "executionMode", MODE.name(),
-                "intraOpNumThreads", String.valueOf(intraOpThreads()));
+                "intraOpNumThreads", String.valueOf(Math.max(1, intraOpThreads)));
     }
 
     /** The same settings for a session created directly on ONNX Runtime; the caller closes the result. */

@@ -11,6 +11,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntFunction;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,7 +26,11 @@ public final class YoloxDetector implements Detector {
 
     private final ModelManifest manifest;
     private final FrameKernels kernels;
-    private final OnnxModel model;
+    /** One run at a time, all cores inside it: a lone caller's latency. */
+    private final OnnxModel wide;
+    /** One predictor per core, one thread per run: concurrent callers side by side without oversubscribing. */
+    private final OnnxModel narrow;
+    private final AtomicInteger inFlight = new AtomicInteger();
     private final PreprocessSpec spec = PreprocessSpec.yolox(INPUT, INPUT);
     private final ExecutorService workers;
 
@@ -34,7 +39,11 @@ public final class YoloxDetector implements Detector {
         this.kernels = kernels;
         // One predictor per core: the images of a batch then run side by side, as direct concurrent callers would.
         int parallel = Math.max(1, Runtime.getRuntime().availableProcessors());
-        this.model = new OnnxModel(file, parallel);
+        // Intra-op threads = cores ÷ runs in flight, in the two shapes that matter: a lone run gets every core; when
+        // several tasks detect at once (the reframer's scan slots, batched groups) each run gets one thread, so N
+        // runs on N cores neither oversubscribe (runs × cores spinning threads) nor queue behind one wide session.
+        this.wide = new OnnxModel(file, 1, parallel);
+        this.narrow = parallel == 1 ? wide : new OnnxModel(file, parallel, 1);
         this.workers = Executors.newFixedThreadPool(parallel, r -> {
             Thread t = new Thread(r, "framegrid-yolox-" + manifest.id());
             t.setDaemon(true);
@@ -71,7 +80,20 @@ public final class YoloxDetector implements Detector {
 
     private FloatBuffer runModel(TensorBatch batch, int i) {
         int size = 3 * INPUT * INPUT;
-        return model.run(batch.data(), i * size, size, new long[] {1, 3, INPUT, INPUT});
+        long[] shape = {1, 3, INPUT, INPUT};
+        if (inFlight.incrementAndGet() == 1) {
+            // Nobody else is running: the wide session's one predictor is free (only a lone caller takes it).
+            try {
+                return wide.run(batch.data(), i * size, size, shape);
+            } finally {
+                inFlight.decrementAndGet();
+            }
+        }
+        try {
+            return narrow.run(batch.data(), i * size, size, shape);
+        } finally {
+            inFlight.decrementAndGet();
+        }
     }
 
     private List<List<Detection>> runAll(int n, IntFunction<List<Detection>> task) {
@@ -151,6 +173,9 @@ public final class YoloxDetector implements Detector {
     @Override
     public void close() {
         workers.shutdownNow();
-        model.close();
+        if (narrow != wide) {
+            narrow.close();
+        }
+        wide.close();
     }
 }

@@ -12,7 +12,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Decides once, at construction, whether the CUDA kernels can run here, and hands out the matching
- * {@link FrameKernels}. Without a driver, a device or the packaged PTX every call goes to the CPU twin.
+ * {@link FrameKernels}. Without a driver, a device or the packaged PTX every call goes to the CPU path
+ * ({@link OpenCvFrameKernels}).
  *
  * <p>Without {@code libcuda.so.1} JCuda is not touched at all ({@link CudaDriver}); where the library exists but
  * JCuda still fails ({@link UnsatisfiedLinkError} first, {@link NoClassDefFoundError} later), the probe catches
@@ -71,14 +72,16 @@ public final class ComputeDevice {
         }
     }
 
-    /** CPU twins only (tests, benchmarks of the twins). */
+    /** The CPU path only (tests, benchmarks): OpenCV-backed kernels of the same contract. */
     public static ComputeDevice cpuOnly() {
-        return new ComputeDevice(new CpuFrameKernels(), "cpu");
+        return new ComputeDevice(new OpenCvFrameKernels(), "cpu");
     }
 
+    // The log line's wording is what operators grep for; the CPU path behind it is OpenCvFrameKernels, the
+    // faster of the two CPU implementations (the plain-Java twins remain the CUDA kernels' reference in tests).
     private static ComputeDevice cpu(String reason) {
         LOG.info("{}: kernels run on the CPU twins", reason);
-        return new ComputeDevice(new CpuFrameKernels(), "cpu (" + reason + ")");
+        return new ComputeDevice(new OpenCvFrameKernels(), "cpu (" + reason + ")");
     }
 
     private static byte[] loadPtx(String module) {

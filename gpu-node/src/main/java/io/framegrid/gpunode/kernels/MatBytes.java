@@ -23,6 +23,16 @@ public final class MatBytes {
         return bytes(mask);
     }
 
+    /** Checks for an 8-bit BGR image without copying it. */
+    static void requireBgr(Mat image) {
+        require(image, CV_8UC3, "an 8-bit BGR image");
+    }
+
+    /** Checks for an 8-bit single-channel mask without copying it. */
+    static void requireMask(Mat mask) {
+        require(mask, CV_8UC1, "an 8-bit single-channel mask");
+    }
+
     public static Mat toMat(byte[] data, int width, int height, int type) {
         Mat mat = new Mat(height, width, type);
         mat.data().put(data);

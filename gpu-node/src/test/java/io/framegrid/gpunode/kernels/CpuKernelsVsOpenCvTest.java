@@ -39,7 +39,12 @@ import org.junit.jupiter.api.Test;
  */
 class CpuKernelsVsOpenCvTest {
 
-    private final FrameKernels cpu = new CpuFrameKernels();
+    final FrameKernels cpu = kernels();
+
+    /** The implementation under test; {@code OpenCvKernelsVsOpenCvTest} runs the same checks on the CPU path. */
+    FrameKernels kernels() {
+        return new CpuFrameKernels();
+    }
 
     @Test
     void preprocessMatchesOpenCvLetterbox() {

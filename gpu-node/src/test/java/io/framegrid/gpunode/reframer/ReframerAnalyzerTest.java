@@ -9,7 +9,7 @@ import io.framegrid.gpunode.inference.BatchSettings;
 import io.framegrid.gpunode.inference.BatchingMetrics;
 import io.framegrid.gpunode.inference.DetectorFactory;
 import io.framegrid.gpunode.inference.InferenceEngine;
-import io.framegrid.gpunode.kernels.CpuFrameKernels;
+import io.framegrid.gpunode.kernels.OpenCvFrameKernels;
 import io.framegrid.gpunode.media.FrameSampling;
 import io.framegrid.gpunode.media.MediaDecoder;
 import io.framegrid.gpunode.media.MediaEncoder;
@@ -48,14 +48,14 @@ class ReframerAnalyzerTest {
     @BeforeAll
     static void engine() {
         ModelRegistry registry = new ModelRegistry(SharedFiles.models());
-        engine = new InferenceEngine(registry, new DetectorFactory(registry, new CpuFrameKernels()),
+        engine = new InferenceEngine(registry, new DetectorFactory(registry, new OpenCvFrameKernels()),
                 new BatchSettings(1, Duration.ofMillis(1), 64), new BatchingMetrics(new PrometheusRegistry()));
     }
 
     @org.junit.jupiter.api.BeforeEach
     void analyzer() {
         // Masks as a gpu-node makes them: the person model where it measured better, GrabCut elsewhere.
-        analyzer = new ReframerAnalyzer(new MediaDecoder(), new CpuFrameKernels(), SceneDescriber.TEMPLATE,
+        analyzer = new ReframerAnalyzer(new MediaDecoder(), new OpenCvFrameKernels(), SceneDescriber.TEMPLATE,
                 ObjectMasker.forEngine(engine));
     }
 

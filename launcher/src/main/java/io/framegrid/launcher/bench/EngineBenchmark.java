@@ -173,7 +173,30 @@ public final class EngineBenchmark {
         out.printf(Locale.ROOT, "  MediaDecoder (BGR frames)          %8.0f frames/s (%d frames)%n", ours, count);
         if (!Double.isNaN(ffmpegFps)) {
             out.printf(Locale.ROOT, "  ratio vs ffmpeg                    %8.2fx (target >= 0.90)%n", ours / ffmpegFps);
+            // Added line: the best-of-3 figures above run one after the other, so load from other processes can
+            // land on one side only; here each round times ffmpeg and MediaDecoder back to back.
+            double[] ratios = new double[5];
+            for (int i = 0; i < ratios.length; i++) {
+                double f = ffmpegSeconds(video);
+                long t0 = System.nanoTime();
+                decoder.decode(video, FrameSampling.all(), frame -> true);
+                ratios[i] = f / ((System.nanoTime() - t0) / 1e9);
+            }
+            java.util.Arrays.sort(ratios);
+            out.printf(Locale.ROOT, "  ratio vs ffmpeg, interleaved       %8.2fx (median of 5 alternating rounds, %.2f-%.2f;"
+                    + " target >= 0.95)%n", ratios[2], ratios[0], ratios[4]);
         }
+    }
+
+    private static double ffmpegSeconds(Path video) throws Exception {
+        long t0 = System.nanoTime();
+        Process p = new ProcessBuilder("ffmpeg", "-v", "error", "-i", video.toString(), "-f", "null", "-")
+                .redirectErrorStream(true).start();
+        p.getInputStream().readAllBytes();
+        if (!p.waitFor(120, TimeUnit.SECONDS) || p.exitValue() != 0) {
+            throw new IllegalStateException("ffmpeg failed");
+        }
+        return (System.nanoTime() - t0) / 1e9;
     }
 
     // ---------------------------------------------------------------- detection
@@ -391,6 +414,23 @@ public final class EngineBenchmark {
             Mat dst = new Mat();
             inpaint(a, mask, dst, 3, INPAINT_TELEA);
         }));
+        if (!(kernels instanceof CpuFrameKernels) && "cpu".equals(kernels.backend())) {
+            // Added lines: the plain-Java twins (the CUDA kernels' reference, no longer on the CPU serving path),
+            // timed right after the lines above so the ratio compares like with like on a loaded machine.
+            FrameKernels twin = new CpuFrameKernels();
+            out.println("  reference twins (CUDA contract; the CPU path above is OpenCvFrameKernels):");
+            reference("preprocess", time(() -> twin.preprocess(List.of(a), spec)),
+                    time(() -> kernels.preprocess(List.of(a), spec)));
+            reference("histogram", time(() -> twin.histogram(a, 32)), time(() -> kernels.histogram(a, 32)));
+            reference("frame difference", time(() -> twin.frameDifference(a, b, 15)),
+                    time(() -> kernels.frameDifference(a, b, 15)));
+            reference("inpaint", time(() -> twin.inpaint(a, mask)), time(() -> kernels.inpaint(a, mask)));
+        }
+    }
+
+    private void reference(String name, double twin, double path) {
+        out.printf(Locale.ROOT, "    %-32s reference twin %7.2f ms   CPU path %7.2f ms   path speed-up %5.2fx%n", name,
+                twin, path, twin / path);
     }
 
     private void report(String name, double ours, double opencv) {
@@ -402,16 +442,13 @@ public final class EngineBenchmark {
         for (int i = 0; i < 3; i++) {
             r.run();
         }
-        int n = 20;
-        long t0 = System.nanoTime();
-        for (int i = 0; i < n; i++) {
+        // The fastest of 20 calls, not their mean: on a shared machine the mean mostly measures who else ran.
+        long best = Long.MAX_VALUE;
+        for (int i = 0; i < 20; i++) {
+            long t0 = System.nanoTime();
             r.run();
+            best = Math.min(best, System.nanoTime() - t0);
         }
-        return (System.nanoTime() - t0) / 1e6 / n;
-    }
-
-    static {
-        // Keep CpuFrameKernels referenced for readers: the twins are what runs without CUDA.
-        CpuFrameKernels.class.getName();
+        return best / 1e6;
     }
 }
