@@ -98,7 +98,7 @@ class GhostCutFailoverProcessTest {
             nodeA.close();
             await().atMost(Duration.ofSeconds(15)).until(() ->
                     admin.nodes().list().stream().map(NodeStatus::getName).noneMatch("gpu-a"::equals));
-            StudioJob done = await(studio, interrupted);
+            StudioJob done = completed(studio, interrupted);
             assertThat(done.getJob().getTasksDone()).isEqualTo(13);
             List<String> log = new ArrayList<>();
             user.jobs().logs(interrupted, 0, false).forEachRemaining(l -> log.add(l.getMessage()));
@@ -107,7 +107,7 @@ class GhostCutFailoverProcessTest {
                     && l.contains("on " + nodeIds.get("gpu-b")));
 
             // The same job again, with nothing killed, on the surviving node.
-            StudioJob reference = await(studio, submit(studio, clip.file));
+            StudioJob reference = completed(studio, submit(studio, clip.file));
 
             List<Mat> actual = TextClip.frames(download(user, done, work.resolve("interrupted.mp4")));
             List<Mat> expected = TextClip.frames(download(user, reference, work.resolve("reference.mp4")));
@@ -145,7 +145,7 @@ class GhostCutFailoverProcessTest {
                 .build()).join().getJob().getJobId();
     }
 
-    private static StudioJob await(StudioClient studio, String jobId) {
+    private static StudioJob completed(StudioClient studio, String jobId) {
         await().atMost(Duration.ofMinutes(4)).pollInterval(Duration.ofMillis(500)).until(() -> {
             Job job = studio.jobAsync(jobId).join().getJob();
             assertThat(job.getStatus()).as(job.getErrorMessage()).isNotEqualTo(JobStatus.JOB_STATUS_FAILED);
