@@ -22,7 +22,8 @@ import java.util.UUID;
 /**
  * Users, inputs and jobs for the studio's tests. Jobs are submitted through the SDK (the StudioService the
  * GhostCut routes call) and run by {@link Worker}: the test plays the gpu-node through the fabric's ledger (lease,
- * progress, fenced commit), so every step a job takes is the test's to choose. No executor ships for it.
+ * progress, fenced commit), so every step a job takes is the test's to choose. The jobs are pro-sync ones (one task,
+ * no executor ships for it; GhostCut jobs run on gpu-nodes and need a probed video: {@code StudioGhostCutRunTest}).
  */
 final class StudioFixtures {
     static final String B = "studio";
@@ -84,7 +85,7 @@ final class StudioFixtures {
     }
 
     SubmitStudioJobRequest request(Media input, double seconds) {
-        return SubmitStudioJobRequest.newBuilder().setJobType(StudioContract.GHOSTCUT_SIMPLE)
+        return SubmitStudioJobRequest.newBuilder().setJobType(StudioContract.PRO_SYNC)
                 .setInputMediaId(input.getMediaId()).setDurationSeconds(seconds).setDisplayName("My Project")
                 .putMetadata("effects_count", "1").build();
     }

@@ -36,7 +36,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * The GhostCut submissions end to end over HTTP with a real gpu-node (CPU) reading the uploads' duration: the shared
  * {@code counter-text.mp4} (50 s) costs 50 credits, reserved with the job; a second one the remaining 50 cover, a
  * third is 403 and leaves no upload behind; bad annotations are 422, a file that is no video 400, a format outside
- * the list 400. The text removal itself runs on the gpu-node product of {@code engine.text}, not here.
+ * the list 400. The text removal itself is {@code StudioGhostCutRunTest}'s (these jobs start running here too, and
+ * stop with the class's gpu-node).
  */
 class StudioGhostCutTest {
     private static final String BOUNDARY = "----framegridstudio";

@@ -155,7 +155,7 @@ class StudioJobsTest {
         Reply running = gw.get(B, "/api/v1/jobs/" + id, u.auth());
         assertThat(running.status()).as(running.toString()).isEqualTo(200);
         assertThat(running.json().get("status").asText()).isEqualTo("processing");
-        assertThat(running.json().get("job_type").asText()).isEqualTo("ghostcut_simple");
+        assertThat(running.json().get("job_type").asText()).isEqualTo("pro_sync");
         assertThat(running.json().get("credits_used").asInt()).isZero();
         assertThat(running.json().get("result_url").isNull()).isTrue();
 

@@ -128,10 +128,10 @@ class StudioRestartTest {
                         new ByteArrayInputStream("input".getBytes(StandardCharsets.UTF_8))).join();
                 StudioClient studio = user.product(StudioClient.class);
                 StudioJob done = studio.submitAsync(SubmitStudioJobRequest.newBuilder()
-                        .setJobType(StudioContract.GHOSTCUT_SIMPLE).setInputMediaId(input.getMediaId())
+                        .setJobType(StudioContract.PRO_SYNC).setInputMediaId(input.getMediaId())
                         .setDurationSeconds(30).build()).join();
                 StudioJob waiting = studio.submitAsync(SubmitStudioJobRequest.newBuilder()
-                        .setJobType(StudioContract.GHOSTCUT_SIMPLE).setInputMediaId(input.getMediaId())
+                        .setJobType(StudioContract.PRO_SYNC).setInputMediaId(input.getMediaId())
                         .setDurationSeconds(10).build()).join();
                 doneId = done.getJob().getJobId();
                 waitingId = waiting.getJob().getJobId();

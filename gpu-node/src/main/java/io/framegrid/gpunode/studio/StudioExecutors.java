@@ -2,6 +2,7 @@ package io.framegrid.gpunode.studio;
 
 import io.framegrid.fabric.jobs.TaskCommit;
 import io.framegrid.fabric.media.MediaLibrary;
+import io.framegrid.gpunode.engine.text.TextRemoval;
 import io.framegrid.gpunode.media.MediaDecoder;
 import io.framegrid.gpunode.media.MediaException;
 import io.framegrid.gpunode.media.MediaInfo;
@@ -24,9 +25,9 @@ import java.util.Map;
 /**
  * Product B's gpu-node plug-in: {@code studio.probe} reads an uploaded video (a local copy, since FFmpeg seeks) and
  * records on the media its duration (the GhostCut job's billable seconds), frame rate and decodable frames. A file
- * that is no readable video fails the job permanently, in words the API user reads. The text-removal and lip-sync
- * executors ({@code studio.ghostcut.inpaint}, {@code studio.pro_sync.render}) are registered here once their
- * engines ({@code engine.text}) are on this branch.
+ * that is no readable video fails the job permanently, in words the API user reads. GhostCut's text removal runs
+ * as {@link GhostCutTasks} (detect per range, erase per range, mux) over {@code engine.text}; the lip-sync executor
+ * ({@code studio.pro_sync.render}) is not there yet.
  */
 public final class StudioExecutors implements NodeProduct {
     static final String UNREADABLE = "Invalid video file: not a readable video";
@@ -40,6 +41,11 @@ public final class StudioExecutors implements NodeProduct {
     public void register(TaskExecutors executors, Context context) {
         Probe probe = new Probe(context.media(), new MediaDecoder());
         executors.register(StudioContract.PROBE, probe::probe);
+        GhostCutTasks ghostCut = new GhostCutTasks(context.media(), new TextRemoval(context.inference(),
+                context.device().kernels(), TextRemoval.Settings.defaults()));
+        executors.register(StudioContract.TASK_GHOSTCUT_DETECT, GhostCutTasks.plainFailures(ghostCut::detect));
+        executors.register(StudioContract.TASK_GHOSTCUT_ERASE, GhostCutTasks.plainFailures(ghostCut::erase));
+        executors.register(StudioContract.TASK_GHOSTCUT_MUX, GhostCutTasks.plainFailures(ghostCut::mux));
     }
 
     static final class Probe {

@@ -18,9 +18,29 @@ public final class StudioContract {
     /** Prefix of every studio job type (the probe's too; {@link #JOB_TYPES} are the ones users see). */
     public static final String TYPE_PREFIX = "studio.";
 
-    /** Task types a gpu-node product executes: text removal over the whole video, lip-sync of the segments. */
-    public static final String TASK_GHOSTCUT = "studio.ghostcut.inpaint";
+    /** Task type a gpu-node product executes: lip-sync of the segments. */
     public static final String TASK_PRO_SYNC = "studio.pro_sync.render";
+
+    /**
+     * GhostCut's task types, one stage each in this order: text boxes and shot cuts per frame range, the cleaned
+     * frames of each range (tracks built from every range's detections, so each eraser sees the whole video's
+     * text), and one task that encodes them with the source's audio into the job's result.
+     */
+    public static final String TASK_GHOSTCUT_DETECT = "studio.ghostcut.detect";
+    public static final String TASK_GHOSTCUT_ERASE = "studio.ghostcut.erase";
+    public static final String TASK_GHOSTCUT_MUX = "studio.ghostcut.mux";
+    public static final int GHOSTCUT_DETECT_STAGE = 0;
+    public static final int GHOSTCUT_ERASE_STAGE = 1;
+    /** Task parameters of GhostCut's ranged stages: frames per range, and the video's decodable frames. */
+    public static final String RANGE_FRAMES = "studio.range_frames";
+    public static final String TOTAL_FRAMES = "studio.total_frames";
+
+    /** Frames {@code [from, to)} of {@code chunk} of {@code chunks}: the last range runs to {@code totalFrames}. */
+    public static long[] range(int chunk, int chunks, long rangeFrames, long totalFrames) {
+        long from = chunk * rangeFrames;
+        long to = chunk == chunks - 1 ? totalFrames : Math.min(totalFrames, from + rangeFrames);
+        return new long[] {Math.min(from, totalFrames), to};
+    }
 
     /** Job and task type: a gpu-node reads an uploaded video and records its duration, rate and size on the media. */
     public static final String PROBE = "studio.probe";
