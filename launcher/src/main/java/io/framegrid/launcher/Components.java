@@ -19,6 +19,8 @@ final class Components {
                 .startServer(role, attributes);
         runner.started(() -> GridBootstrap.stop(ignite));
         GridMetrics.register(telemetry.registry(), ignite);
+        GridMetrics.registerStorage(telemetry.registry(), ignite, config.grid().workDirectory());
+        io.framegrid.observability.DiskMetrics.register(telemetry.registry(), config.dataDir());
         return ignite;
     }
 
@@ -28,6 +30,8 @@ final class Components {
                 .startClient(role, attributes);
         runner.started(ignite::close);
         GridMetrics.register(telemetry.registry(), ignite);
+        // A gpu-node's local media store (and its temp files) live under the data folder too.
+        io.framegrid.observability.DiskMetrics.register(telemetry.registry(), config.dataDir());
         return ignite;
     }
 
