@@ -8,13 +8,16 @@ import picocli.CommandLine.Command;
 @Command(name = "framegrid", mixinStandardHelpOptions = true, version = "framegrid 0.1.0",
         description = "gRPC-first compute cluster for video AI",
         subcommands = {StandaloneCommand.class, CoordinatorCommand.class, GpuNodeCommand.class, GatewayCommand.class,
-                ConfigCommand.class, io.framegrid.launcher.bench.BenchCommand.class})
+                ConfigCommand.class, io.framegrid.launcher.bench.BenchCommand.class,
+                io.framegrid.launcher.models.ModelsCommand.class})
 public final class Framegrid implements Runnable {
     public static void main(String[] args) {
         // Must precede any networking or Ignite class initialisation.
         setIfAbsent("java.net.preferIPv4Stack", "true");
         setIfAbsent("IGNITE_NO_ASCII", "true");
-        setIfAbsent("IGNITE_QUIET", "true");
+        // Not quiet mode: quiet mode prints Ignite's banner and topology lines straight to stdout; with it off they
+        // go through the logger, where logback.xml keeps Ignite to errors.
+        setIfAbsent("IGNITE_QUIET", "false");
         setIfAbsent("IGNITE_PERFORMANCE_SUGGESTIONS_DISABLED", "true");
         setIfAbsent("IGNITE_UPDATE_NOTIFIER", "false");
         setIfAbsent("IGNITE_NO_SHUTDOWN_HOOK", "true");

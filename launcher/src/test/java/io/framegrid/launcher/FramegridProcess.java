@@ -66,6 +66,15 @@ public final class FramegridProcess implements AutoCloseable {
         }
     }
 
+    /** Everything the process printed so far. */
+    public String output() {
+        try {
+            return Files.readString(log, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     public Path log() {
         return log;
     }
