@@ -9,7 +9,8 @@ import picocli.CommandLine.Command;
         description = "gRPC-first compute cluster for video AI",
         subcommands = {StandaloneCommand.class, CoordinatorCommand.class, GpuNodeCommand.class, GatewayCommand.class,
                 ConfigCommand.class, io.framegrid.launcher.bench.BenchCommand.class,
-                io.framegrid.launcher.models.ModelsCommand.class})
+                io.framegrid.launcher.models.ModelsCommand.class, io.framegrid.launcher.cli.JobsCommand.class,
+                io.framegrid.launcher.cli.ReframeCommand.class})
 public final class Framegrid implements Runnable {
     public static void main(String[] args) {
         // Must precede any networking or Ignite class initialisation.
@@ -40,6 +41,13 @@ public final class Framegrid implements Runnable {
             if (root instanceof ConfigException) {
                 commandLine.getErr().println("Configuration error: " + root.getMessage());
                 return 2;
+            }
+            // CLI commands report refusals and unreachable servers in one line, not a stack trace.
+            if (e instanceof io.framegrid.sdk.FramegridException || e instanceof IllegalArgumentException
+                    || e instanceof io.framegrid.launcher.cli.ReframeCommand.CliException
+                    || e instanceof java.net.ConnectException) {
+                commandLine.getErr().println("framegrid " + commandLine.getCommandName() + ": " + e.getMessage());
+                return 1;
             }
             throw e;
         });
