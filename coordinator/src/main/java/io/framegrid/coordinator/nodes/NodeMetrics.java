@@ -17,19 +17,19 @@ public final class NodeMetrics {
                 .name("framegrid_cluster_nodes")
                 .help("Live gpu-nodes (reporting heartbeats), by whether they have a GPU")
                 .labelNames("gpu")
-                .callback(cb -> byGpu(directory.liveNodes(), cb, n -> 1))
+                .callback(cb -> byGpu(directory::liveNodes, cb, n -> 1))
                 .register(registry);
         GaugeWithCallback.builder()
                 .name("framegrid_cluster_task_slots")
                 .help("Concurrent task slots of the live gpu-nodes, by whether they have a GPU")
                 .labelNames("gpu")
-                .callback(cb -> byGpu(directory.liveNodes(), cb, NodeStatus::getSlots))
+                .callback(cb -> byGpu(directory::liveNodes, cb, NodeStatus::getSlots))
                 .register(registry);
         GaugeWithCallback.builder()
                 .name("framegrid_cluster_running_tasks")
                 .help("Tasks the live gpu-nodes reported running at their last heartbeat, by whether they have a GPU")
                 .labelNames("gpu")
-                .callback(cb -> byGpu(directory.liveNodes(), cb, NodeStatus::getRunningTasks))
+                .callback(cb -> byGpu(directory::liveNodes, cb, NodeStatus::getRunningTasks))
                 .register(registry);
         GaugeWithCallback.builder()
                 .name("framegrid_cluster_model_nodes")
@@ -37,15 +37,25 @@ public final class NodeMetrics {
                 .labelNames("model")
                 .callback(cb -> {
                     java.util.Map<String, Integer> byModel = new java.util.TreeMap<>();
-                    directory.liveNodes().forEach(n -> n.getInferenceModelsList()
-                            .forEach(m -> byModel.merge(m, 1, Integer::sum)));
+                    try {
+                        directory.liveNodes().forEach(n -> n.getInferenceModelsList()
+                                .forEach(m -> byModel.merge(m, 1, Integer::sum)));
+                    } catch (RuntimeException e) {
+                        return;
+                    }
                     byModel.forEach((model, count) -> cb.call(count, model));
                 })
                 .register(registry);
     }
 
-    private static void byGpu(List<NodeStatus> nodes, GaugeWithCallback.Callback cb,
+    private static void byGpu(java.util.function.Supplier<List<NodeStatus>> live, GaugeWithCallback.Callback cb,
             java.util.function.ToIntFunction<NodeStatus> value) {
+        List<NodeStatus> nodes;
+        try {
+            nodes = live.get();
+        } catch (RuntimeException e) {
+            return; // the grid is stopping: no sample rather than a failed scrape
+        }
         long gpu = 0;
         long cpu = 0;
         for (NodeStatus n : nodes) {

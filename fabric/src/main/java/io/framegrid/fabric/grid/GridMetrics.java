@@ -58,7 +58,7 @@ public final class GridMetrics {
                 .unit(Unit.BYTES)
                 .labelNames("region", "persistent")
                 .callback(cb -> {
-                    for (DataRegionMetrics m : ignite.dataRegionMetrics()) {
+                    for (DataRegionMetrics m : regionMetrics(ignite)) {
                         DataRegionConfiguration cfg = regions.get(m.getName());
                         if (cfg != null && cfg.isMetricsEnabled()) {
                             cb.call(m.getPhysicalMemorySize(), m.getName(), String.valueOf(cfg.isPersistenceEnabled()));
@@ -80,7 +80,7 @@ public final class GridMetrics {
                 .help("Pages a data region of this server node evicts (in-memory) or replaces (persisted) per second")
                 .labelNames("region")
                 .callback(cb -> {
-                    for (DataRegionMetrics m : ignite.dataRegionMetrics()) {
+                    for (DataRegionMetrics m : regionMetrics(ignite)) {
                         DataRegionConfiguration cfg = regions.get(m.getName());
                         if (cfg != null && cfg.isMetricsEnabled()) {
                             cb.call(cfg.isPersistenceEnabled() ? m.getPagesReplaceRate() : m.getEvictionRate(),
@@ -99,6 +99,15 @@ public final class GridMetrics {
                     cb.call(folderBytes(workDirectory.resolve("wal")), "wal");
                 })
                 .register(registry);
+    }
+
+    // A stopping node has none: no sample rather than a failed scrape.
+    private static java.util.Collection<DataRegionMetrics> regionMetrics(Ignite ignite) {
+        try {
+            return ignite.dataRegionMetrics();
+        } catch (RuntimeException e) {
+            return java.util.List.of();
+        }
     }
 
     private static long folderBytes(Path folder) {

@@ -36,12 +36,16 @@ public final class QueueMetrics {
                 .callback(cb -> {
                     Map<String, long[]> counts = new TreeMap<>();
                     jobTypes.get().forEach(type -> counts.put(type, new long[2]));
-                    for (Cache.Entry<String, byte[]> e : tasks.localEntries(CachePeekMode.PRIMARY)) {
-                        TaskState task = Protos.parse(TaskState.parser(), e.getValue());
-                        if (task != null) {
-                            long[] c = counts.computeIfAbsent(task.getJobType(), t -> new long[2]);
-                            c[task.getStatus() == TaskStatus.TASK_STATUS_LEASED ? 1 : 0]++;
+                    try {
+                        for (Cache.Entry<String, byte[]> e : tasks.localEntries(CachePeekMode.PRIMARY)) {
+                            TaskState task = Protos.parse(TaskState.parser(), e.getValue());
+                            if (task != null) {
+                                long[] c = counts.computeIfAbsent(task.getJobType(), t -> new long[2]);
+                                c[task.getStatus() == TaskStatus.TASK_STATUS_LEASED ? 1 : 0]++;
+                            }
                         }
+                    } catch (RuntimeException e) {
+                        return; // the node is stopping or not yet active: no sample rather than a failed scrape
                     }
                     counts.forEach((type, c) -> {
                         cb.call(c[0], type, "pending");
@@ -55,11 +59,15 @@ public final class QueueMetrics {
                         + "primary partitions")
                 .callback(cb -> {
                     long queued = 0;
-                    for (Cache.Entry<String, byte[]> e : owners.localEntries(CachePeekMode.PRIMARY)) {
-                        UserJobs jobs = Protos.parse(UserJobs.parser(), e.getValue());
-                        if (jobs != null) {
-                            queued += jobs.getQueuedCount();
+                    try {
+                        for (Cache.Entry<String, byte[]> e : owners.localEntries(CachePeekMode.PRIMARY)) {
+                            UserJobs jobs = Protos.parse(UserJobs.parser(), e.getValue());
+                            if (jobs != null) {
+                                queued += jobs.getQueuedCount();
+                            }
                         }
+                    } catch (RuntimeException e) {
+                        return; // as above
                     }
                     cb.call(queued);
                 })
