@@ -83,6 +83,11 @@ class MultiHostNetnsTest {
                 FramegridProcess p = FramegridProcess.inNetworkNamespace(host, namespaces.get(host), args);
                 processes.add(p);
                 roles.put(host, p);
+                if (host.equals("coordinator-1")) {
+                    // The first coordinator forms the grid and creates the cluster's first records (administrator,
+                    // JWT key) before the others join; two first starts at once can time out on those locks.
+                    p.awaitOutput("Framegrid coordinator ready", START);
+                }
             }
             roles.forEach((host, p) -> p.awaitOutput("Framegrid " + (host.startsWith("coordinator") ? "coordinator"
                     : host.startsWith("gpu-node") ? "gpu-node" : "gateway") + " ready", START));
