@@ -39,8 +39,10 @@ public record FramegridConfig(
                         dataDir.resolve("ignite")),
                 new Coordinator(s.getString("coordinator.grpc.host"), s.getPort("coordinator.grpc.port")),
                 new GpuNode(s.getString("gpu-node.grpc.host"), s.getPort("gpu-node.grpc.port"),
+                        // Empty: <data-dir>/models, where `framegrid models add` puts models (missing = built-ins only).
                         s.getString("gpu-node.models.dir").isEmpty()
-                                ? null : Path.of(s.getString("gpu-node.models.dir")).toAbsolutePath().normalize(),
+                                ? dataDir.resolve("models")
+                                : Path.of(s.getString("gpu-node.models.dir")).toAbsolutePath().normalize(),
                         positive(s, "gpu-node.inference.max-batch-size"),
                         s.getDuration("gpu-node.inference.max-queue-delay"),
                         positive(s, "gpu-node.inference.max-queue-size"),

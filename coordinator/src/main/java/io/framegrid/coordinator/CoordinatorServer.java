@@ -87,8 +87,7 @@ public final class CoordinatorServer implements AutoCloseable {
                 new io.framegrid.coordinator.identity.QuotaLedger(ignite, clock));
         this.authenticator = new CallAuthenticator(tokens, directory);
         AdminBootstrap.ensureAdmin(directory, hasher, id, config.dataDir());
-        JobLedger ledger = new JobLedger(ignite, config.jobs(), clock,
-                new io.framegrid.fabric.jobs.LedgerMetrics().register(telemetry.registry()));
+        JobLedger ledger = new JobLedger(ignite, config.jobs(), clock, ledgerMetrics(telemetry));
         this.jobEvents = new JobEventHub(ignite);
         java.util.function.Function<String, String> tierOf =
                 userId -> directory.byId(userId).map(UserRecord::tier).orElse("free");
@@ -97,6 +96,12 @@ public final class CoordinatorServer implements AutoCloseable {
         this.nodeDirectory = new NodeDirectory(ignite,
                 config.jobs().heartbeatInterval().multipliedBy(3).plusSeconds(2), clock);
         this.nodes = new NodeGrpcService(nodeDirectory);
+        // Once per JVM (tests may build several coordinators over one registry): queue depth by job type, over the
+        // primary partitions of this server node, and the compute capacity its node directory sees.
+        telemetry.shared(io.framegrid.fabric.jobs.QueueMetrics.class, () -> {
+            io.framegrid.coordinator.nodes.NodeMetrics.register(telemetry.registry(), nodeDirectory);
+            return io.framegrid.fabric.jobs.QueueMetrics.register(telemetry.registry(), ignite, jobTypes::types);
+        });
         // Node list re-read at most every 250 ms: new gpu-nodes become routable within one heartbeat anyway.
         this.inference = new io.framegrid.coordinator.inference.InferenceRoutingService(
                 new io.framegrid.coordinator.inference.ModelRouter(nodeDirectory, java.time.Duration.ofMillis(250)),
@@ -113,6 +118,12 @@ public final class CoordinatorServer implements AutoCloseable {
         this.uploadJanitor = new UploadJanitor(mediaLibrary)
                 .start(java.time.Duration.ofMinutes(1).compareTo(config.media().uploadExpiry()) < 0
                         ? java.time.Duration.ofMinutes(1) : config.media().uploadExpiry());
+    }
+
+    /** This JVM's ledger metrics: a standalone JVM's coordinator and gpu-node count into one set. */
+    static io.framegrid.fabric.jobs.LedgerMetrics ledgerMetrics(Telemetry telemetry) {
+        return telemetry.shared(io.framegrid.fabric.jobs.LedgerMetrics.class,
+                () -> new io.framegrid.fabric.jobs.LedgerMetrics().register(telemetry.registry()));
     }
 
     /** Media metadata and blobs (for services in this JVM that produce or read media). */

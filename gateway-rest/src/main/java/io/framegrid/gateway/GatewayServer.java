@@ -104,7 +104,12 @@ public final class GatewayServer implements AutoCloseable {
                 .decorator(endpoints.requestIdDecorator())
                 .decorator(telemetry.httpRoutes().decorator(surface.name()));
         routeSets.forEach(r -> r.configure(sb, endpoints));
+        // Generated from the annotated routes this server ends up serving, so every product's routes appear.
+        sb.service("/openapi.json", new io.framegrid.gateway.openapi.OpenApiService(surface.name(),
+                OPENAPI_VERSION, io.framegrid.gateway.http.Json.MAPPER));
     }
+
+    private static final String OPENAPI_VERSION = "0.1.0";
 
     /**
      * Mounts every surface's annotated routes on the admin server under {@code /<surface>} (studio and
@@ -157,12 +162,50 @@ public final class GatewayServer implements AutoCloseable {
                 .build());
         documentSurfaces(admin);
         DocServiceBuilder docs = DocService.builder();
+        // /docs links each surface's OpenAPI document (served on the surface's own port).
+        docs.injectedScripts(openApiLinks());
         routes.values().forEach(routeSets -> routeSets.forEach(routeSet -> routeSet.examples(docs)));
         admin.serviceUnder("/docs", docs.build());
+        admin.service("/openapi/:surface", openApiRedirect());
         servers.put("admin", admin.build());
         CompletableFuture.allOf(servers.values().stream().map(Server::start).toArray(CompletableFuture[]::new)).join();
         servers.forEach((name, server) -> log.info("Gateway {} surface listening on port {}", name, server.activeLocalPort()));
         return this;
+    }
+
+    // A fixed corner box on /docs linking /openapi/<surface>, which the admin server redirects to the surface's port.
+    private String openApiLinks() {
+        StringBuilder names = new StringBuilder();
+        conventions.keySet().forEach(name -> names.append("'").append(name).append("',"));
+        return "(function(){var s=[" + names + "];function add(){if(document.getElementById('framegrid-openapi'))"
+                + "return;var d=document.createElement('div');d.id='framegrid-openapi';"
+                + "d.style.cssText='position:fixed;bottom:0;right:0;padding:6px 10px;background:#fff;"
+                + "border:1px solid #ccc;font:12px sans-serif;z-index:9999';d.appendChild(document.createTextNode("
+                + "'OpenAPI 3.1: '));s.forEach(function(x){var a=document.createElement('a');a.href='/openapi/'+x;"
+                + "a.textContent=x;a.style.marginRight='8px';d.appendChild(a);});document.body.appendChild(d);}"
+                + "if(document.readyState==='loading')document.addEventListener('DOMContentLoaded',add);else add();})();";
+    }
+
+    /** {@code GET /openapi/<surface>} on the admin port: a redirect to that surface's own {@code /openapi.json}. */
+    private HttpResponseRedirect openApiRedirect() {
+        return new HttpResponseRedirect();
+    }
+
+    private final class HttpResponseRedirect implements com.linecorp.armeria.server.HttpService {
+        @Override
+        public com.linecorp.armeria.common.HttpResponse serve(com.linecorp.armeria.server.ServiceRequestContext ctx,
+                com.linecorp.armeria.common.HttpRequest req) {
+            String name = ctx.pathParam("surface");
+            Server server = name == null || !conventions.containsKey(name) ? null : servers.get(name);
+            if (server == null) {
+                return com.linecorp.armeria.common.HttpResponse.of(HttpStatus.NOT_FOUND);
+            }
+            String authority = req.authority() == null ? "127.0.0.1" : req.authority();
+            String host = authority.startsWith("[") ? authority.substring(0, authority.indexOf(']') + 1)
+                    : authority.replaceFirst(":\\d+$", "");
+            return com.linecorp.armeria.common.HttpResponse.ofRedirect(HttpStatus.TEMPORARY_REDIRECT,
+                    "http://" + host + ":" + server.activeLocalPort() + "/openapi.json");
+        }
     }
 
     /** The bound port of every surface, then of the admin server ({@code admin}). */

@@ -74,9 +74,22 @@ public final class GpuNode implements AutoCloseable {
                 .register(telemetry.registry());
         cores.set(capabilities.cpuCores());
         this.taskWorker = new io.framegrid.gpunode.tasks.TaskWorker(ignite,
-                new io.framegrid.fabric.jobs.JobLedger(ignite, config.jobs(), java.time.Clock.systemUTC()),
+                // Exported like the coordinator's: jobs this node completes and fails are counted here.
+                new io.framegrid.fabric.jobs.JobLedger(ignite, config.jobs(), java.time.Clock.systemUTC(),
+                        telemetry.shared(io.framegrid.fabric.jobs.LedgerMetrics.class,
+                                () -> new io.framegrid.fabric.jobs.LedgerMetrics().register(telemetry.registry()))),
                 taskExecutors, io.framegrid.gpunode.tasks.WorkerProfile.from(config.jobs(), ignite.name(),
                         capabilities.gpuPresent()), java.time.Clock.systemUTC());
+        io.prometheus.metrics.core.metrics.GaugeWithCallback.builder()
+                .name("framegrid_gpu_node_task_slots")
+                .help("Concurrent task slots of the gpu-node in this JVM")
+                .callback(cb -> cb.call(taskWorker.slots()))
+                .register(telemetry.registry());
+        io.prometheus.metrics.core.metrics.GaugeWithCallback.builder()
+                .name("framegrid_gpu_node_running_tasks")
+                .help("Tasks the gpu-node in this JVM runs now")
+                .callback(cb -> cb.call(taskWorker.runningTasks()))
+                .register(telemetry.registry());
         // One device probe per node: inference and every product's frame kernels share it (GPU or CPU twins).
         this.device = io.framegrid.gpunode.kernels.ComputeDevice.detect(config.gpuNode().cudaKernels());
         this.inference = newInferenceEngine(config.gpuNode(), telemetry, device);

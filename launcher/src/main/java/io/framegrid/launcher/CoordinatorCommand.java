@@ -22,6 +22,7 @@ final class CoordinatorCommand extends RoleCommand {
         Ignite ignite = Components.serverGrid(runner, config, telemetry, "coordinator", Map.of());
         CoordinatorServer server = runner.started(
                 new CoordinatorServer(ignite, config, telemetry, Clock.systemUTC()).start());
-        return "gRPC " + server.port() + " | grid nodes " + ignite.cluster().nodes().size();
+        return "gRPC " + server.port() + " | grid nodes " + ignite.cluster().nodes().size() + " | data " + config.dataDir()
+                + " | " + Components.adminPassword(config);
     }
 }

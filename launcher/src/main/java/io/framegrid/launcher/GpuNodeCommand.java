@@ -21,6 +21,6 @@ final class GpuNodeCommand extends RoleCommand {
         NodeCapabilities capabilities = NodeCapabilities.probe();
         Ignite ignite = Components.clientGrid(runner, config, telemetry, "gpu-node", capabilities.asAttributes());
         GpuNode node = runner.started(new GpuNode(config, telemetry, ignite, capabilities).start());
-        return "gRPC " + node.port();
+        return "gRPC " + node.port() + " | data " + config.dataDir() + " | " + Components.detectors(node);
     }
 }

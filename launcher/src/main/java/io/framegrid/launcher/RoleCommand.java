@@ -30,8 +30,8 @@ abstract class RoleCommand implements Callable<Integer> {
         RoleRunner runner = new RoleRunner();
         try {
             String summary = start(config, telemetry, runner);
-            Components.metrics(runner, config, telemetry);
-            log.info("Framegrid {} ready: {}", role(), summary);
+            int metrics = Components.metrics(runner, config, telemetry);
+            log.info("Framegrid {} ready: {}{}", role(), summary, metrics > 0 ? " | metrics " + metrics : "");
         } catch (RuntimeException e) {
             log.error("Framegrid {} failed to start: {}", role(), e.getMessage(), e);
             runner.closeAll();

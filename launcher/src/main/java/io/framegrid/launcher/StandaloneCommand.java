@@ -25,10 +25,11 @@ final class StandaloneCommand extends RoleCommand {
         Ignite ignite = Components.serverGrid(runner, config, telemetry, "standalone", capabilities.asAttributes());
         CoordinatorServer coordinator = runner.started(
                 new CoordinatorServer(ignite, config, telemetry, Clock.systemUTC()).start());
-        runner.started(new GpuNode(config, telemetry, ignite, capabilities).start());
+        GpuNode node = runner.started(new GpuNode(config, telemetry, ignite, capabilities).start());
         // The gateway reaches the coordinator over real gRPC, exactly as in a multi-host deployment.
         FramegridConfig.Gateway local = config.gateway().withCoordinatorTarget("127.0.0.1:" + coordinator.port());
         GatewayServer gateway = runner.started(new GatewayServer(local, telemetry).start());
-        return "gRPC " + coordinator.port() + " | " + Components.surfacePorts(gateway) + " | data " + config.dataDir();
+        return "gRPC " + coordinator.port() + " | " + Components.surfacePorts(gateway) + " | data " + config.dataDir()
+                + " | " + Components.adminPassword(config) + " | " + Components.detectors(node);
     }
 }

@@ -54,6 +54,24 @@ public final class FramegridProcess implements AutoCloseable {
         return new FramegridProcess(name, command);
     }
 
+    /**
+     * As {@link #fromClasspath} inside the network namespace {@code namespace} ({@code ip netns exec}, which
+     * execs the JVM: signals reach it directly).
+     */
+    public static FramegridProcess inNetworkNamespace(String name, String namespace, List<String> args) throws IOException {
+        List<String> command = new ArrayList<>(List.of("ip", "netns", "exec", namespace, javaBin(), "-Xmx384m"));
+        for (String arg : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+            if (arg.startsWith("--add-opens") || arg.startsWith("-DIGNITE") || arg.startsWith("-Djava.net")) {
+                command.add(arg);
+            }
+        }
+        command.add("-cp");
+        command.add(System.getProperty("java.class.path"));
+        command.add(Framegrid.class.getName());
+        command.addAll(args);
+        return new FramegridProcess(name, command);
+    }
+
     private static String javaBin() {
         return Path.of(System.getProperty("java.home"), "bin", "java").toString();
     }
@@ -61,6 +79,15 @@ public final class FramegridProcess implements AutoCloseable {
     public boolean printed(String fragment) {
         try {
             return Files.readString(log, StandardCharsets.UTF_8).contains(fragment);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /** Everything the process printed so far. */
+    public String output() {
+        try {
+            return Files.readString(log, StandardCharsets.UTF_8);
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);
         }

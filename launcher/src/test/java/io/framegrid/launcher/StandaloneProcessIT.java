@@ -103,6 +103,30 @@ class StandaloneProcessIT {
     }
 
     @Test
+    @Order(0)
+    void aFirstStartPrintsOneSummaryLineAndNeitherStackTracesNorIgnitesBanner() {
+        String out = process.output();
+        assertQuiet(out);
+        List<String> ready = out.lines().filter(l -> l.contains("Framegrid standalone ready:")).toList();
+        assertThat(ready).hasSize(1);
+        assertThat(ready.get(0)).contains("gRPC " + ports.get("grpc"), "studio " + ports.get("studio"),
+                "reframer " + ports.get("reframer"), "detection " + ports.get("detection"), "admin " + ports.get("admin"),
+                "metrics " + ports.get("metrics"), "data " + dataDir,
+                "password in " + dataDir.resolve("initial-admin-password"),
+                "detectors ", "hog-people",
+                // No models folder here: the line says why COCO detection is off and what to do.
+                "COCO detection off: no YOLOX-Nano model installed", "framegrid models add");
+    }
+
+    /** No stack trace, no exception, none of Ignite's banner or topology lines. */
+    static void assertQuiet(String out) {
+        assertThat(out.lines().filter(l -> l.startsWith("\tat ") || l.matches("^\\s+at [\\w.$]+\\(.*")
+                || l.startsWith("Caused by")).toList()).as(out).isEmpty();
+        assertThat(out).doesNotContain("Ignite node started OK", "Topology snapshot", "VM information", ">>> ",
+                "Data Regions Started", "Ignite ver.");
+    }
+
+    @Test
     @Order(1)
     void everySurfaceRegistersLogsInRefreshesAndReadsTheProfile() throws Exception {
         // B studio
@@ -201,6 +225,8 @@ class StandaloneProcessIT {
     void sigtermStopsCleanlyAndARestartKeepsTheUsers() throws Exception {
         int exit = process.stop(Duration.ofSeconds(60));
         assertThat(process.printed("Framegrid standalone stopped")).as("clean stop, exit %d", exit).isTrue();
+        // The whole run, start to stop, printed no stack trace.
+        assertQuiet(process.output());
         assertThat(exit).isIn(0, 143);
         process = launch("standalone-restarted");
         process.awaitOutput("Framegrid standalone ready", Duration.ofSeconds(180));

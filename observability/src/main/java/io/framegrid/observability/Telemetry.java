@@ -11,6 +11,7 @@ public final class Telemetry {
     private final PrometheusRegistry registry;
     private final GrpcServerMetrics grpcServer;
     private final HttpRouteMetrics httpRoutes;
+    private final java.util.Map<Class<?>, Object> shared = new java.util.concurrent.ConcurrentHashMap<>();
 
     public Telemetry(PrometheusRegistry registry) {
         this.registry = registry;
@@ -35,5 +36,14 @@ public final class Telemetry {
 
     public HttpRouteMetrics httpRoutes() {
         return httpRoutes;
+    }
+
+    /**
+     * The one {@code type} instance of this JVM's metrics, made by {@code create} (which registers it) on first
+     * use: families that several roles of one process feed (the job ledger's) are registered once and shared,
+     * while each role of its own JVM still exports them.
+     */
+    public <T> T shared(Class<T> type, java.util.function.Supplier<? extends T> create) {
+        return type.cast(shared.computeIfAbsent(type, t -> create.get()));
     }
 }

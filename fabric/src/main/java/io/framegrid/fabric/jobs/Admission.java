@@ -74,6 +74,7 @@ final class Admission {
             }
             JobState built = js.build();
             records.putJob(built);
+            tx.count(m -> m.jobSubmitted(type));
             return built;
         });
     }
@@ -111,6 +112,7 @@ final class Admission {
             js.setEventSequence(js.getEventSequence() + 1);
             log.append(js, "INFO", "Job cancelled");
             finish(js, ujb, now);
+            countEnd(js, LedgerMetrics.CANCELLED, now);
             JobState built = js.build();
             records.putJob(built);
             records.putOwner(owner, ujb.build());
@@ -149,6 +151,7 @@ final class Admission {
         js.setEventSequence(js.getEventSequence() + 1);
         log.append(js, "ERROR", error);
         finish(js, ujb, now);
+        countEnd(js, LedgerMetrics.FAILED, now);
         records.putJob(js.build());
         records.putOwner(owner, ujb.build());
     }
@@ -159,6 +162,13 @@ final class Admission {
                 .setCompletedAt(Protos.timestamp(now)).setCurrentStep("completed");
         log.append(js, "INFO", "Job completed");
         finish(js, ujb, now);
+        countEnd(js, LedgerMetrics.COMPLETED, now);
+    }
+
+    private void countEnd(JobState.Builder js, String outcome, long now) {
+        String type = js.getJob().getType();
+        long created = js.getCreatedMs();
+        tx.count(m -> m.jobFinished(type, outcome, created, now));
     }
 
     /** Opens the tasks of the job's current stage: they become leasable when the transaction commits. */

@@ -45,6 +45,11 @@ public final class JobTypes {
         return this;
     }
 
+    /** Every registered job type. */
+    public java.util.Set<String> types() {
+        return java.util.Collections.unmodifiableSet(new java.util.TreeSet<>(planners.keySet()));
+    }
+
     /** The longest a job of {@code type} may process; zero = no limit. */
     public java.time.Duration maxDuration(String type) {
         return maxDurations.getOrDefault(type, java.time.Duration.ZERO);

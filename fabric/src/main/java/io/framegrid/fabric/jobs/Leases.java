@@ -85,7 +85,10 @@ final class Leases {
         });
     }
 
-    private static TaskState leased(TaskState task, String nodeId, long expiresMs) {
+    private TaskState leased(TaskState task, String nodeId, long expiresMs) {
+        if (task.getAttempts() > 0) {
+            tx.count(LedgerMetrics::taskReassigned);
+        }
         return task.toBuilder().setStatus(TaskStatus.TASK_STATUS_LEASED).setLeaseNode(nodeId)
                 .setLeaseExpiresMs(expiresMs).setFence(task.getFence() + 1).setAttempts(task.getAttempts() + 1)
                 .build();
@@ -116,6 +119,7 @@ final class Leases {
             // Fenced by the expired lease's token: a renewal or commit that won meanwhile keeps the job alive.
             admission.failJob(jobId, taskId, peek.getFence(), null,
                     "Task " + taskId + " lost its lease " + peek.getAttempts() + " times");
+            tx.count(LedgerMetrics::leaseExpired);
             return true;
         }
         return tx.inTx(() -> {
@@ -130,6 +134,7 @@ final class Leases {
             log.append(js, "WARN", "Lease of task " + taskId + " on node " + task.getLeaseNode()
                     + " expired; task re-queued");
             records.putJob(js.build());
+            tx.count(LedgerMetrics::leaseExpired);
             return true;
         });
     }

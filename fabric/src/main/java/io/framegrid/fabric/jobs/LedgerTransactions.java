@@ -18,6 +18,9 @@ final class LedgerTransactions {
 
     private final Ignite ignite;
     private final LedgerMetrics metrics;
+    // Counts noted by the body of the transaction running on this thread, applied once it commits: a retried
+    // or rolled-back attempt counts nothing.
+    private final ThreadLocal<java.util.List<java.util.function.Consumer<LedgerMetrics>>> pending = new ThreadLocal<>();
 
     LedgerTransactions(Ignite ignite, LedgerMetrics metrics) {
         this.ignite = ignite;
@@ -28,16 +31,32 @@ final class LedgerTransactions {
     <T> T inTx(Supplier<T> body) {
         for (int attempt = 1; ; attempt++) {
             metrics.transactionStarted(attempt > 1);
+            java.util.List<java.util.function.Consumer<LedgerMetrics>> counts = new java.util.ArrayList<>();
+            pending.set(counts);
             try (Transaction tx = ignite.transactions().txStart(TransactionConcurrency.PESSIMISTIC,
                     TransactionIsolation.REPEATABLE_READ, TIMEOUT_MS, 0)) {
                 T result = body.get();
                 tx.commit();
+                pending.remove();
+                counts.forEach(count -> count.accept(metrics));
                 return result;
             } catch (RuntimeException e) {
                 if (attempt >= MAX_ATTEMPTS || !Retries.transient_(e)) {
                     throw e;
                 }
+            } finally {
+                pending.remove();
             }
+        }
+    }
+
+    /** Notes a count to apply when the transaction running on this thread commits (at once outside one). */
+    void count(java.util.function.Consumer<LedgerMetrics> count) {
+        java.util.List<java.util.function.Consumer<LedgerMetrics>> counts = pending.get();
+        if (counts == null) {
+            count.accept(metrics);
+        } else {
+            counts.add(count);
         }
     }
 

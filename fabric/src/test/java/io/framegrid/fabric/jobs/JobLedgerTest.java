@@ -167,4 +167,54 @@ class JobLedgerTest {
         assertThat(metrics.transactions()).isEqualTo(1);
         assertThat(counted.metrics()).isSameAs(metrics);
     }
+
+    @Test
+    void jobOutcomesLeaseExpiriesAndReassignmentsAreCountedOnceTheirTransactionCommits() {
+        io.prometheus.metrics.model.registry.PrometheusRegistry registry =
+                new io.prometheus.metrics.model.registry.PrometheusRegistry();
+        LedgerMetrics metrics = new LedgerMetrics().register(registry);
+        JobLedger counted = new JobLedger(grid.ignite(), grid.config().jobs(), grid.clock(), metrics);
+        List<StagePlan> noop = TYPES.plan(JobTypes.NOOP, Map.of()).orElseThrow();
+
+        JobState done = counted.submit(owner(), "free", JobTypes.NOOP, "done", Map.of(), noop);
+        TaskState doneTask = counted.lease(JobLedger.taskId(done.getJob().getJobId(), 0, 0), "node-a").orElseThrow();
+        grid.clock().advance(Duration.ofMillis(1500));
+        counted.commit(doneTask, "node-a", TaskCommit.empty());
+
+        JobState cancelled = counted.submit(owner(), "free", JobTypes.NOOP, "cancelled", Map.of(), noop);
+        counted.cancel(cancelled.getJob().getJobId());
+        // A refused cancel rolls back: nothing more is counted.
+        assertThatThrownBy(() -> counted.cancel(cancelled.getJob().getJobId())).isInstanceOf(FabricException.class);
+
+        JobState lost = counted.submit(owner(), "free", JobTypes.NOOP, "lost", Map.of(), noop);
+        String lostTask = JobLedger.taskId(lost.getJob().getJobId(), 0, 0);
+        counted.lease(lostTask, "node-a").orElseThrow();
+        grid.clock().advance(Duration.ofSeconds(6));
+        assertThat(counted.reclaimExpired(lostTask)).isTrue();
+        counted.lease(lostTask, "node-b").orElseThrow();
+        grid.clock().advance(Duration.ofSeconds(6));
+        assertThat(counted.reclaimExpired(lostTask)).isTrue(); // out of attempts (2): the job fails
+
+        assertThat(metrics.finished(JobTypes.NOOP, LedgerMetrics.COMPLETED)).isEqualTo(1);
+        assertThat(metrics.finished(JobTypes.NOOP, LedgerMetrics.CANCELLED)).isEqualTo(1);
+        assertThat(metrics.finished(JobTypes.NOOP, LedgerMetrics.FAILED)).isEqualTo(1);
+        assertThat(metrics.leaseExpiries()).isEqualTo(2);
+        assertThat(metrics.reassignments()).isEqualTo(1);
+        assertThat(status(lost)).isEqualTo(JobStatus.JOB_STATUS_FAILED);
+
+        java.util.Map<String, io.prometheus.metrics.model.snapshots.MetricSnapshot> exported = new java.util.HashMap<>();
+        registry.scrape().forEach(m -> exported.put(m.getMetadata().getPrometheusName(), m));
+        assertThat(exported).containsKeys("framegrid_jobs_submitted", "framegrid_jobs_finished",
+                "framegrid_job_duration_seconds", "framegrid_task_lease_expiries", "framegrid_task_reassignments");
+        io.prometheus.metrics.model.snapshots.HistogramSnapshot durations =
+                (io.prometheus.metrics.model.snapshots.HistogramSnapshot) exported.get("framegrid_job_duration_seconds");
+        assertThat(durations.getDataPoints()).anySatisfy(p -> {
+            assertThat(p.getLabels().get("outcome")).isEqualTo("completed");
+            assertThat(p.getCount()).isEqualTo(1);
+            assertThat(p.getSum()).isGreaterThanOrEqualTo(1.5); // the test clock runs on from the real one
+        });
+        io.prometheus.metrics.model.snapshots.CounterSnapshot submitted =
+                (io.prometheus.metrics.model.snapshots.CounterSnapshot) exported.get("framegrid_jobs_submitted");
+        assertThat(submitted.getDataPoints()).singleElement().satisfies(p -> assertThat(p.getValue()).isEqualTo(3));
+    }
 }

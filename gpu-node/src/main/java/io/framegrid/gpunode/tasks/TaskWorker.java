@@ -120,6 +120,11 @@ public final class TaskWorker implements AutoCloseable {
         return this;
     }
 
+    /** Tasks this worker runs at most at once. */
+    public int slots() {
+        return profile.slots();
+    }
+
     public int runningTasks() {
         return running.size();
     }
