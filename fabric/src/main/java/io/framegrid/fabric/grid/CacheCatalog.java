@@ -60,6 +60,8 @@ public final class CacheCatalog {
         all.add(durableTransactional(CacheNames.ANNOTATION_VIDEOS).setAffinity(productAffinity()));
         all.add(durableTransactional(CacheNames.ANNOTATIONS).setAffinity(productAffinity()));
         all.add(durableTransactional(CacheNames.ANNOTATION_TELEMETRY).setAffinity(productAffinity()));
+        // Product D's projects: a few per user, created with ids from the durable counters in the same transaction.
+        all.add(durableTransactional(CacheNames.RECONSTRUCTION_PROJECTS).setAffinity(productAffinity()));
         all.add(evictable(CacheNames.FRAMES).setStatisticsEnabled(true));
         all.addAll(extra);
         return all;

@@ -34,5 +34,8 @@ public final class CacheNames {
     /** Product A: uploaded telemetry, replaced whole per upload (video id → {@code annotation.v1.Telemetry}). */
     public static final String ANNOTATION_TELEMETRY = "fg_annotation_telemetry";
 
+    /** Product D: reconstruction projects (integer id → {@code reconstruction.v1.Project} as stored). */
+    public static final String RECONSTRUCTION_PROJECTS = "fg_reconstruction_projects";
+
     private CacheNames() {}
 }
