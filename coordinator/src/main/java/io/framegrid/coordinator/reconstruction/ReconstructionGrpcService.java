@@ -154,7 +154,7 @@ final class ReconstructionGrpcService extends ReconstructionServiceGrpc.Reconstr
                     }
                 }
                 // Every stage's refs, committed ones included: the job record lists them all.
-                for (String ref : ledger.state(jobId).map(s -> s.getJob().getResultRefsList()).orElse(List.of())) {
+                for (String ref : ledger.state(jobId).<List<String>>map(s -> s.getJob().getResultRefsList()).orElse(List.of())) {
                     int colon = ref.indexOf(':');
                     if (colon > 0) {
                         files.add(ref.substring(colon + 1));

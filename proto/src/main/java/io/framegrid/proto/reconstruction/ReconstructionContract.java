@@ -44,6 +44,8 @@ public final class ReconstructionContract {
     public static final String QUALITY = "quality";
     public static final String INPUT_MEDIA_IDS = "input_media_ids";
     public static final String FRAMES_MEDIA_ID = "frames_media_id";
+    /** Reconstruct metadata with a frames zip: how many frames it holds. */
+    public static final String FRAMES_COUNT = "frames_count";
     /** Planner-set task parameters: the matcher ({@code sequential} or {@code exhaustive}), dense meshing on a GPU. */
     public static final String MATCHER = "matcher";
     public static final String DENSE = "dense";
