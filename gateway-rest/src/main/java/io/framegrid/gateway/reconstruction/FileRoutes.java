@@ -76,8 +76,9 @@ public final class FileRoutes {
     @Post("/files/upload/video")
     @Description("Uploads the project's video (multipart/form-data: file, project_id; MP4, AVI, MOV or MKV, at most "
             + "gateway.reconstruction.max-upload-mb); it is probed on a gpu-node and replaces an earlier one")
-    public CompletableFuture<VideoUploaded> uploadVideo(ServiceRequestContext ctx, HttpRequest req,
-            @Param("project_id") Optional<String> queryProject) {
+    public CompletableFuture<VideoUploaded> uploadVideo(ServiceRequestContext ctx, HttpRequest req) {
+        // Read by hand: a @Param would make Armeria aggregate the multipart body to look for it.
+        Optional<String> queryProject = Optional.ofNullable(ctx.queryParam("project_id"));
         String token = Credentials.bearer(req.headers());
         checkMultipart(req, video.maxBytes() + (1L << 20), video.tooLarge());
         ReconstructionClient recon = new ReconstructionClient(client.withBearerToken(token), limits.probeTimeout());
@@ -114,8 +115,8 @@ public final class FileRoutes {
     @Post("/files/upload/images")
     @Description("Adds images to the project (multipart/form-data: field 'files' repeated, project_id; JPG, JPEG, PNG "
             + "or TIFF, each checked; at most gateway.reconstruction.max-images-upload-mb in all)")
-    public CompletableFuture<ImagesUploaded> uploadImages(ServiceRequestContext ctx, HttpRequest req,
-            @Param("project_id") Optional<String> queryProject) {
+    public CompletableFuture<ImagesUploaded> uploadImages(ServiceRequestContext ctx, HttpRequest req) {
+        Optional<String> queryProject = Optional.ofNullable(ctx.queryParam("project_id"));
         String token = Credentials.bearer(req.headers());
         long max = (long) limits.maxImagesUploadMb() << 20;
         ApiException tooLarge = new ApiException(HttpStatus.REQUEST_ENTITY_TOO_LARGE, "FILE_TOO_LARGE",

@@ -44,7 +44,7 @@ final class JobEventsSocket {
     }
 
     WebSocketService service() {
-        return WebSocketService.builder(this::handle).allowedOrigin(origin -> true).build();
+        return WebSocketService.builder(this::handle).allowedOrigins("*").build();
     }
 
     private WebSocket handle(ServiceRequestContext ctx, WebSocket in) {
