@@ -2,6 +2,7 @@ package io.framegrid.gateway.reconstruction;
 
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
+import com.linecorp.armeria.common.HttpResponse;
 import com.linecorp.armeria.common.HttpStatus;
 import com.linecorp.armeria.common.RequestHeaders;
 import com.linecorp.armeria.server.annotation.Description;
@@ -51,7 +52,7 @@ public final class JobRoutes {
     @Get("/jobs")
     @Description("The caller's jobs, newest first; filters project_id, status (pending, running, completed, failed, "
             + "cancelled), job_type (frame_extraction, reconstruction); skip, limit (default 100)")
-    public CompletableFuture<List<ReconstructionViews.JobBody>> list(RequestHeaders headers,
+    public CompletableFuture<HttpResponse> list(RequestHeaders headers,
             @Param("project_id") Optional<String> projectId, @Param("status") Optional<String> status,
             @Param("job_type") Optional<String> jobType, @Param("skip") Optional<String> skip,
             @Param("limit") Optional<String> limit) {
@@ -86,8 +87,9 @@ public final class JobRoutes {
             pages.forEach(p -> all.addAll(p.join()));
             all.sort((a, b) -> Long.compare(b.getCreatedAt().getSeconds() * 1_000_000_000L + b.getCreatedAt().getNanos(),
                     a.getCreatedAt().getSeconds() * 1_000_000_000L + a.getCreatedAt().getNanos()));
-            return all.stream().filter(j -> project == 0 || ReconstructionViews.projectOf(j) == project)
-                    .skip(s).limit(l).map(j -> ReconstructionViews.JobBody.of(j, null)).toList();
+            return HttpResponse.ofJson(all.stream()
+                    .filter(j -> project == 0 || ReconstructionViews.projectOf(j) == project)
+                    .skip(s).limit(l).map(j -> ReconstructionViews.JobBody.of(j, null)).toList());
         });
     }
 

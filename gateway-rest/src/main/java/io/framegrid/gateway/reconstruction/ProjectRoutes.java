@@ -2,6 +2,7 @@ package io.framegrid.gateway.reconstruction;
 
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
+import com.linecorp.armeria.common.HttpResponse;
 import com.linecorp.armeria.common.RequestHeaders;
 import com.linecorp.armeria.server.annotation.Delete;
 import com.linecorp.armeria.server.annotation.Description;
@@ -16,7 +17,6 @@ import io.framegrid.proto.reconstruction.v1.Project;
 import io.framegrid.proto.reconstruction.v1.UpdateProjectRequest;
 import io.framegrid.sdk.FramegridClient;
 import io.framegrid.sdk.reconstruction.ReconstructionClient;
-import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
@@ -44,12 +44,13 @@ public final class ProjectRoutes {
 
     @Get("/projects")
     @Description("The caller's projects, oldest first: skip (default 0), limit (default 100, at most 1000)")
-    public CompletableFuture<List<ReconstructionViews.ProjectBody>> list(RequestHeaders headers,
+    public CompletableFuture<HttpResponse> list(RequestHeaders headers,
             @Param("skip") Optional<String> skip, @Param("limit") Optional<String> limit) {
         int s = Callers.intParam("query", "skip", skip.orElse(null), 0, 0, Integer.MAX_VALUE);
         int l = Callers.intParam("query", "limit", limit.orElse(null), 100, 1, 1000);
-        return Callers.reconstruction(client, headers).listAsync(s, l).thenApply(page ->
-                page.getProjectsList().stream().map(ReconstructionViews.ProjectBody::of).toList());
+        // A JSON array, as the spec's list answers are: rendered here (the annotated converter takes objects).
+        return Callers.reconstruction(client, headers).listAsync(s, l).thenApply(page -> HttpResponse.ofJson(
+                page.getProjectsList().stream().map(ReconstructionViews.ProjectBody::of).toList()));
     }
 
     @Post("/projects")

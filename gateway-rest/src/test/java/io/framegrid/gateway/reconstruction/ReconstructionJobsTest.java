@@ -195,6 +195,207 @@ class ReconstructionJobsTest {
         assertThat(download(token, project, "mesh", null, "GET").statusCode()).isEqualTo(404);
     }
 
+    // ---- video: upload → keyframes → reconstruction -------------------------------------------------------
+
+    @Test
+    void theVideoPathRegistersMostOfItsKeyframes() throws Exception {
+        String token = user();
+        long project = create(token, "Herz-Jesu P25 video");
+        byte[] video = Files.readAllBytes(SharedFiles.root().resolve("media/multiview/herz-jesu-p25.mp4"));
+        Reply up = uploadVideo(token, project, "herz-jesu-p25.mp4", video);
+        assertThat(up.status()).as(up.toString()).isEqualTo(200);
+        assertThat(up.json().get("message").asText()).isEqualTo("Video uploaded successfully");
+        assertThat(up.json().get("file_size").asLong()).isEqualTo(video.length);
+        assertThat(up.json().get("project_id").asLong()).isEqualTo(project);
+
+        // Extraction needs the form's project_id; keyframes need no interval.
+        Reply noInterval = gateway.postForm(D, "/api/v1/files/extract-frames", "project_id=" + project,
+                "Authorization", "Bearer " + token);
+        assertThat(noInterval.status()).isEqualTo(422);
+        assertThat(noInterval.json().get("detail").get(0).get("loc").toString()).contains("interval");
+        Reply extract = gateway.postForm(D, "/api/v1/files/extract-frames", "project_id=" + project
+                + "&strategy=keyframes", "Authorization", "Bearer " + token);
+        assertThat(extract.status()).as(extract.toString()).isEqualTo(200);
+        JsonNode frames = awaitJob(token, extract.json().get("id").asText(), Duration.ofMinutes(2));
+        assertThat(frames.get("status").asText()).as(frames.toString()).isEqualTo("completed");
+        JsonNode p = get(token, "/api/v1/projects/" + project).json();
+        int keyframes = p.get("total_frames").asInt();
+        // 25 distinct views at 2 fps: every one moves the camera well past the parallax threshold.
+        assertThat(keyframes).isBetween(10, 25);
+        HttpResponse<byte[]> zip = download(token, project, "frames", null, "GET");
+        assertThat(zip.statusCode()).isEqualTo(200);
+        assertThat(zip.headers().firstValue("content-type")).hasValue("application/zip");
+        int entries = 0;
+        try (var in = new java.util.zip.ZipInputStream(new java.io.ByteArrayInputStream(zip.body()))) {
+            while (in.getNextEntry() != null) {
+                entries++;
+            }
+        }
+        assertThat(entries).isEqualTo(keyframes);
+        HttpResponse<byte[]> original = download(token, project, "video", null, "GET");
+        assertThat(original.body()).isEqualTo(video);
+
+        Reply started = post(token, "/api/v1/projects/" + project + "/start-reconstruction?quality=low");
+        assertThat(started.status()).as(started.toString()).isEqualTo(200);
+        JsonNode job = awaitJob(token, started.json().get("id").asText(), Duration.ofMinutes(6));
+        assertThat(job.get("status").asText()).as(job.toString()).isEqualTo("completed");
+        int registered = job.get("metadata").get("registered_images").asInt();
+        System.out.printf("P25 video: %d keyframes, %d registered, %.3f px%n", keyframes, registered,
+                job.get("metadata").get("mean_reprojection_error_px").asDouble());
+        assertThat(job.get("metadata").get("input_images").asInt()).isEqualTo(keyframes);
+        assertThat(registered).isGreaterThanOrEqualTo((int) Math.ceil(0.8 * keyframes));
+
+        JsonNode all = get(token, "/api/v1/jobs/project/" + project + "/status").json();
+        assertThat(all.get("total").asInt()).isEqualTo(2);
+        assertThat(get(token, "/api/v1/jobs?project_id=" + project + "&job_type=frame_extraction").json()).hasSize(1);
+        assertThat(get(token, "/api/v1/jobs?project_id=" + project + "&status=completed").json()).hasSize(2);
+        assertThat(get(token, "/api/v1/jobs?status=running").json()).isEmpty();
+    }
+
+    // ---- cancel: the job ends and no colmap process is left -------------------------------------------------
+
+    @Test
+    void cancellingAReconstructionLeavesNoColmapProcess() throws Exception {
+        String token = user();
+        long project = create(token, "cancelled");
+        Path images = SharedFiles.root().resolve("media/multiview/herz-jesu-p8/images");
+        List<Path> files = new ArrayList<>();
+        try (var s = Files.list(images)) {
+            s.filter(p -> p.toString().endsWith(".jpg")).sorted().forEach(files::add);
+        }
+        assertThat(uploadImages(token, project, files).status()).isEqualTo(200);
+        String jobId = post(token, "/api/v1/projects/" + project + "/start-reconstruction?quality=high")
+                .json().get("id").asText();
+        await().atMost(Duration.ofMinutes(1)).until(() -> colmapProcesses() > 0);
+        Reply cancelled = post(token, "/api/v1/jobs/" + jobId + "/cancel");
+        assertThat(cancelled.status()).as(cancelled.toString()).isEqualTo(200);
+        assertThat(cancelled.json().get("status").asText()).isEqualTo("cancelled");
+        await().atMost(Duration.ofSeconds(2)).until(() -> colmapProcesses() == 0);
+        assertThat(get(token, "/api/v1/projects/" + project).json().get("status").asText()).isEqualTo("draft");
+        // A finished job cannot be cancelled again.
+        assertThat(post(token, "/api/v1/jobs/" + jobId + "/cancel").status()).isEqualTo(400);
+    }
+
+    static long colmapProcesses() {
+        return ProcessHandle.current().descendants()
+                .filter(h -> h.info().command().map(c -> c.endsWith("colmap")).orElse(false)).count();
+    }
+
+    // ---- projects and every error class ----------------------------------------------------------------------
+
+    @Test
+    void projectsAreTheCallersWithIntegerIdsAndFastApiErrors() throws Exception {
+        String token = user();
+        Reply created = gateway.postJson(D, "/api/v1/projects", "{\"name\":\"facade\",\"description\":\"d\"}",
+                "Authorization", "Bearer " + token);
+        assertThat(created.status()).isEqualTo(201);
+        JsonNode p = created.json();
+        assertThat(p.get("id").isIntegralNumber()).isTrue();
+        assertThat(p.get("status").asText()).isEqualTo("draft");
+        for (String f : List.of("total_frames", "processed_frames", "reconstruction_quality", "processing_time",
+                "created_at", "updated_at", "description")) {
+            assertThat(p.has(f)).as(f).isTrue();
+        }
+        long id = p.get("id").asLong();
+        long second = create(token, "second");
+        assertThat(second).isGreaterThan(id);
+
+        Reply missing = gateway.postJson(D, "/api/v1/projects", "{\"description\":\"x\"}", "Authorization",
+                "Bearer " + token);
+        assertThat(missing.status()).isEqualTo(422);
+        assertThat(missing.json().get("detail").get(0).get("loc").toString()).contains("name");
+        assertThat(get(token, "/api/v1/projects").json()).hasSize(2);
+        assertThat(get(token, "/api/v1/projects?skip=1&limit=1").json().get(0).get("id").asLong()).isEqualTo(second);
+        assertThat(get(token, "/api/v1/projects?limit=abc").status()).isEqualTo(422);
+        assertThat(get(token, "/api/v1/projects/abc").status()).isEqualTo(422);
+        assertThat(get(token, "/api/v1/projects/999999").status()).isEqualTo(404);
+        assertThat(gateway.get(D, "/api/v1/projects").status()).isEqualTo(401);
+
+        Reply updated = gateway.putJson(D, "/api/v1/projects/" + id, "{\"name\":\"renamed\",\"status\":\"archived\"}",
+                "Authorization", "Bearer " + token);
+        assertThat(updated.status()).as(updated.toString()).isEqualTo(200);
+        assertThat(updated.json().get("name").asText()).isEqualTo("renamed");
+        assertThat(updated.json().get("status").asText()).isEqualTo("archived");
+        assertThat(updated.json().get("description").asText()).isEqualTo("d");
+        assertThat(gateway.putJson(D, "/api/v1/projects/" + id, "{\"status\":\"completed\"}", "Authorization",
+                "Bearer " + token).status()).isEqualTo(422);
+
+        String other = user();
+        assertThat(get(other, "/api/v1/projects/" + id).status()).isEqualTo(404);
+        assertThat(gateway.putJson(D, "/api/v1/projects/" + id, "{\"name\":\"x\"}", "Authorization",
+                "Bearer " + other).status()).isEqualTo(404);
+        assertThat(send(other, HttpRequest.newBuilder(gateway.uri(D, "/api/v1/projects/" + id)).DELETE()).status())
+                .isEqualTo(404);
+        assertThat(get(other, "/api/v1/files/list/" + id).status()).isEqualTo(404);
+
+        // Uploads: wrong format 400, a file that is no video 400 (probed), a fake image 400, nothing kept.
+        assertThat(uploadVideo(token, second, "notes.txt", "hello".getBytes(StandardCharsets.UTF_8)).status())
+                .isEqualTo(400);
+        Reply fake = uploadVideo(token, second, "fake.mp4", new byte[4096]);
+        assertThat(fake.status()).as(fake.toString()).isIn(400, 422);
+        Path txt = Files.createTempFile("not-an-image", ".jpg");
+        Files.writeString(txt, "not a jpeg");
+        assertThat(uploadImages(token, second, List.of(txt)).status()).isEqualTo(400);
+        assertThat(get(token, "/api/v1/files/list/" + second).json().get("files")).isEmpty();
+        Reply noProject = uploadImages(token, 0, List.of(txt));
+        assertThat(noProject.status()).isEqualTo(422);
+        assertThat(uploadImages(other, second, List.of(
+                SharedFiles.root().resolve("media/multiview/herz-jesu-p8/images/0000.jpg"))).status()).isEqualTo(404);
+
+        // Jobs need inputs; bad quality is 422; unknown files and jobs are 404.
+        assertThat(post(token, "/api/v1/projects/" + second + "/start-reconstruction?quality=ultra").status())
+                .isEqualTo(422);
+        Reply noImages = post(token, "/api/v1/projects/" + second + "/start-reconstruction?quality=low");
+        assertThat(noImages.status()).isEqualTo(400);
+        assertThat(noImages.json().get("detail").asText()).contains("no images");
+        assertThat(gateway.postForm(D, "/api/v1/files/extract-frames", "project_id=" + second + "&interval=1",
+                "Authorization", "Bearer " + token).status()).isEqualTo(400);
+        assertThat(gateway.postForm(D, "/api/v1/files/extract-frames", "project_id=" + second + "&interval=-1",
+                "Authorization", "Bearer " + token).status()).isEqualTo(422);
+        assertThat(download(token, second, "mesh", null, "GET").statusCode()).isEqualTo(404);
+        assertThat(download(token, second, "nonsense", null, "GET").statusCode()).isEqualTo(422);
+        assertThat(get(token, "/api/v1/jobs/" + UUID.randomUUID()).status()).isEqualTo(404);
+        assertThat(get(token, "/api/v1/jobs?status=weird").status()).isEqualTo(422);
+
+        // WebSocket: another user's project is closed with a policy code.
+        CompletableFutureHolder closed = new CompletableFutureHolder();
+        http.newWebSocketBuilder().buildAsync(URI.create("ws://127.0.0.1:" + gateway.uri(D, "/").getPort()
+                + "/ws/jobs/" + id + "?token=" + other), new WebSocket.Listener() {
+                    @Override
+                    public CompletionStage<?> onClose(WebSocket socket, int status, String reason) {
+                        closed.code.complete(status);
+                        return null;
+                    }
+                }).join();
+        assertThat(closed.code.get(10, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo(1008);
+
+        Reply deleted = send(token, HttpRequest.newBuilder(gateway.uri(D, "/api/v1/projects/" + id)).DELETE());
+        assertThat(deleted.status()).isEqualTo(200);
+        assertThat(get(token, "/api/v1/projects").json()).hasSize(1);
+    }
+
+    static final class CompletableFutureHolder {
+        final java.util.concurrent.CompletableFuture<Integer> code = new java.util.concurrent.CompletableFuture<>();
+    }
+
+    @Test
+    void tenRequestsASecondPerUserThen429WithRateLimitHeaders() {
+        String token = user();
+        int refused = 0;
+        Reply last = null;
+        for (int i = 0; i < 25 && refused == 0; i++) {
+            last = get(token, "/api/v1/projects");
+            if (last.status() == 429) {
+                refused++;
+            }
+        }
+        assertThat(refused).as("25 requests in a row, most within a second").isPositive();
+        assertThat(last.header("X-RateLimit-Limit")).isEqualTo("10");
+        assertThat(last.header("X-RateLimit-Remaining")).isEqualTo("0");
+        assertThat(last.header("Retry-After")).isNotNull();
+        assertThat(last.json().get("detail").asText()).contains("Rate limit");
+    }
+
     // ---- helpers ---------------------------------------------------------------------------------------
 
     static WebSocket socket(String token, long project, List<JsonNode> events) {
