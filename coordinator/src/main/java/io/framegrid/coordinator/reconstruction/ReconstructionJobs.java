@@ -6,7 +6,6 @@ import io.framegrid.fabric.jobs.JobTypes;
 import io.framegrid.proto.cluster.v1.StagePlan;
 import io.framegrid.proto.reconstruction.ReconstructionContract;
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
@@ -101,7 +100,4 @@ final class ReconstructionJobs {
         }
     }
 
-    static Map<String, String> copy(Map<String, String> meta) {
-        return new LinkedHashMap<>(meta);
-    }
 }
