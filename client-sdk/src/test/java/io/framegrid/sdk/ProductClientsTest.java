@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.framegrid.sdk.detection.DetectionClient;
+import io.framegrid.sdk.reconstruction.ReconstructionClient;
 import io.framegrid.sdk.reframer.ReframerClient;
 import org.junit.jupiter.api.Test;
 
@@ -18,6 +19,8 @@ class ProductClientsTest {
             assertThat(client.withBearerToken("token").product(ReframerClient.class)).isNotNull();
             assertThat(client.withBearerToken("token").product(DetectionClient.class))
                     .isInstanceOf(DetectionClient.class);
+            assertThat(client.withBearerToken("token").product(ReconstructionClient.class))
+                    .isInstanceOf(ReconstructionClient.class);
         }
     }
 

@@ -169,6 +169,12 @@ class ReconstructionJobsTest {
         listed.forEach(f -> types.add(f.get("file_type").asText()));
         assertThat(types).contains("image", "point_cloud", "mesh", "textured_mesh");
 
+        // Every stage's workspace is gone once its task ended.
+        try (var tmp = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
+            assertThat(tmp.map(f -> f.getFileName().toString()))
+                    .noneMatch(n -> n.startsWith("framegrid-colmap-" + jobId.replaceAll("[^A-Za-z0-9-]", "_")));
+        }
+
         // Events in order: started, progress..., completed.
         await().atMost(Duration.ofSeconds(10)).until(() -> events.stream()
                 .anyMatch(e -> e.get("event").asText().equals("job_completed")));
@@ -343,6 +349,19 @@ class ReconstructionJobsTest {
         assertThat(noProject.status()).isEqualTo(422);
         assertThat(uploadImages(other, second, List.of(
                 SharedFiles.root().resolve("media/multiview/herz-jesu-p8/images/0000.jpg"))).status()).isEqualTo(404);
+
+        // A video declared past 500 MB is 413 before a byte of it is read.
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", gateway.uri(D, "/").getPort())) {
+            socket.setSoTimeout(20_000);
+            socket.getOutputStream().write(("POST /api/v1/files/upload/video HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                    + "Authorization: Bearer " + token + "\r\nContent-Type: multipart/form-data; boundary=" + BOUNDARY
+                    + "\r\nContent-Length: " + (600L << 20) + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            socket.getOutputStream().flush();
+            byte[] buf = new byte[4096];
+            int n = socket.getInputStream().read(buf);
+            String reply = new String(buf, 0, Math.max(0, n), StandardCharsets.UTF_8);
+            assertThat(reply).startsWith("HTTP/1.1 413").contains("File size exceeds 500MB limit");
+        }
 
         // Jobs need inputs; bad quality is 422; unknown files and jobs are 404.
         assertThat(post(token, "/api/v1/projects/" + second + "/start-reconstruction?quality=ultra").status())

@@ -98,17 +98,20 @@ class ReconstructionFailoverProcessTest {
             String[] victim = new String[1];
             await().atMost(Duration.ofSeconds(120)).until(() -> {
                 for (NodeStatus n : admin.nodes().list()) {
-                    if (n.getRunningTasks() > 0 && colmapUnder(n.getName()) > 0) {
+                    // One slot per node and one job of sequential stages: the node with a task runs that COLMAP.
+                    if (n.getRunningTasks() > 0 && !colmap().isEmpty()) {
                         victim[0] = n.getName();
                         return true;
                     }
                 }
                 return false;
             });
-            List<ProcessHandle> orphans = colmapHandles(victim[0]);
+            List<ProcessHandle> before = colmap();
             nodes.get(victim[0]).close();
-            // The killed JVM's COLMAP would run on as an orphan; a machine that died takes it along, so here too.
-            orphans.forEach(ProcessHandle::destroyForcibly);
+            // The killed JVM's COLMAP runs on as an orphan (no longer under this test's process tree); a machine that
+            // died would take it along, so it goes here too.
+            List<ProcessHandle> after = colmap();
+            before.stream().filter(h -> !after.contains(h)).forEach(ProcessHandle::destroyForcibly);
             String survivor = victim[0].equals("gpu-a") ? "gpu-b" : "gpu-a";
             await().atMost(Duration.ofSeconds(15)).until(() ->
                     admin.nodes().list().stream().map(NodeStatus::getName).noneMatch(victim[0]::equals));
@@ -127,18 +130,9 @@ class ReconstructionFailoverProcessTest {
         }
     }
 
-    private static List<ProcessHandle> colmapHandles(String nodeName) {
-        List<ProcessHandle> out = new ArrayList<>();
-        ProcessHandle.current().children()
-                .filter(h -> h.info().arguments().map(a -> List.of(a).contains(nodeName)
-                        || String.join(" ", a).contains("=" + nodeName)).orElse(false))
-                .forEach(node -> node.descendants()
-                        .filter(d -> d.info().command().map(c -> c.endsWith("colmap")).orElse(false))
-                        .forEach(out::add));
-        return out;
-    }
-
-    private static long colmapUnder(String nodeName) {
-        return colmapHandles(nodeName).size();
+    /** COLMAP processes in this test's process tree (under the gpu-node JVMs). */
+    private static List<ProcessHandle> colmap() {
+        return ProcessHandle.current().descendants()
+                .filter(d -> d.info().command().map(c -> c.endsWith("colmap")).orElse(false)).toList();
     }
 }
