@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.framegrid.sdk.detection.DetectionClient;
+import io.framegrid.sdk.reconstruction.ReconstructionClient;
 import io.framegrid.sdk.reframer.ReframerClient;
 import org.junit.jupiter.api.Test;
 
@@ -20,6 +21,8 @@ class ProductClientsTest {
                     .isInstanceOf(DetectionClient.class);
             assertThat(client.withBearerToken("token").product(io.framegrid.sdk.studio.StudioClient.class))
                     .isInstanceOf(io.framegrid.sdk.studio.StudioClient.class);
+            assertThat(client.withBearerToken("token").product(ReconstructionClient.class))
+                    .isInstanceOf(ReconstructionClient.class);
         }
     }
 

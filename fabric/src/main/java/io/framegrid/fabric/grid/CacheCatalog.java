@@ -72,6 +72,8 @@ public final class CacheCatalog {
         all.add(durableAtomic(CacheNames.DETECTION_MODELS).setAffinity(productAffinity()));
         all.add(durableTransactional(CacheNames.ANNOTATION_SYNC).setAffinity(productAffinity()));
         all.add(durableTransactional(CacheNames.ANNOTATION_MODELS).setAffinity(productAffinity()));
+        // Product D's projects: a few per user, created with ids from the durable counters in the same transaction.
+        all.add(durableTransactional(CacheNames.RECONSTRUCTION_PROJECTS).setAffinity(productAffinity()));
         all.add(evictable(CacheNames.FRAMES).setStatisticsEnabled(true));
         all.addAll(extra);
         return all;

@@ -57,5 +57,8 @@ public final class CacheNames {
     /** Product E: models added by administrators (model id → {@code detection.v1.AddedModel}). */
     public static final String DETECTION_MODELS = "fg_detection_models";
 
+    /** Product D: reconstruction projects (integer id → {@code reconstruction.v1.Project} as stored). */
+    public static final String RECONSTRUCTION_PROJECTS = "fg_reconstruction_projects";
+
     private CacheNames() {}
 }

@@ -78,11 +78,11 @@ public final class StreamedFileUpload<M> {
     }
 
     /**
-     * As {@link #receive(ServiceRequestContext, Multipart, Store)}, and every other part is read as UTF-8 text into
-     * {@code fields} (by part name, before the future completes) instead of being drained; null drains them.
+     * As {@link #receive(ServiceRequestContext, Multipart, Store)}, also keeping the small text fields (parts without a
+     * file name, up to {@link #MAX_FIELD_CHARS} each, longer ones cut) in {@code fields}, whichever order they come in.
      */
     public CompletableFuture<M> receive(ServiceRequestContext ctx, Multipart multipart, Store<M> store,
-                                        @Nullable java.util.Map<String, String> fields) {
+                                        java.util.@Nullable Map<String, String> fields) {
         CompletableFuture<M> received = new CompletableFuture<>();
         multipart.bodyParts().subscribe(new Subscriber<BodyPart>() {
             private Subscription subscription;
@@ -99,21 +99,16 @@ public final class StreamedFileUpload<M> {
 
             @Override
             public void onNext(BodyPart part) {
-                if (fields != null && part.name() != null && !field.equals(part.name())) {
-                    part.aggregate().whenCompleteAsync((text, t) -> {
-                        if (t != null) {
-                            subscription.cancel();
-                            onError(t);
-                            return;
-                        }
-                        fields.putIfAbsent(part.name(), text.contentUtf8());
-                        subscription.request(1);
-                    }, ctx.eventLoop());
-                    return;
-                }
                 if (found || !field.equals(part.name())) {
                     // The next part comes only once this one is consumed.
-                    part.content().subscribe(new Drain(() -> subscription.request(1)));
+                    StringBuilder text = fields != null && part.filename() == null && part.name() != null
+                            ? new StringBuilder() : null;
+                    part.content().subscribe(new Drain(() -> {
+                        if (text != null) {
+                            fields.putIfAbsent(part.name(), text.toString());
+                        }
+                        subscription.request(1);
+                    }, text));
                     return;
                 }
                 found = true;
@@ -236,12 +231,21 @@ public final class StreamedFileUpload<M> {
         }
     }
 
-    /** Consumes and discards a part nobody reads, then asks for the next one. */
+    /** Text fields longer than this are cut (they are ids and numbers). */
+    public static final int MAX_FIELD_CHARS = 64 * 1024;
+
+    /** Consumes a part nobody streams (keeping its text when asked), then asks for the next one. */
     private static final class Drain implements Subscriber<HttpData> {
         private final Runnable next;
+        private final @Nullable StringBuilder text;
 
         Drain(Runnable next) {
+            this(next, null);
+        }
+
+        Drain(Runnable next, @Nullable StringBuilder text) {
             this.next = next;
+            this.text = text;
         }
 
         @Override
@@ -251,7 +255,10 @@ public final class StreamedFileUpload<M> {
 
         @Override
         public void onNext(HttpData data) {
-            // Discarded.
+            if (text != null && text.length() < MAX_FIELD_CHARS) {
+                String chunk = data.toStringUtf8();
+                text.append(chunk, 0, Math.min(chunk.length(), MAX_FIELD_CHARS - text.length()));
+            }
         }
 
         @Override

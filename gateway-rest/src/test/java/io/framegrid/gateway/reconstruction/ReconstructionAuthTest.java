@@ -25,7 +25,9 @@ class ReconstructionAuthTest {
 
     private static void assertDetail(Reply reply, int status) {
         assertThat(reply.status()).as(reply.toString()).isEqualTo(status);
-        assertThat(reply.json().get("detail").asText()).isNotBlank();
+        // FastAPI's shapes: a string, or for field errors a list of {loc, msg, type}.
+        var detail = reply.json().get("detail");
+        assertThat(detail.isArray() ? detail.get(0).get("msg").asText() : detail.asText()).isNotBlank();
     }
 
     @Test
