@@ -9,6 +9,7 @@ import io.framegrid.coordinator.testing.CoordinatorExtension;
 import io.framegrid.coordinator.testing.TestJobs;
 import io.framegrid.fabric.jobs.JobLedger;
 import io.framegrid.launcher.FramegridProcess;
+import io.framegrid.proto.cluster.v1.NodeStatus;
 import io.framegrid.proto.identity.v1.RegisterRequest;
 import io.framegrid.proto.jobs.v1.Job;
 import io.framegrid.proto.jobs.v1.JobLogLine;
