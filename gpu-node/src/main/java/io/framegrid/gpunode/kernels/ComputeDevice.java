@@ -22,7 +22,7 @@ import org.slf4j.LoggerFactory;
 public final class ComputeDevice {
 
     private static final Logger LOG = LoggerFactory.getLogger(ComputeDevice.class);
-    static final String[] MODULES = {"preprocess", "histogram", "inpaint", "framediff"};
+    static final String[] MODULES = {"preprocess", "histogram", "inpaint", "framediff", "sharpness"};
 
     private final FrameKernels kernels;
     private final String description;

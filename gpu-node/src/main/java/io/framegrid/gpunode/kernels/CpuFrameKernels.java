@@ -307,4 +307,11 @@ public final class CpuFrameKernels implements FrameKernels {
         int pixels = a.length / 3;
         return new MotionStats((double) sum / pixels, (double) count / pixels);
     }
+
+    @Override
+    public double laplacianVariance(Mat grey) {
+        MatBytes.requireMask(grey);
+        return io.framegrid.gpunode.engine.sharpness.LaplacianVariance.reference(MatBytes.mask(grey), grey.cols(),
+                grey.rows());
+    }
 }

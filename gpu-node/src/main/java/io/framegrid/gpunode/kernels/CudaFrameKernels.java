@@ -37,6 +37,7 @@ final class CudaFrameKernels implements FrameKernels {
     private final CUfunction peel;
     private final CUfunction smooth;
     private final CUfunction frameDiff;
+    private final CUfunction laplacianSums;
 
     CudaFrameKernels(CUcontext context, Map<String, byte[]> ptx) {
         this.context = context;
@@ -46,6 +47,7 @@ final class CudaFrameKernels implements FrameKernels {
         this.peel = function(ptx.get("inpaint"), "inpaint_peel");
         this.smooth = function(ptx.get("inpaint"), "inpaint_smooth");
         this.frameDiff = function(ptx.get("framediff"), "frame_diff");
+        this.laplacianSums = function(ptx.get("sharpness"), "laplacian_sums");
     }
 
     private static CUfunction function(byte[] image, String name) {
@@ -205,6 +207,35 @@ final class CudaFrameKernels implements FrameKernels {
             cuMemFree(b);
             cuMemFree(sum);
             cuMemFree(count);
+        }
+    }
+
+    @Override
+    public synchronized double laplacianVariance(Mat grey) {
+        cuCtxSetCurrent(context);
+        int w = grey.cols();
+        int h = grey.rows();
+        CUdeviceptr g = upload(MatBytes.mask(grey));
+        CUdeviceptr sum = alloc(Sizeof.LONG);
+        CUdeviceptr sumSq = alloc(Sizeof.LONG);
+        try {
+            cuMemsetD32(sum, 0, 2);
+            cuMemsetD32(sumSq, 0, 2);
+            int blocks = Math.min(1024, (w * h + 255) / 256);
+            cuLaunchKernel(laplacianSums, blocks, 1, 1, 256, 1, 1, 0, null,
+                    Pointer.to(Pointer.to(g), ints(w), ints(h), ints(w), Pointer.to(sum), Pointer.to(sumSq)), null);
+            cuCtxSynchronize();
+            long[] s = new long[1];
+            long[] q = new long[1];
+            cuMemcpyDtoH(Pointer.to(s), sum, Sizeof.LONG);
+            cuMemcpyDtoH(Pointer.to(q), sumSq, Sizeof.LONG);
+            double n = (double) w * h;
+            double mean = s[0] / n;
+            return q[0] / n - mean * mean;
+        } finally {
+            cuMemFree(g);
+            cuMemFree(sum);
+            cuMemFree(sumSq);
         }
     }
 

@@ -26,4 +26,10 @@ public interface FrameKernels {
 
     /** Luma difference between two frames of the same size. */
     MotionStats frameDifference(Mat previous, Mat current, int threshold);
+
+    /**
+     * Sharpness of an 8-bit single-channel image: the variance of its Laplacian (3×3 {@code [0 1 0; 1 -4 1; 0 1 0]},
+     * edges replicated). Blur removes the high frequencies the Laplacian answers to, so a blurred frame scores low.
+     */
+    double laplacianVariance(Mat grey);
 }

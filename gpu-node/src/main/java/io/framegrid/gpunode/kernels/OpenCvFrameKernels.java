@@ -143,4 +143,10 @@ public final class OpenCvFrameKernels implements FrameKernels {
             return new MotionStats(mean, opencv_core.countNonZero(changed) / pixels);
         }
     }
+
+    @Override
+    public double laplacianVariance(Mat grey) {
+        MatBytes.requireMask(grey);
+        return io.framegrid.gpunode.engine.sharpness.LaplacianVariance.of(grey);
+    }
 }

@@ -7,7 +7,7 @@ import static org.bytedeco.opencv.global.opencv_imgproc.goodFeaturesToTrack;
 import static org.bytedeco.opencv.global.opencv_imgproc.resize;
 import static org.bytedeco.opencv.global.opencv_video.calcOpticalFlowPyrLK;
 
-import io.framegrid.gpunode.engine.sharpness.LaplacianVariance;
+import io.framegrid.gpunode.kernels.FrameKernels;
 import io.framegrid.gpunode.media.FrameSampling;
 import io.framegrid.gpunode.media.MediaDecoder;
 import io.framegrid.gpunode.media.MediaException;
@@ -35,8 +35,11 @@ final class KeyframeSelector {
     private final double minParallax;
     /** Candidates held at most before the sharpest of them is taken anyway (bounds memory on slow pans). */
     private final int maxWindow;
+    /** The node's kernels: sharpness runs on the GPU where the node has one. */
+    private final FrameKernels kernels;
 
-    KeyframeSelector(double minParallax, int maxWindow) {
+    KeyframeSelector(FrameKernels kernels, double minParallax, int maxWindow) {
+        this.kernels = kernels;
         this.minParallax = minParallax;
         this.maxWindow = maxWindow;
     }
@@ -76,7 +79,7 @@ final class KeyframeSelector {
                             "Selecting keyframes");
                 }
                 Mat grey = grey(frame.image());
-                double sharp = LaplacianVariance.of(grey);
+                double sharp = kernels.laplacianVariance(grey);
                 if (keyGrey[0] == null) {
                     chosen.add(new Keyframe(frame.index(), frame.image().clone(), sharp, 0));
                     keyGrey[0] = grey;

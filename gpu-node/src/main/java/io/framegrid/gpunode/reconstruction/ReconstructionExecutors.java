@@ -30,7 +30,8 @@ public final class ReconstructionExecutors implements NodeProduct {
     public void register(TaskExecutors executors, Context context) {
         StageFiles files = new StageFiles(context.media());
         // A plain decoder: each video is read once per job, nothing worth the frame cache.
-        VideoFrames frames = new VideoFrames(files, new MediaDecoder(), new KeyframeSelector(MIN_PARALLAX, MAX_WINDOW));
+        VideoFrames frames = new VideoFrames(files, new MediaDecoder(),
+                new KeyframeSelector(context.device().kernels(), MIN_PARALLAX, MAX_WINDOW));
         executors.register(ReconstructionContract.PROBE, plain(frames::probe));
         executors.register(ReconstructionContract.EXTRACT, plain(frames::extract));
         String colmap = ColmapRunner.locate(System.getenv("FRAMEGRID_COLMAP"));

@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 /**
  * CUDA kernels against their CPU twins; skipped where no CUDA device (or no packaged PTX) is present.
  * Tolerances: preprocessing ≤ 1 level (a rounding tie may fall differently with fused multiply-add) and mean
- * ≤ 1e-3; histograms and frame difference exact; inpainting ≤ 1 level.
+ * ≤ 1e-3; histograms, frame difference and Laplacian variance exact; inpainting ≤ 1 level.
  */
 class CudaKernelsTest {
 
@@ -66,5 +66,15 @@ class CudaKernelsTest {
         double[] max = new double[1];
         org.bytedeco.opencv.global.opencv_core.minMaxLoc(diff.reshape(1), null, max, null, null, null);
         assertThat(max[0]).isLessThanOrEqualTo(1.0);
+    }
+
+    @Test
+    void laplacianVarianceMatchesCpuTwin() {
+        assumeTrue(device.cudaAvailable(), device.description());
+        Mat grey = new Mat();
+        org.bytedeco.opencv.global.opencv_imgproc.cvtColor(KernelFixtures.vtestFrames(50, 51).get(0), grey,
+                org.bytedeco.opencv.global.opencv_imgproc.COLOR_BGR2GRAY);
+        // Integer sums on the device: equal to the twin up to the double arithmetic of the final variance.
+        assertThat(device.kernels().laplacianVariance(grey)).isCloseTo(cpu.laplacianVariance(grey), offset(1e-6));
     }
 }

@@ -8,8 +8,9 @@ import org.bytedeco.opencv.opencv_core.Mat;
 
 /**
  * Sharpness of a grey image as the variance of its Laplacian (3×3 kernel {@code [0 1 0; 1 -4 1; 0 1 0]}): blur
- * removes the high frequencies the Laplacian responds to, so a blurred or defocused frame scores low. The CPU
- * implementation; a CUDA twin is not written yet (a GPU node runs this one).
+ * removes the high frequencies the Laplacian responds to, so a blurred or defocused frame scores low. The OpenCV
+ * path and the plain-Java reference behind {@code FrameKernels#laplacianVariance}, whose CUDA kernel
+ * ({@code sharpness.cu}) the reference holds to the same contract.
  */
 public final class LaplacianVariance {
     private LaplacianVariance() {

@@ -31,4 +31,22 @@ class LaplacianVarianceTest {
             assertThat(soft).isLessThan(sharp / 10);
         }
     }
+
+    @Test
+    void everyKernelBackendOnTheCpuAgreesAndRefusesAColourImage() {
+        int w = 64;
+        int h = 48;
+        byte[] pixels = new byte[w * h];
+        new Random(11).nextBytes(pixels);
+        try (Mat grey = new Mat(h, w, CV_8UC1); Mat colour = new Mat(h, w, org.bytedeco.opencv.global.opencv_core.CV_8UC3)) {
+            grey.data().put(pixels);
+            double twin = new io.framegrid.gpunode.kernels.CpuFrameKernels().laplacianVariance(grey);
+            double opencv = new io.framegrid.gpunode.kernels.OpenCvFrameKernels().laplacianVariance(grey);
+            assertThat(opencv).isCloseTo(twin, withPercentage(0.01));
+            assertThat(twin).isEqualTo(LaplacianVariance.reference(pixels, w, h));
+            org.assertj.core.api.Assertions.assertThatThrownBy(
+                    () -> new io.framegrid.gpunode.kernels.OpenCvFrameKernels().laplacianVariance(colour))
+                    .isInstanceOf(IllegalArgumentException.class);
+        }
+    }
 }
