@@ -166,9 +166,14 @@ class PrometheusScrapeTest {
             assertThat(evaluated).isEqualTo(FILES.recordingRules().size() + FILES.alerts().size());
             // The standalone JVM is the one target, up; the roles' families come from one endpoint.
             assertThat(query("up{job=\"framegrid-standalone\"} == 1")).hasSize(1);
-            assertThat(query("sum(framegrid_jobs_finished_total{type=\"" + TestJobs.WRITE_OUTPUTS
-                    + "\", outcome=\"cancelled\"})")).isNotEmpty();
-            assertThat(query("sum(framegrid_jobs_finished_total{type=\"noop\", outcome=\"completed\"}) > 5")).isNotEmpty();
+            // A cancel counts when its transaction commits; Prometheus sees it at its next scrape.
+            await("cancelled and completed jobs counted").atMost(Duration.ofSeconds(60))
+                    .pollInterval(Duration.ofSeconds(2)).untilAsserted(() -> {
+                        assertThat(query("sum(framegrid_jobs_finished_total{type=\"" + TestJobs.WRITE_OUTPUTS
+                                + "\", outcome=\"cancelled\"})")).isNotEmpty();
+                        assertThat(query("sum(framegrid_jobs_finished_total{type=\"noop\", outcome=\"completed\"}) > 5"))
+                                .isNotEmpty();
+                    });
         } finally {
             load.shutdownNow();
             load.awaitTermination(10, TimeUnit.SECONDS);
