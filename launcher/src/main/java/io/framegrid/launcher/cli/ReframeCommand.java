@@ -52,7 +52,7 @@ public final class ReframeCommand implements Callable<Integer> {
     @Option(names = "--timeout", defaultValue = "PT1H", description = "Give up after this long (ISO-8601, default ${DEFAULT-VALUE})")
     Duration timeout;
 
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(10)).build();
 
     @Override
     public Integer call() throws Exception {

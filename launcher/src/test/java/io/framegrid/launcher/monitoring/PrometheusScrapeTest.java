@@ -44,7 +44,7 @@ import org.junit.jupiter.api.Test;
  * requests run, and answers every query of the dashboard, every recording rule and every alert's signal with data.
  */
 class PrometheusScrapeTest {
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Monitoring FILES = Monitoring.inCheckout();
 
