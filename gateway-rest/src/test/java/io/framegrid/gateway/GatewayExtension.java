@@ -8,6 +8,18 @@ import io.framegrid.coordinator.testing.CoordinatorExtension;
 import io.framegrid.gateway.http.Json;
 import io.framegrid.sdk.FramegridClient;
 import java.io.IOException;
+import io.framegrid.config.local.LocalPorts;
+import io.framegrid.config.local.SharedFiles;
+import io.framegrid.fabric.grid.CacheCatalog;
+import io.framegrid.fabric.grid.GridBootstrap;
+import io.framegrid.gpunode.GpuNode;
+import io.framegrid.gpunode.capabilities.NodeCapabilities;
+import io.framegrid.observability.Telemetry;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.UUID;
+import org.apache.ignite.Ignite;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -19,11 +31,19 @@ import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
-/** A real coordinator (via {@link CoordinatorExtension}) plus the real gateway on free ports, and an HTTP client. */
+/**
+ * A real coordinator (via {@link CoordinatorExtension}) plus the real gateway on free ports, and an HTTP client;
+ * with {@link #withGpuNode()} also a real gpu-node (task worker, media, the shared models, CPU kernels) in the same
+ * private grid, sharing the coordinator's local media store as in standalone.
+ */
 public final class GatewayExtension implements BeforeAllCallback, AfterAllCallback {
     private final CoordinatorExtension coordinator;
     private final Map<String, Object> gatewayOverrides;
     private boolean coordinatorClock;
+    private boolean gpuNode;
+    private Path nodeDir;
+    private Ignite nodeGrid;
+    private GpuNode node;
     private GatewayServer gateway;
     private FramegridClient client;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
@@ -39,9 +59,16 @@ public final class GatewayExtension implements BeforeAllCallback, AfterAllCallba
         return this;
     }
 
+    /** A gpu-node joins the coordinator's grid before the tests run and leaves it before the coordinator stops. */
+    public GatewayExtension withGpuNode() {
+        gpuNode = true;
+        return this;
+    }
+
     @Override
     public void beforeAll(ExtensionContext context) throws Exception {
         coordinator.beforeAll(context);
+        if (gpuNode) startGpuNode(context.getRequiredTestClass().getSimpleName());
         Settings.Builder settings = IsolatedSettings.freeGatewayPorts(Settings.builder())
                 .set("gateway.host", "127.0.0.1")
                 .set("gateway.auth-rate-limit.per-minute", 10_000);
@@ -52,10 +79,28 @@ public final class GatewayExtension implements BeforeAllCallback, AfterAllCallba
                 coordinatorClock ? coordinator.clock() : Clock.systemUTC()).start();
     }
 
+    private void startGpuNode(String name) throws Exception {
+        nodeDir = Files.createTempDirectory("framegrid-node-" + name);
+        Settings.Builder settings = IsolatedSettings.forDiscovery(nodeDir, name + "-" + UUID.randomUUID(),
+                LocalPorts.free(), "127.0.0.1:" + coordinator.config().grid().discoveryPort());
+        settings.set("gpu-node.models.dir", SharedFiles.models().toString());
+        settings.set("gpu-node.kernels.cuda", false);
+        settings.set("gpu-node.grpc.port", 0);
+        settings.set("gpu-node.grpc.host", "127.0.0.1");
+        settings.set("media.local.dir", coordinator.config().media().localDir().toString());
+        FramegridConfig config = FramegridConfig.from(settings.build());
+        NodeCapabilities capabilities = NodeCapabilities.probe();
+        nodeGrid = new GridBootstrap(config.grid(), new CacheCatalog(0)).startClient("gpu-node", capabilities.asAttributes());
+        node = new GpuNode(config, new Telemetry(new PrometheusRegistry()), nodeGrid, capabilities).start();
+    }
+
     @Override
-    public void afterAll(ExtensionContext context) throws IOException {
+    public void afterAll(ExtensionContext context) throws Exception {
         if (gateway != null) gateway.close();
         if (client != null) client.close();
+        if (node != null) node.close();
+        if (nodeGrid != null) nodeGrid.close();
+        if (nodeDir != null) CoordinatorExtension.deleteRecursively(nodeDir);
         coordinator.afterAll(context);
     }
 

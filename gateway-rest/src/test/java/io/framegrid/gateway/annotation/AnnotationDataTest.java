@@ -4,35 +4,21 @@ import static io.framegrid.gateway.annotation.AnnotationFixtures.assertError;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.framegrid.config.FramegridConfig;
-import io.framegrid.config.local.IsolatedSettings;
-import io.framegrid.config.local.LocalPorts;
 import io.framegrid.config.local.SharedFiles;
-import io.framegrid.config.settings.Settings;
-import io.framegrid.coordinator.testing.CoordinatorExtension;
-import io.framegrid.fabric.grid.CacheCatalog;
 import io.framegrid.fabric.grid.CacheNames;
-import io.framegrid.fabric.grid.GridBootstrap;
 import io.framegrid.gateway.GatewayExtension;
 import io.framegrid.gateway.GatewayExtension.Reply;
 import io.framegrid.gateway.annotation.AnnotationFixtures.Annotator;
-import io.framegrid.gpunode.GpuNode;
-import io.framegrid.gpunode.capabilities.NodeCapabilities;
 import io.framegrid.gpunode.media.MediaDecoder;
 import io.framegrid.gpunode.media.MediaInfo;
-import io.framegrid.observability.Telemetry;
 import io.framegrid.proto.annotation.AnnotationContract;
 import io.framegrid.proto.annotation.v1.Video;
-import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.ByteArrayOutputStream;
 import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
-import java.util.UUID;
-import org.apache.ignite.Ignite;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -43,12 +29,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 class AnnotationDataTest {
     @RegisterExtension
-    static final GatewayExtension gw = new GatewayExtension(Map.of("gateway.annotation.max-upload-mb", 10));
+    static final GatewayExtension gw = new GatewayExtension(Map.of("gateway.annotation.max-upload-mb", 10)).withGpuNode();
 
     private static final String BOUNDARY = "----framegridannotation";
-    private static Ignite nodeGrid;
-    private static GpuNode node;
-    private static Path nodeDir;
     private static Annotator owner;
     /** vtest.avi, uploaded once through the API for the CSV tests. */
     private static String videoId;
@@ -56,31 +39,11 @@ class AnnotationDataTest {
     private final AnnotationFixtures fx = new AnnotationFixtures(gw);
 
     @BeforeAll
-    static void startGpuNode() throws Exception {
-        CoordinatorExtension cluster = gw.coordinator();
-        nodeDir = Files.createTempDirectory("framegrid-annotation-node");
-        Settings.Builder settings = IsolatedSettings.forDiscovery(nodeDir, "annotation-" + UUID.randomUUID(),
-                LocalPorts.free(), "127.0.0.1:" + cluster.config().grid().discoveryPort());
-        settings.set("gpu-node.models.dir", SharedFiles.models().toString());
-        settings.set("gpu-node.kernels.cuda", false);
-        settings.set("gpu-node.grpc.port", 0);
-        // The local media store is shared with the coordinator, as in standalone.
-        settings.set("media.local.dir", cluster.config().media().localDir().toString());
-        FramegridConfig config = FramegridConfig.from(settings.build());
-        NodeCapabilities capabilities = NodeCapabilities.probe();
-        nodeGrid = new GridBootstrap(config.grid(), new CacheCatalog(0)).startClient("gpu-node", capabilities.asAttributes());
-        node = new GpuNode(config, new Telemetry(new PrometheusRegistry()), nodeGrid, capabilities).start();
+    static void prepare() throws Exception {
         owner = new AnnotationFixtures(gw).annotator();
         Reply up = upload(owner, "video_file", "vtest.avi", Files.readAllBytes(SharedFiles.media("vtest.avi")));
         assertThat(up.status()).as(up.toString()).isEqualTo(200);
         videoId = up.json().get("video_id").asText();
-    }
-
-    @AfterAll
-    static void stopGpuNode() throws Exception {
-        if (node != null) node.close();
-        if (nodeGrid != null) nodeGrid.close();
-        if (nodeDir != null) CoordinatorExtension.deleteRecursively(nodeDir);
     }
 
     private static Reply multipart(String path, Annotator who, byte[] body) {

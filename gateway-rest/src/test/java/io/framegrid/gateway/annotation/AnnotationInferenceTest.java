@@ -5,22 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.framegrid.config.FramegridConfig;
-import io.framegrid.config.local.IsolatedSettings;
-import io.framegrid.config.local.LocalPorts;
 import io.framegrid.config.local.SharedFiles;
-import io.framegrid.config.settings.Settings;
 import io.framegrid.coordinator.testing.CoordinatorExtension;
-import io.framegrid.fabric.grid.CacheCatalog;
-import io.framegrid.fabric.grid.GridBootstrap;
 import io.framegrid.gateway.GatewayExtension;
 import io.framegrid.gateway.GatewayExtension.Reply;
 import io.framegrid.gateway.annotation.AnnotationFixtures.Annotator;
-import io.framegrid.gpunode.GpuNode;
-import io.framegrid.gpunode.capabilities.NodeCapabilities;
 import io.framegrid.gpunode.engine.motion.DashcamClip;
-import io.framegrid.observability.Telemetry;
-import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.ByteArrayOutputStream;
 import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
@@ -31,8 +21,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.UUID;
-import org.apache.ignite.Ignite;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -51,10 +39,8 @@ class AnnotationInferenceTest {
     private static final String BOUNDARY = "----framegridinference";
 
     @RegisterExtension
-    static final GatewayExtension gw = new GatewayExtension(Map.of("gateway.annotation.inference-timeout", "240s"));
+    static final GatewayExtension gw = new GatewayExtension(Map.of("gateway.annotation.inference-timeout", "240s")).withGpuNode();
 
-    private static Ignite nodeGrid;
-    private static GpuNode node;
     private static Path dir;
     private static List<Double> speeds;
     private static Annotator owner;
@@ -64,20 +50,8 @@ class AnnotationInferenceTest {
     private final AnnotationFixtures fx = new AnnotationFixtures(gw);
 
     @BeforeAll
-    static void startGpuNodeAndUpload() throws Exception {
-        CoordinatorExtension cluster = gw.coordinator();
+    static void renderAndUpload() throws Exception {
         dir = Files.createTempDirectory("framegrid-inference");
-        Settings.Builder settings = IsolatedSettings.forDiscovery(dir.resolve("node"), "inference-" + UUID.randomUUID(),
-                LocalPorts.free(), "127.0.0.1:" + cluster.config().grid().discoveryPort());
-        settings.set("gpu-node.models.dir", SharedFiles.models().toString());
-        settings.set("gpu-node.kernels.cuda", false);
-        settings.set("gpu-node.grpc.port", 0);
-        settings.set("media.local.dir", cluster.config().media().localDir().toString());
-        FramegridConfig config = FramegridConfig.from(settings.build());
-        NodeCapabilities capabilities = NodeCapabilities.probe();
-        nodeGrid = new GridBootstrap(config.grid(), new CacheCatalog(0)).startClient("gpu-node", capabilities.asAttributes());
-        node = new GpuNode(config, new Telemetry(new PrometheusRegistry()), nodeGrid, capabilities).start();
-
         List<String> lines = Files.readAllLines(SharedFiles.media("telemetry/speeds-20hz.txt"));
         speeds = new ArrayList<>();
         for (int i = 16_400; i < 16_400 + TRAIN_FRAMES + TEST_FRAMES + 1; i++) {
@@ -102,8 +76,6 @@ class AnnotationInferenceTest {
 
     @AfterAll
     static void stop() throws Exception {
-        if (node != null) node.close();
-        if (nodeGrid != null) nodeGrid.close();
         if (dir != null) CoordinatorExtension.deleteRecursively(dir);
     }
 

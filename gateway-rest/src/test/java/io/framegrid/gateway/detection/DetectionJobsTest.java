@@ -4,35 +4,21 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.framegrid.config.FramegridConfig;
-import io.framegrid.config.local.IsolatedSettings;
-import io.framegrid.config.local.LocalPorts;
 import io.framegrid.config.local.SharedFiles;
 import io.framegrid.config.settings.Settings;
-import io.framegrid.coordinator.testing.CoordinatorExtension;
-import io.framegrid.fabric.grid.CacheCatalog;
-import io.framegrid.fabric.grid.GridBootstrap;
 import io.framegrid.gateway.GatewayExtension;
 import io.framegrid.gateway.GatewayExtension.Reply;
-import io.framegrid.gpunode.GpuNode;
-import io.framegrid.gpunode.capabilities.NodeCapabilities;
-import io.framegrid.observability.Telemetry;
 import io.framegrid.proto.detection.DetectionContract;
-import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.zip.CRC32;
-import org.apache.ignite.Ignite;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -46,36 +32,7 @@ class DetectionJobsTest {
     private static final String BOUNDARY = "----framegriddetection";
 
     @RegisterExtension
-    static final GatewayExtension gateway = new GatewayExtension(Map.of());
-
-    private static Ignite nodeGrid;
-    private static GpuNode node;
-    private static Path nodeDir;
-
-    @BeforeAll
-    static void startGpuNode() throws Exception {
-        CoordinatorExtension cluster = gateway.coordinator();
-        nodeDir = Files.createTempDirectory("framegrid-detection-node");
-        Settings.Builder settings = IsolatedSettings.forDiscovery(nodeDir, "detection-" + UUID.randomUUID(),
-                LocalPorts.free(), "127.0.0.1:" + cluster.config().grid().discoveryPort());
-        settings.set("gpu-node.models.dir", SharedFiles.models().toString());
-        settings.set("gpu-node.kernels.cuda", false);
-        settings.set("gpu-node.grpc.port", 0);
-        settings.set("gpu-node.grpc.host", "127.0.0.1");
-        // The local media store is shared with the coordinator, as in standalone.
-        settings.set("media.local.dir", cluster.config().media().localDir().toString());
-        FramegridConfig config = FramegridConfig.from(settings.build());
-        NodeCapabilities capabilities = NodeCapabilities.probe();
-        nodeGrid = new GridBootstrap(config.grid(), new CacheCatalog(0)).startClient("gpu-node", capabilities.asAttributes());
-        node = new GpuNode(config, new Telemetry(new PrometheusRegistry()), nodeGrid, capabilities).start();
-    }
-
-    @AfterAll
-    static void stopGpuNode() throws Exception {
-        if (node != null) node.close();
-        if (nodeGrid != null) nodeGrid.close();
-        if (nodeDir != null) CoordinatorExtension.deleteRecursively(nodeDir);
-    }
+    static final GatewayExtension gateway = new GatewayExtension(Map.of()).withGpuNode();
 
     // ---- detection ---------------------------------------------------------------------------------------
 

@@ -6,26 +6,14 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.framegrid.config.FramegridConfig;
-import io.framegrid.config.local.IsolatedSettings;
-import io.framegrid.config.local.LocalPorts;
 import io.framegrid.config.local.SharedFiles;
-import io.framegrid.config.settings.Settings;
-import io.framegrid.coordinator.testing.CoordinatorExtension;
-import io.framegrid.fabric.grid.CacheCatalog;
-import io.framegrid.fabric.grid.GridBootstrap;
 import io.framegrid.gateway.GatewayExtension;
 import io.framegrid.gateway.GatewayExtension.Reply;
-import io.framegrid.gpunode.GpuNode;
-import io.framegrid.gpunode.capabilities.NodeCapabilities;
-import io.framegrid.observability.Telemetry;
-import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.WebSocket;
 import java.net.http.WebSocketHandshakeException;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -39,8 +27,6 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.apache.ignite.Ignite;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -55,40 +41,17 @@ class DetectionRealtimeTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @RegisterExtension
-    static final GatewayExtension gateway = new GatewayExtension(Map.of());
+    static final GatewayExtension gateway = new GatewayExtension(Map.of()).withGpuNode();
 
-    private static Ignite nodeGrid;
-    private static GpuNode node;
-    private static Path nodeDir;
     private static String frame;
 
     @BeforeAll
-    static void startGpuNode() throws Exception {
-        CoordinatorExtension cluster = gateway.coordinator();
-        nodeDir = Files.createTempDirectory("framegrid-realtime-node");
-        Settings.Builder settings = IsolatedSettings.forDiscovery(nodeDir, "realtime-" + UUID.randomUUID(),
-                LocalPorts.free(), "127.0.0.1:" + cluster.config().grid().discoveryPort());
-        settings.set("gpu-node.models.dir", SharedFiles.models().toString());
-        settings.set("gpu-node.kernels.cuda", false);
-        settings.set("gpu-node.grpc.port", 0);
-        settings.set("gpu-node.grpc.host", "127.0.0.1");
-        settings.set("media.local.dir", cluster.config().media().localDir().toString());
-        FramegridConfig config = FramegridConfig.from(settings.build());
-        NodeCapabilities capabilities = NodeCapabilities.probe();
-        nodeGrid = new GridBootstrap(config.grid(), new CacheCatalog(0)).startClient("gpu-node", capabilities.asAttributes());
-        node = new GpuNode(config, new Telemetry(new PrometheusRegistry()), nodeGrid, capabilities).start();
+    static void prepare() throws Exception {
         frame = "{\"type\":\"frame\",\"data\":\"" + Base64.getEncoder().encodeToString(
                 Files.readAllBytes(SharedFiles.media("images/dog.jpg"))) + "\"}";
         // The coordinator routes inference to nodes it has seen advertise the model.
         await().atMost(Duration.ofSeconds(30)).until(() -> gateway.get(E, "/api/models", auth(user())).response()
                 .body().contains("yolox-nano"));
-    }
-
-    @AfterAll
-    static void stopGpuNode() throws Exception {
-        if (node != null) node.close();
-        if (nodeGrid != null) nodeGrid.close();
-        if (nodeDir != null) CoordinatorExtension.deleteRecursively(nodeDir);
     }
 
     /** One client socket and what it received, message by message. */

@@ -6,6 +6,9 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.bytedeco.javacpp.indexer.DoubleIndexer;
+import org.bytedeco.opencv.global.opencv_core;
+import org.bytedeco.opencv.opencv_core.Mat;
 
 /**
  * Strecha's ground-truth cameras ({@code <image>.camera}: K, distortion, R, camera centre C, size) and the RMS of
@@ -49,7 +52,7 @@ final class GroundTruth {
                 }
             }
         }
-        double[][][] usv = Svd3.decompose(cov);
+        double[][][] usv = svd(cov);
         double[][] u = usv[0];
         double[] s = usv[1][0];
         double[][] v = usv[2];
@@ -106,86 +109,33 @@ final class GroundTruth {
     }
 
     /** SVD of a 3×3 matrix through the symmetric eigenproblem of AᵀA (Jacobi), enough for an alignment. */
-    static final class Svd3 {
-        static double[][][] decompose(double[][] a) {
-            double[][] ata = new double[3][3];
+    /**
+     * {@code a = u · diag(s) · vᵀ} by OpenCV's SVD, returned as {u, {s}, v}: the reference alignment shares no code
+     * with the node's own solver.
+     */
+    private static double[][][] svd(double[][] a) {
+        try (Mat m = new Mat(3, 3, opencv_core.CV_64F); Mat w = new Mat(); Mat u = new Mat(); Mat vt = new Mat()) {
+            DoubleIndexer in = m.createIndexer();
             for (int i = 0; i < 3; i++) {
                 for (int j = 0; j < 3; j++) {
-                    for (int k = 0; k < 3; k++) {
-                        ata[i][j] += a[k][i] * a[k][j];
-                    }
+                    in.put(i, j, a[i][j]);
                 }
             }
-            double[][] v = {{1, 0, 0}, {0, 1, 0}, {0, 0, 1}};
-            double[][] m = {ata[0].clone(), ata[1].clone(), ata[2].clone()};
-            for (int sweep = 0; sweep < 100; sweep++) {
-                for (int p = 0; p < 2; p++) {
-                    for (int q = p + 1; q < 3; q++) {
-                        if (Math.abs(m[p][q]) < 1e-18) {
-                            continue;
-                        }
-                        double theta = (m[q][q] - m[p][p]) / (2 * m[p][q]);
-                        double t = Math.signum(theta) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
-                        if (theta == 0) {
-                            t = 1;
-                        }
-                        double c = 1 / Math.sqrt(t * t + 1);
-                        double s = t * c;
-                        for (int k = 0; k < 3; k++) {
-                            double x = m[k][p];
-                            double y = m[k][q];
-                            m[k][p] = c * x - s * y;
-                            m[k][q] = s * x + c * y;
-                        }
-                        for (int k = 0; k < 3; k++) {
-                            double x = m[p][k];
-                            double y = m[q][k];
-                            m[p][k] = c * x - s * y;
-                            m[q][k] = s * x + c * y;
-                        }
-                        for (int k = 0; k < 3; k++) {
-                            double x = v[k][p];
-                            double y = v[k][q];
-                            v[k][p] = c * x - s * y;
-                            v[k][q] = s * x + c * y;
-                        }
-                    }
-                }
-            }
-            // Descending singular values, so the sign correction lands on the smallest.
-            Integer[] order = {0, 1, 2};
-            java.util.Arrays.sort(order, (x, y) -> Double.compare(m[y][y], m[x][x]));
-            double[][] vs = new double[3][3];
-            double[] eig = new double[3];
-            for (int j = 0; j < 3; j++) {
-                eig[j] = m[order[j]][order[j]];
-                for (int i = 0; i < 3; i++) {
-                    vs[i][j] = v[i][order[j]];
-                }
-            }
-            v = vs;
-            for (int j = 0; j < 3; j++) {
-                m[j][j] = eig[j];
-            }
+            opencv_core.SVDecomp(m, w, u, vt);
+            DoubleIndexer ws = w.createIndexer();
+            DoubleIndexer us = u.createIndexer();
+            DoubleIndexer vts = vt.createIndexer();
             double[] sigma = new double[3];
-            double[][] u = new double[3][3];
-            for (int j = 0; j < 3; j++) {
-                sigma[j] = Math.sqrt(Math.max(0, m[j][j]));
-                for (int i = 0; i < 3; i++) {
-                    double av = 0;
-                    for (int k = 0; k < 3; k++) {
-                        av += a[i][k] * v[k][j];
-                    }
-                    u[i][j] = sigma[j] > 1e-12 ? av / sigma[j] : 0;
+            double[][] uu = new double[3][3];
+            double[][] v = new double[3][3];
+            for (int i = 0; i < 3; i++) {
+                sigma[i] = ws.get(i);
+                for (int j = 0; j < 3; j++) {
+                    uu[i][j] = us.get(i, j);
+                    v[i][j] = vts.get(j, i);
                 }
             }
-            if (sigma[2] <= 1e-9 * sigma[0]) {
-                // Rank 2 (coplanar points): the third axis is the normal of the other two.
-                u[0][2] = u[1][0] * u[2][1] - u[2][0] * u[1][1];
-                u[1][2] = u[2][0] * u[0][1] - u[0][0] * u[2][1];
-                u[2][2] = u[0][0] * u[1][1] - u[1][0] * u[0][1];
-            }
-            return new double[][][] {u, {sigma}, v};
+            return new double[][][] {uu, {sigma}, v};
         }
     }
 }

@@ -5,20 +5,9 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.framegrid.config.FramegridConfig;
-import io.framegrid.config.local.IsolatedSettings;
-import io.framegrid.config.local.LocalPorts;
 import io.framegrid.config.local.SharedFiles;
-import io.framegrid.config.settings.Settings;
-import io.framegrid.coordinator.testing.CoordinatorExtension;
-import io.framegrid.fabric.grid.CacheCatalog;
-import io.framegrid.fabric.grid.GridBootstrap;
 import io.framegrid.gateway.GatewayExtension;
 import io.framegrid.gateway.GatewayExtension.Reply;
-import io.framegrid.gpunode.GpuNode;
-import io.framegrid.gpunode.capabilities.NodeCapabilities;
-import io.framegrid.observability.Telemetry;
-import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.ByteArrayOutputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -36,9 +25,6 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
-import org.apache.ignite.Ignite;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -55,36 +41,9 @@ class ReconstructionJobsTest {
     /** Generous per-user limits here: the reference ones are ReconstructionLimitsTest's. */
     @RegisterExtension
     static final GatewayExtension gateway = new GatewayExtension(Map.of(
-            "gateway.reconstruction.requests-per-second", 1000, "gateway.reconstruction.colmap-requests-per-second", 100));
+            "gateway.reconstruction.requests-per-second", 1000, "gateway.reconstruction.colmap-requests-per-second", 100)).withGpuNode();
 
-    private static Ignite nodeGrid;
-    private static GpuNode node;
-    private static Path nodeDir;
     private static final HttpClient http = HttpClient.newHttpClient();
-
-    @BeforeAll
-    static void startGpuNode() throws Exception {
-        CoordinatorExtension cluster = gateway.coordinator();
-        nodeDir = Files.createTempDirectory("framegrid-reconstruction-node");
-        Settings.Builder settings = IsolatedSettings.forDiscovery(nodeDir, "reconstruction-" + UUID.randomUUID(),
-                LocalPorts.free(), "127.0.0.1:" + cluster.config().grid().discoveryPort());
-        settings.set("gpu-node.models.dir", SharedFiles.models().toString());
-        settings.set("gpu-node.kernels.cuda", false);
-        settings.set("gpu-node.grpc.port", 0);
-        settings.set("gpu-node.grpc.host", "127.0.0.1");
-        settings.set("media.local.dir", cluster.config().media().localDir().toString());
-        FramegridConfig config = FramegridConfig.from(settings.build());
-        NodeCapabilities capabilities = NodeCapabilities.probe();
-        nodeGrid = new GridBootstrap(config.grid(), new CacheCatalog(0)).startClient("gpu-node", capabilities.asAttributes());
-        node = new GpuNode(config, new Telemetry(new PrometheusRegistry()), nodeGrid, capabilities).start();
-    }
-
-    @AfterAll
-    static void stopGpuNode() throws Exception {
-        if (node != null) node.close();
-        if (nodeGrid != null) nodeGrid.close();
-        if (nodeDir != null) CoordinatorExtension.deleteRecursively(nodeDir);
-    }
 
     // ---- P8: images → reconstruction at low → figures, accuracy, downloads, logs, events -------------------------
 

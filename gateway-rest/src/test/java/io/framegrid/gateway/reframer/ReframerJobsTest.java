@@ -4,32 +4,20 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.framegrid.config.FramegridConfig;
-import io.framegrid.fabric.grid.CacheCatalog;
-import io.framegrid.fabric.grid.GridBootstrap;
-import io.framegrid.config.local.IsolatedSettings;
-import io.framegrid.config.local.LocalPorts;
-import io.framegrid.config.settings.Settings;
-import io.framegrid.coordinator.testing.CoordinatorExtension;
 import io.framegrid.gateway.GatewayExtension;
 import io.framegrid.gateway.GatewayExtension.Reply;
-import io.framegrid.gpunode.GpuNode;
 import io.framegrid.config.local.SharedFiles;
-import io.framegrid.gpunode.capabilities.NodeCapabilities;
 import io.framegrid.gpunode.media.FrameSampling;
 import io.framegrid.gpunode.media.MediaDecoder;
 import io.framegrid.gpunode.media.MediaEncoder;
 import io.framegrid.gpunode.media.MediaInfo;
 import io.framegrid.gpunode.media.VideoEncodeSettings;
-import io.framegrid.observability.Telemetry;
 import io.framegrid.sdk.reframer.ReframerClient;
 import io.framegrid.proto.reframer.v1.FrameDetections;
-import io.framegrid.proto.reframer.v1.FrameMasks;
 import io.framegrid.proto.reframer.v1.ReframerResults;
 import io.framegrid.proto.reframer.v1.Scene;
 import io.framegrid.proto.reframer.v1.Track;
 import io.framegrid.sdk.reframer.RleMask;
-import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -45,12 +33,10 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import org.apache.ignite.Ignite;
 import org.bytedeco.opencv.global.opencv_imgproc;
 import org.bytedeco.opencv.opencv_core.Mat;
 import org.bytedeco.opencv.opencv_core.Scalar;
 import org.bytedeco.opencv.opencv_core.Size;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -67,40 +53,17 @@ class ReframerJobsTest {
     static final GatewayExtension gateway = new GatewayExtension(Map.of(
             "gateway.reframer.requests-per-hour", HOURLY,
             "gateway.reframer.concurrent-uploads", 1,
-            "gateway.reframer.max-upload-mb", 10));
+            "gateway.reframer.max-upload-mb", 10)).withGpuNode();
 
     @TempDir
     static Path dir;
 
-    private static Ignite nodeGrid;
-    private static GpuNode node;
-    private static Path nodeDir;
     private static Path joined;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     @BeforeAll
-    static void startGpuNode() throws Exception {
-        CoordinatorExtension cluster = gateway.coordinator();
-        nodeDir = Files.createTempDirectory("framegrid-reframer-node");
-        Settings.Builder settings = IsolatedSettings.forDiscovery(nodeDir, "reframer-" + UUID.randomUUID(),
-                LocalPorts.free(), "127.0.0.1:" + cluster.config().grid().discoveryPort());
-        settings.set("gpu-node.models.dir", SharedFiles.models().toString());
-        settings.set("gpu-node.kernels.cuda", false);
-        settings.set("gpu-node.grpc.port", 0);
-        // The local media store is shared with the coordinator, as in standalone.
-        settings.set("media.local.dir", cluster.config().media().localDir().toString());
-        FramegridConfig config = FramegridConfig.from(settings.build());
-        NodeCapabilities capabilities = NodeCapabilities.probe();
-        nodeGrid = new GridBootstrap(config.grid(), new CacheCatalog(0)).startClient("gpu-node", capabilities.asAttributes());
-        node = new GpuNode(config, new Telemetry(new PrometheusRegistry()), nodeGrid, capabilities).start();
+    static void prepare() throws Exception {
         joined = joinedClips(dir.resolve("joined.mp4"));
-    }
-
-    @AfterAll
-    static void stopGpuNode() throws Exception {
-        if (node != null) node.close();
-        if (nodeGrid != null) nodeGrid.close();
-        if (nodeDir != null) CoordinatorExtension.deleteRecursively(nodeDir);
     }
 
     /** 3 × 40 frames of three different clips at 480×270, 25 fps, with 4.8 s of speech as audio. */

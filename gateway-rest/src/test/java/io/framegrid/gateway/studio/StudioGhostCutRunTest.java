@@ -5,23 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.framegrid.config.FramegridConfig;
-import io.framegrid.config.local.IsolatedSettings;
-import io.framegrid.config.local.LocalPorts;
-import io.framegrid.config.local.SharedFiles;
-import io.framegrid.config.settings.Settings;
 import io.framegrid.coordinator.testing.CoordinatorExtension;
-import io.framegrid.fabric.grid.CacheCatalog;
-import io.framegrid.fabric.grid.GridBootstrap;
 import io.framegrid.gateway.GatewayExtension;
 import io.framegrid.gateway.GatewayExtension.Reply;
 import io.framegrid.gateway.studio.StudioFixtures.User;
-import io.framegrid.gpunode.GpuNode;
-import io.framegrid.gpunode.capabilities.NodeCapabilities;
 import io.framegrid.gpunode.media.MediaDecoder;
 import io.framegrid.gpunode.media.MediaInfo;
-import io.framegrid.observability.Telemetry;
-import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.ByteArrayOutputStream;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -32,8 +21,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
-import org.apache.ignite.Ignite;
 import org.bytedeco.opencv.opencv_core.Mat;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -50,41 +37,22 @@ class StudioGhostCutRunTest {
     private static final String BOUNDARY = "----framegridghostcut";
 
     @RegisterExtension
-    static final GatewayExtension gw = new GatewayExtension(Map.of());
+    static final GatewayExtension gw = new GatewayExtension(Map.of()).withGpuNode();
 
-    private static Ignite nodeGrid;
-    private static GpuNode node;
-    private static Path nodeDir;
     private static Path work;
     private static TextClip clip;
     private static List<Mat> input;
     private final StudioFixtures fx = new StudioFixtures(gw);
 
     @BeforeAll
-    static void startGpuNode() throws Exception {
-        CoordinatorExtension cluster = gw.coordinator();
-        nodeDir = Files.createTempDirectory("framegrid-ghostcut-node");
+    static void prepare() throws Exception {
         work = Files.createTempDirectory("framegrid-ghostcut-media");
-        Settings.Builder settings = IsolatedSettings.forDiscovery(nodeDir, "ghostcut-" + UUID.randomUUID(),
-                LocalPorts.free(), "127.0.0.1:" + cluster.config().grid().discoveryPort());
-        settings.set("gpu-node.models.dir", SharedFiles.models().toString());
-        settings.set("gpu-node.kernels.cuda", false);
-        settings.set("gpu-node.grpc.port", 0);
-        settings.set("gpu-node.grpc.host", "127.0.0.1");
-        settings.set("media.local.dir", cluster.config().media().localDir().toString());
-        FramegridConfig config = FramegridConfig.from(settings.build());
-        NodeCapabilities capabilities = NodeCapabilities.probe();
-        nodeGrid = new GridBootstrap(config.grid(), new CacheCatalog(0)).startClient("gpu-node", capabilities.asAttributes());
-        node = new GpuNode(config, new Telemetry(new PrometheusRegistry()), nodeGrid, capabilities).start();
         clip = TextClip.write(work);
         input = TextClip.frames(clip.file);
     }
 
     @AfterAll
-    static void stopGpuNode() throws Exception {
-        if (node != null) node.close();
-        if (nodeGrid != null) nodeGrid.close();
-        if (nodeDir != null) CoordinatorExtension.deleteRecursively(nodeDir);
+    static void deleteWork() throws Exception {
         if (work != null) CoordinatorExtension.deleteRecursively(work);
     }
 

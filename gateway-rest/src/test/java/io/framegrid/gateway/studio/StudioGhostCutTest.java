@@ -4,31 +4,15 @@ import static io.framegrid.gateway.studio.StudioFixtures.B;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.framegrid.config.FramegridConfig;
-import io.framegrid.config.local.IsolatedSettings;
-import io.framegrid.config.local.LocalPorts;
 import io.framegrid.config.local.SharedFiles;
-import io.framegrid.config.settings.Settings;
-import io.framegrid.coordinator.testing.CoordinatorExtension;
-import io.framegrid.fabric.grid.CacheCatalog;
-import io.framegrid.fabric.grid.GridBootstrap;
 import io.framegrid.gateway.GatewayExtension;
 import io.framegrid.gateway.GatewayExtension.Reply;
 import io.framegrid.gateway.studio.StudioFixtures.User;
-import io.framegrid.gpunode.GpuNode;
-import io.framegrid.gpunode.capabilities.NodeCapabilities;
-import io.framegrid.observability.Telemetry;
-import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.ByteArrayOutputStream;
 import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Map;
-import java.util.UUID;
-import org.apache.ignite.Ignite;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -43,36 +27,9 @@ class StudioGhostCutTest {
     private static final String BOUNDARY = "----framegridstudio";
 
     @RegisterExtension
-    static final GatewayExtension gw = new GatewayExtension(Map.of());
+    static final GatewayExtension gw = new GatewayExtension(Map.of()).withGpuNode();
 
-    private static Ignite nodeGrid;
-    private static GpuNode node;
-    private static Path nodeDir;
     private final StudioFixtures fx = new StudioFixtures(gw);
-
-    @BeforeAll
-    static void startGpuNode() throws Exception {
-        CoordinatorExtension cluster = gw.coordinator();
-        nodeDir = Files.createTempDirectory("framegrid-studio-node");
-        Settings.Builder settings = IsolatedSettings.forDiscovery(nodeDir, "studio-" + UUID.randomUUID(),
-                LocalPorts.free(), "127.0.0.1:" + cluster.config().grid().discoveryPort());
-        settings.set("gpu-node.models.dir", SharedFiles.models().toString());
-        settings.set("gpu-node.kernels.cuda", false);
-        settings.set("gpu-node.grpc.port", 0);
-        settings.set("gpu-node.grpc.host", "127.0.0.1");
-        settings.set("media.local.dir", cluster.config().media().localDir().toString());
-        FramegridConfig config = FramegridConfig.from(settings.build());
-        NodeCapabilities capabilities = NodeCapabilities.probe();
-        nodeGrid = new GridBootstrap(config.grid(), new CacheCatalog(0)).startClient("gpu-node", capabilities.asAttributes());
-        node = new GpuNode(config, new Telemetry(new PrometheusRegistry()), nodeGrid, capabilities).start();
-    }
-
-    @AfterAll
-    static void stopGpuNode() throws Exception {
-        if (node != null) node.close();
-        if (nodeGrid != null) nodeGrid.close();
-        if (nodeDir != null) CoordinatorExtension.deleteRecursively(nodeDir);
-    }
 
     private static byte[] form(String filename, byte[] file, Map<String, String> fields) throws Exception {
         ByteArrayOutputStream out = new ByteArrayOutputStream();

@@ -3,7 +3,6 @@ package io.framegrid.launcher.fabric;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.framegrid.config.local.LocalPorts;
 import io.framegrid.launcher.FramegridProcess;
 import io.framegrid.proto.cluster.v1.NodeStatus;
 import io.framegrid.proto.identity.v1.RegisterRequest;
@@ -39,49 +38,20 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * extra erased text would score (a subtitle left in or erased differently costs well under 30 dB on its frames).
  */
 class GhostCutFailoverProcessTest {
-    private static final Duration START = Duration.ofSeconds(120);
     static final double SAME_DB = 45;
     @RegisterExtension
-    final LoopbackProcesses cluster = new LoopbackProcesses();
-    private final int discovery = LocalPorts.free();
-    private final int grpc = LocalPorts.free();
-    private Path mediaDir;
-
-    private static Path shared() {
-        return io.framegrid.config.local.SharedFiles.root();
-    }
-
-    private FramegridProcess start(String role, String name, List<String> extra) throws Exception {
-        Path dataDir = cluster.dir("ghostcut-" + name);
-        int discoveryPort = role.equals("coordinator") ? discovery : LocalPorts.free();
-        // As the reframer's failover test: leases a little longer than the fabric test's, shared blobs.
-        List<String> args = LoopbackRoles.args(role, dataDir, name, discoveryPort, discovery, "4s", "500ms",
-                Map.of("media.local.dir", mediaDir.toString(), "frame-cache.near-max-size-mb", "32"));
-        args.addAll(extra);
-        return cluster.start(name, args);
-    }
-
-    private FramegridProcess gpuNode(String name) throws Exception {
-        return start("gpu-node", name, List.of("--set", "gpu-node.grpc.port=0", "--set", "gpu-node.task-slots=2",
-                "--set", "gpu-node.models.dir=" + shared().resolve("models")));
-    }
+    final SharedMediaCluster cluster = new SharedMediaCluster("ghostcut");
 
     @Test
     void aGpuNodeKilledDuringTextRemovalLeavesTheVideoOfAnUninterruptedRun() throws Exception {
-        mediaDir = cluster.dir("ghostcut-media");
-        Path work = cluster.dir("ghostcut-work");
+        Path work = cluster.dir("work");
         TextClip clip = TextClip.write(work);
-        FramegridProcess coordinator = start("coordinator", "ghostcut-coord", List.of("--set",
-                "coordinator.grpc.port=" + grpc, "--set", "identity.admin.password=AdminPass123"));
-        coordinator.awaitOutput("Framegrid coordinator ready", START);
-        FramegridProcess nodeA = gpuNode("gpu-a");
-        FramegridProcess nodeB = gpuNode("gpu-b");
-        nodeA.awaitOutput("Framegrid gpu-node ready", START);
-        nodeB.awaitOutput("Framegrid gpu-node ready", START);
+        cluster.startCoordinator();
+        FramegridProcess nodeA = cluster.startGpuNodes(2, "gpu-a", "gpu-b").get("gpu-a");
 
-        try (FramegridClient client = FramegridClient.builder("127.0.0.1:" + grpc).build()) {
+        try (FramegridClient client = FramegridClient.builder(cluster.target()).build()) {
             FramegridClient admin = client.withBearerToken(
-                    client.identity().login("admin", "AdminPass123").getAccessToken());
+                    client.identity().login("admin", SharedMediaCluster.ADMIN_PASSWORD).getAccessToken());
             await().atMost(Duration.ofSeconds(30)).until(() -> admin.nodes().list().size() == 2);
             Map<String, String> nodeIds = new LinkedHashMap<>();
             admin.nodes().list().forEach(n -> nodeIds.put(n.getName(), n.getNodeId()));

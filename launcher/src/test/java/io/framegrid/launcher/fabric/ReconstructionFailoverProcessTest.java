@@ -3,7 +3,7 @@ package io.framegrid.launcher.fabric;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.framegrid.config.local.LocalPorts;
+import io.framegrid.config.local.SharedFiles;
 import io.framegrid.launcher.FramegridProcess;
 import io.framegrid.proto.cluster.v1.NodeStatus;
 import io.framegrid.proto.identity.v1.RegisterRequest;
@@ -31,46 +31,16 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * from the previous stage's stored output, and the job completes with every image registered.
  */
 class ReconstructionFailoverProcessTest {
-    private static final Duration START = Duration.ofSeconds(120);
     @RegisterExtension
-    final LoopbackProcesses cluster = new LoopbackProcesses();
-    private final int discovery = LocalPorts.free();
-    private final int grpc = LocalPorts.free();
-    private Path mediaDir;
-
-    private static Path shared() {
-        return io.framegrid.config.local.SharedFiles.root();
-    }
-
-    private FramegridProcess start(String role, String name, List<String> extra) throws Exception {
-        Path dataDir = cluster.dir("reconstruction-" + name);
-        int discoveryPort = role.equals("coordinator") ? discovery : LocalPorts.free();
-        List<String> args = LoopbackRoles.args(role, dataDir, name, discoveryPort, discovery, "4s", "500ms",
-                Map.of("media.local.dir", mediaDir.toString(), "frame-cache.near-max-size-mb", "32"));
-        args.addAll(extra);
-        return cluster.start(name, args);
-    }
-
-    private FramegridProcess gpuNode(String name) throws Exception {
-        return start("gpu-node", name, List.of("--set", "gpu-node.grpc.port=0", "--set", "gpu-node.task-slots=1",
-                "--set", "gpu-node.models.dir=" + shared().resolve("models")));
-    }
+    final SharedMediaCluster cluster = new SharedMediaCluster("reconstruction");
 
     @Test
     void aGpuNodeKilledMidStageLeavesTheStageToTheOtherNodeAndTheJobCompletes() throws Exception {
-        mediaDir = cluster.dir("reconstruction-media");
-        FramegridProcess coordinator = start("coordinator", "recon-coord", List.of("--set",
-                "coordinator.grpc.port=" + grpc, "--set", "identity.admin.password=AdminPass123"));
-        coordinator.awaitOutput("Framegrid coordinator ready", START);
-        Map<String, FramegridProcess> nodes = new LinkedHashMap<>();
-        nodes.put("gpu-a", gpuNode("gpu-a"));
-        nodes.put("gpu-b", gpuNode("gpu-b"));
-        for (FramegridProcess n : nodes.values()) {
-            n.awaitOutput("Framegrid gpu-node ready", START);
-        }
-        try (FramegridClient client = FramegridClient.builder("127.0.0.1:" + grpc).build()) {
+        cluster.startCoordinator();
+        Map<String, FramegridProcess> nodes = cluster.startGpuNodes(1, "gpu-a", "gpu-b");
+        try (FramegridClient client = FramegridClient.builder(cluster.target()).build()) {
             FramegridClient admin = client.withBearerToken(
-                    client.identity().login("admin", "AdminPass123").getAccessToken());
+                    client.identity().login("admin", SharedMediaCluster.ADMIN_PASSWORD).getAccessToken());
             await().atMost(Duration.ofSeconds(30)).until(() -> admin.nodes().list().size() == 2);
             Map<String, String> nodeIds = new LinkedHashMap<>();
             admin.nodes().list().forEach(n -> nodeIds.put(n.getName(), n.getNodeId()));
@@ -83,7 +53,7 @@ class ReconstructionFailoverProcessTest {
             long project = recon.createAsync("P8 failover", "").get().getId();
             List<Media> images = new ArrayList<>();
             List<Path> files;
-            try (var s = Files.list(shared().resolve("media/multiview/herz-jesu-p8/images"))) {
+            try (var s = Files.list(SharedFiles.root().resolve("media/multiview/herz-jesu-p8/images"))) {
                 files = s.filter(p -> p.toString().endsWith(".jpg")).sorted().toList();
             }
             for (Path f : files) {

@@ -3,7 +3,7 @@ package io.framegrid.launcher.fabric;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.framegrid.config.local.LocalPorts;
+import io.framegrid.config.local.SharedFiles;
 import io.framegrid.launcher.FramegridProcess;
 import io.framegrid.proto.cluster.v1.NodeStatus;
 import io.framegrid.proto.identity.v1.RegisterRequest;
@@ -27,51 +27,20 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * results of an analysis nobody interrupted.
  */
 class ReframerFailoverProcessTest {
-    private static final Duration START = Duration.ofSeconds(120);
     @RegisterExtension
-    final LoopbackProcesses cluster = new LoopbackProcesses();
-    private final int discovery = LocalPorts.free();
-    private final int grpc = LocalPorts.free();
-    private Path mediaDir;
-
-    private static Path shared() {
-        return io.framegrid.config.local.SharedFiles.root();
-    }
-
-    private FramegridProcess start(String role, String name, List<String> extra) throws Exception {
-        Path dataDir = cluster.dir("reframer-" + name);
-        int discoveryPort = role.equals("coordinator") ? discovery : LocalPorts.free();
-        // Leases a little longer than the fabric test's: both nodes run YOLOX on two shared cores, and a starved
-        // heartbeat must not turn into lost leases (that would still end correctly, only slower). Every process
-        // sees the same blobs, as nodes sharing an S3 bucket or a network volume would.
-        List<String> args = LoopbackRoles.args(role, dataDir, name, discoveryPort, discovery, "4s", "500ms",
-                Map.of("media.local.dir", mediaDir.toString(), "frame-cache.near-max-size-mb", "32"));
-        args.addAll(extra);
-        return cluster.start(name, args);
-    }
-
-    private FramegridProcess gpuNode(String name) throws Exception {
-        return start("gpu-node", name, List.of("--set", "gpu-node.grpc.port=0", "--set", "gpu-node.task-slots=2",
-                "--set", "gpu-node.models.dir=" + shared().resolve("models")));
-    }
+    final SharedMediaCluster cluster = new SharedMediaCluster("reframer");
 
     @Test
     void aGpuNodeKilledDuringTheAnalysisLeavesCompleteAndCorrectResults() throws Exception {
-        mediaDir = cluster.dir("reframer-media");
-        FramegridProcess coordinator = start("coordinator", "reframer-coord", List.of("--set",
-                "coordinator.grpc.port=" + grpc, "--set", "identity.admin.password=AdminPass123"));
-        coordinator.awaitOutput("Framegrid coordinator ready", START);
-        FramegridProcess nodeA = gpuNode("gpu-a");
-        FramegridProcess nodeB = gpuNode("gpu-b");
-        nodeA.awaitOutput("Framegrid gpu-node ready", START);
-        nodeB.awaitOutput("Framegrid gpu-node ready", START);
+        cluster.startCoordinator();
+        FramegridProcess nodeA = cluster.startGpuNodes(2, "gpu-a", "gpu-b").get("gpu-a");
 
-        Path vtest = shared().resolve("media/vtest.avi");
+        Path vtest = SharedFiles.root().resolve("media/vtest.avi");
         // 200 frames in ranges of 40: five scans and five mask tasks spread over both nodes.
         Map<String, String> options = Map.of("max_frames", "200", "range_frames", "40", "sample_every", "5");
-        try (FramegridClient client = FramegridClient.builder("127.0.0.1:" + grpc).build()) {
+        try (FramegridClient client = FramegridClient.builder(cluster.target()).build()) {
             FramegridClient admin = client.withBearerToken(
-                    client.identity().login("admin", "AdminPass123").getAccessToken());
+                    client.identity().login("admin", SharedMediaCluster.ADMIN_PASSWORD).getAccessToken());
             await().atMost(Duration.ofSeconds(30)).until(() -> admin.nodes().list().size() == 2);
             Map<String, String> nodeIds = new LinkedHashMap<>();
             admin.nodes().list().forEach(n -> nodeIds.put(n.getName(), n.getNodeId()));
