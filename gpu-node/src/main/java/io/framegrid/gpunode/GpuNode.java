@@ -113,7 +113,7 @@ public final class GpuNode implements AutoCloseable {
         log.info("gpu-node products: {}; task types {}", plugins.stream().map(NodeProduct::name).toList(),
                 new java.util.TreeSet<>(taskExecutors.types()));
         services.add(new io.framegrid.gpunode.inference.InferenceGrpcService(inference,
-                ignite.cluster().localNode().id().toString()));
+                () -> ignite.cluster().localNode().id().toString()));
     }
 
     // Models load lazily on their first request, so building the engine here costs no start-up time.

@@ -121,7 +121,13 @@ public final class GridBootstrap {
 
     /** Starts a client node that holds no data and whose death costs the grid nothing. */
     public Ignite startClient(String role, Map<String, ?> attributes) {
-        return start(true, role, attributes);
+        Ignite ignite = start(true, role, attributes);
+        // The join timeout bounds the first join only (a wrong discovery list fails the start). A client that has
+        // joined and then loses the grid must keep rejoining for as long as the outage lasts: Ignite bounds a
+        // disconnected client's rejoin by the same timeout and then segments it, which stops the node for good.
+        // Ignite reads the SPI's field at each join attempt, so zero (no limit) takes effect for every rejoin.
+        ((TcpDiscoverySpi) ignite.configuration().getDiscoverySpi()).setJoinTimeout(0);
+        return ignite;
     }
 
     private Ignite start(boolean client, String role, Map<String, ?> attributes) {

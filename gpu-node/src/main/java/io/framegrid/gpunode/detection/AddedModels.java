@@ -1,6 +1,7 @@
 package io.framegrid.gpunode.detection;
 
 import io.framegrid.fabric.grid.CacheNames;
+import io.framegrid.fabric.grid.ClientReconnects;
 import io.framegrid.fabric.media.MediaLibrary;
 import io.framegrid.gpunode.models.ModelRegistry;
 import io.framegrid.proto.detection.v1.AddedModel;
@@ -22,6 +23,7 @@ import javax.cache.event.CacheEntryEvent;
 import org.apache.ignite.Ignite;
 import org.apache.ignite.IgniteCache;
 import org.apache.ignite.cache.query.ContinuousQuery;
+import org.apache.ignite.cache.query.QueryCursor;
 import org.apache.ignite.cache.query.ScanQuery;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,6 +33,7 @@ import org.slf4j.LoggerFactory;
  * and each one added later (a continuous query), is downloaded from the media store into a node-local folder, its
  * SHA-256 checked against the manifest, and added to the node's {@link ModelRegistry}; the engine loads it on first
  * use and the next heartbeat advertises it, so the coordinator routes to it and {@code GET /api/models} lists it.
+ * A gpu-node that rejoins the grid after losing it reads the cache again: models added meanwhile were never pushed.
  */
 final class AddedModels {
     private static final Logger LOG = LoggerFactory.getLogger(AddedModels.class);
@@ -38,6 +41,7 @@ final class AddedModels {
     private final MediaLibrary media;
     private final ModelRegistry registry;
     private final Path dir;
+    private volatile QueryCursor<?> cursor;
     private final ExecutorService loader = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "detection-model-loader");
         t.setDaemon(true);
@@ -58,6 +62,27 @@ final class AddedModels {
             LOG.warn("No {} cache in this grid: added models are not loaded", CacheNames.DETECTION_MODELS);
             return;
         }
+        watch(models);
+        if (ignite.cluster().localNode().isClient()) {
+            // Lives as long as the node's grid client, like the query.
+            new ClientReconnects(ignite, "added detection models", new ClientReconnects.Listener() {
+                @Override
+                public void disconnected() {
+                }
+
+                @Override
+                public void reconnected(String nodeId) {
+                    QueryCursor<?> old = cursor;
+                    if (old != null) {
+                        old.close();
+                    }
+                    watch(models);
+                }
+            });
+        }
+    }
+
+    private void watch(IgniteCache<String, byte[]> models) {
         ContinuousQuery<String, byte[]> query = new ContinuousQuery<>();
         query.setInitialQuery(new ScanQuery<>());
         query.setLocalListener(events -> {
@@ -68,8 +93,9 @@ final class AddedModels {
                 }
             }
         });
-        var cursor = models.query(query);
-        for (Cache.Entry<String, byte[]> e : cursor) {
+        QueryCursor<Cache.Entry<String, byte[]>> opened = models.query(query);
+        cursor = opened;
+        for (Cache.Entry<String, byte[]> e : opened) {
             byte[] value = e.getValue();
             loader.execute(() -> load(value));
         }

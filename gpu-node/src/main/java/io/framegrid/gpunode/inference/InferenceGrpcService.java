@@ -29,13 +29,14 @@ import org.bytedeco.opencv.opencv_core.Mat;
 public final class InferenceGrpcService extends InferenceServiceGrpc.InferenceServiceImplBase {
 
     private final InferenceEngine engine;
-    private final String nodeId;
+    private final java.util.function.Supplier<String> nodeId;
 
     /**
      * @param engine the node's inference engine (owns the registry, detectors and batchers)
-     * @param nodeId this node's id, reported by ListModels so the coordinator can route by model
+     * @param nodeId this node's grid id, reported by ListModels so the coordinator can route by model (read per
+     *     call: a client node that rejoins the grid gets a new id)
      */
-    public InferenceGrpcService(InferenceEngine engine, String nodeId) {
+    public InferenceGrpcService(InferenceEngine engine, java.util.function.Supplier<String> nodeId) {
         this.engine = engine;
         this.nodeId = nodeId;
     }
@@ -116,7 +117,7 @@ public final class InferenceGrpcService extends InferenceServiceGrpc.InferenceSe
     @Override
     public void listModels(ListModelsRequest request, StreamObserver<ListModelsResponse> responses) {
         ModelRegistry registry = engine.registry();
-        ListModelsResponse.Builder builder = ListModelsResponse.newBuilder().setNodeId(nodeId);
+        ListModelsResponse.Builder builder = ListModelsResponse.newBuilder().setNodeId(nodeId.get());
         for (ModelManifest m : registry.list()) {
             builder.addModels(ModelInfo.newBuilder()
                     .setId(m.id()).setName(m.name()).setDescription(m.description()).setVersion(m.version())

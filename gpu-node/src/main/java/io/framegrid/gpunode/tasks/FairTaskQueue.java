@@ -27,6 +27,13 @@ final class FairTaskQueue {
         notifyAll();
     }
 
+    /** Forgets every task (the node lost the grid: what it knew may be stale). */
+    synchronized void clear() {
+        byOwner.clear();
+        ownerOf.clear();
+        ring.clear();
+    }
+
     synchronized void remove(String taskId) {
         String owner = ownerOf.remove(taskId);
         if (owner != null) {

@@ -2,6 +2,7 @@ package io.framegrid.gpunode.tasks;
 
 import io.framegrid.config.FramegridConfig;
 import io.framegrid.fabric.grid.CacheNames;
+import io.framegrid.fabric.grid.ClientReconnects;
 import io.framegrid.fabric.jobs.JobLedger;
 import io.framegrid.fabric.jobs.LeaseLostException;
 import io.framegrid.fabric.jobs.Protos;
@@ -39,6 +40,10 @@ import org.slf4j.LoggerFactory;
  * continuous query (no polling); the node keeps those it can run (capabilities, registered executor)
  * in a per-owner fair queue, leases one per free slot, renews its leases every heartbeat, and stops a
  * task at once when its job is cancelled (its grid entry disappears) or its lease is lost.
+ *
+ * <p>A client node that loses the grid stops its tasks (their leases run out and coordinators re-queue them) and
+ * leases nothing until it is back; back under a new node id, it publishes its status under that id, subscribes
+ * again and re-reads every pending task (updates made while it was away were never delivered), and leases again.
  */
 public final class TaskWorker implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(TaskWorker.class);
@@ -50,7 +55,9 @@ public final class TaskWorker implements AutoCloseable {
     private final Clock clock;
     private final IgniteCache<String, byte[]> tasks;
     private final IgniteCache<String, byte[]> nodes;
-    private final String nodeId;
+    private final Ignite ignite;
+    // Changes when a client node rejoins the grid after being dropped: leases and status are keyed by it.
+    private volatile String nodeId;
     private final FairTaskQueue queue = new FairTaskQueue();
     private final Map<String, Running> running = new ConcurrentHashMap<>();
     private final Semaphore slots;
@@ -58,7 +65,8 @@ public final class TaskWorker implements AutoCloseable {
     private final ScheduledExecutorService heartbeat;
     private final AtomicLong completed = new AtomicLong();
     private final long startedAt;
-    private QueryCursor<Cache.Entry<String, byte[]>> cursor;
+    private volatile QueryCursor<Cache.Entry<String, byte[]>> cursor;
+    private ClientReconnects reconnects;
     private Thread dispatcher;
     private volatile boolean stopped;
     private volatile String inferenceTarget = "";
@@ -72,6 +80,7 @@ public final class TaskWorker implements AutoCloseable {
         this.clock = clock;
         this.tasks = ignite.cache(CacheNames.TASKS);
         this.nodes = ignite.cache(CacheNames.NODES);
+        this.ignite = ignite;
         this.nodeId = ignite.cluster().localNode().id().toString();
         this.slots = new Semaphore(profile.slots());
         this.pool = Executors.newFixedThreadPool(profile.slots(), daemon("framegrid-task"));
@@ -85,6 +94,31 @@ public final class TaskWorker implements AutoCloseable {
 
     public TaskWorker start() {
         publishStatus();
+        subscribe();
+        if (ignite.cluster().localNode().isClient()) {
+            reconnects = new ClientReconnects(ignite, "task worker", new ClientReconnects.Listener() {
+                @Override
+                public void disconnected() {
+                    onDisconnected();
+                }
+
+                @Override
+                public void reconnected(String id) {
+                    onReconnected(id);
+                }
+            });
+        }
+        dispatcher = daemon("framegrid-task-dispatch").newThread(this::dispatch);
+        dispatcher.start();
+        long interval = config.heartbeatInterval().toMillis();
+        heartbeat.scheduleWithFixedDelay(this::beat, interval, interval, TimeUnit.MILLISECONDS);
+        log.info("Task worker {} started: {} slots, gpu {}, models {}, task types {}", nodeId, profile.slots(),
+                profile.gpu(), profile.models(), executors.types());
+        return this;
+    }
+
+    // The initial scan sees every task pending now; the listener every later change.
+    private void subscribe() {
         ContinuousQuery<String, byte[]> query = new ContinuousQuery<>();
         query.setInitialQuery(new ScanQuery<>());
         query.setLocalListener(events -> {
@@ -96,17 +130,48 @@ public final class TaskWorker implements AutoCloseable {
                 }
             }
         });
-        cursor = tasks.query(query);
-        for (Cache.Entry<String, byte[]> e : cursor) {
+        QueryCursor<Cache.Entry<String, byte[]>> opened = tasks.query(query);
+        cursor = opened;
+        for (Cache.Entry<String, byte[]> e : opened) {
             onTask(Protos.parse(TaskState.parser(), e.getValue()));
         }
-        dispatcher = daemon("framegrid-task-dispatch").newThread(this::dispatch);
-        dispatcher.start();
-        long interval = config.heartbeatInterval().toMillis();
-        heartbeat.scheduleWithFixedDelay(this::beat, interval, interval, TimeUnit.MILLISECONDS);
-        log.info("Task worker {} started: {} slots, gpu {}, models {}, task types {}", nodeId, profile.slots(),
-                profile.gpu(), profile.models(), executors.types());
-        return this;
+    }
+
+    private void onDisconnected() {
+        // Nothing leased under the old id can be committed by it any more: its leases expire and are re-queued.
+        queue.clear();
+        running.values().forEach(r -> r.cancel("grid connection lost"));
+    }
+
+    private void onReconnected(String id) {
+        String previous;
+        synchronized (this) {
+            previous = nodeId;
+            nodeId = id;
+        }
+        queue.clear();
+        running.values().forEach(r -> r.cancel("rejoined the grid as a new node"));
+        QueryCursor<Cache.Entry<String, byte[]>> old = cursor;
+        if (old != null) {
+            try {
+                old.close();
+            } catch (RuntimeException e) {
+                log.debug("Closing the pre-disconnect task query: {}", e.toString());
+            }
+        }
+        if (stopped) {
+            return;
+        }
+        synchronized (this) {
+            try {
+                nodes.remove(previous);
+            } catch (RuntimeException e) {
+                log.debug("Cannot remove the status under the old id {}: {}", previous, e.toString());
+            }
+            publishStatus();
+        }
+        subscribe();
+        log.info("Task worker rejoined the grid as {} (was {}): leasing again", id, previous);
     }
 
     /**
@@ -149,7 +214,7 @@ public final class TaskWorker implements AutoCloseable {
         }
         queue.remove(task.getTaskId());
         Running r = running.get(task.getTaskId());
-        if (r != null && (!task.getLeaseNode().equals(nodeId) || task.getFence() != r.fence)) {
+        if (r != null && (!task.getLeaseNode().equals(r.node) || task.getFence() != r.fence)) {
             r.cancel("lease taken over");
         }
     }
@@ -183,15 +248,17 @@ public final class TaskWorker implements AutoCloseable {
                     wanted.add(next);
                 }
                 java.util.List<TaskState> leased;
+                // One id for the lease and everything done under it, even if the node rejoins meanwhile.
+                String leaseNode = nodeId;
                 try {
-                    leased = ledger.leaseAll(wanted, nodeId);
+                    leased = ledger.leaseAll(wanted, leaseNode);
                 } catch (RuntimeException e) {
                     log.debug("Lease of {} failed: {}", wanted, e.toString());
                     leased = java.util.List.of();
                 }
                 slots.release(wanted.size() - leased.size());
                 for (TaskState task : leased) {
-                    run(task);
+                    run(task, leaseNode);
                 }
             } catch (InterruptedException e) {
                 return;
@@ -201,10 +268,10 @@ public final class TaskWorker implements AutoCloseable {
         }
     }
 
-    private void run(TaskState task) {
+    private void run(TaskState task, String leaseNode) {
         TaskExecutor executor = executors.get(task.getTaskType()).orElseThrow();
-        TaskContext context = new TaskContext(task, ledger, nodeId);
-        Running r = new Running(context, task.getFence());
+        TaskContext context = new TaskContext(task, ledger, leaseNode);
+        Running r = new Running(context, task.getFence(), leaseNode);
         running.put(task.getTaskId(), r);
         r.future = pool.submit(() -> execute(task, executor, context, r));
         if (context.isCancelled()) {
@@ -217,21 +284,24 @@ public final class TaskWorker implements AutoCloseable {
         try {
             TaskCommit result = executor.execute(context);
             context.checkCancelled();
-            ledger.commit(task, nodeId, result);
+            ledger.commit(task, r.node, result);
             completed.incrementAndGet();
         } catch (LeaseLostException | CancellationException | InterruptedException e) {
             log.debug("Task {} stopped without committing: {}", id, e.toString());
         } catch (Throwable e) {
-            if (!context.isCancelled()) {
+            if (ClientReconnects.isDisconnect(e)) {
+                // Not the task's fault: its lease runs out and it is re-queued, like any task of a lost node.
+                log.debug("Task {} stopped: the node lost the grid", id);
+            } else if (!context.isCancelled()) {
                 log.warn("Task {} failed: {}", id, e.getCause() != null ? e + " (" + e.getCause() + ")" : e);
                 try {
                     if (e instanceof TaskFailure f && f.getCause() != null) {
                         ledger.appendLog(task.getJobId(), "WARN", "Task " + id + ": " + f.getCause());
                     }
                     if (e instanceof TaskFailure f && !f.retryable()) {
-                        ledger.failPermanently(id, nodeId, task.getFence(), e.toString());
+                        ledger.failPermanently(id, r.node, task.getFence(), e.toString());
                     } else {
-                        ledger.fail(id, nodeId, task.getFence(), e.toString());
+                        ledger.fail(id, r.node, task.getFence(), e.toString());
                     }
                 } catch (RuntimeException ex) {
                     log.warn("Cannot report failure of {}: {}", id, ex.toString());
@@ -255,7 +325,7 @@ public final class TaskWorker implements AutoCloseable {
         for (Map.Entry<String, Running> e : running.entrySet()) {
             Running r = e.getValue();
             try {
-                if (!r.context.isCancelled() && !ledger.renew(e.getKey(), nodeId, r.fence)) {
+                if (!r.context.isCancelled() && !ledger.renew(e.getKey(), r.node, r.fence)) {
                     r.cancel("lease lost");
                 }
             } catch (RuntimeException ex) {
@@ -264,8 +334,10 @@ public final class TaskWorker implements AutoCloseable {
         }
     }
 
-    private void publishStatus() {
-        nodes.put(nodeId, NodeStatus.newBuilder().setNodeId(nodeId).setName(profile.name()).setGpu(profile.gpu())
+    // Synchronized with the id swap on a rejoin: a beat racing it must not leave a record under the old id.
+    private synchronized void publishStatus() {
+        String id = nodeId;
+        nodes.put(id, NodeStatus.newBuilder().setNodeId(id).setName(profile.name()).setGpu(profile.gpu())
                 .addAllModels(profile.models()).setSlots(profile.slots()).setRunningTasks(running.size())
                 .setTasksCompleted(completed.get()).setLastHeartbeatMs(clock.millis()).setStartedAtMs(startedAt)
                 .setInferenceTarget(inferenceTarget).addAllInferenceModels(inferenceModels.get())
@@ -275,6 +347,9 @@ public final class TaskWorker implements AutoCloseable {
     @Override
     public void close() {
         stopped = true;
+        if (reconnects != null) {
+            reconnects.close();
+        }
         if (dispatcher != null) {
             dispatcher.interrupt();
         }
@@ -303,11 +378,13 @@ public final class TaskWorker implements AutoCloseable {
     private static final class Running {
         final TaskContext context;
         final long fence;
+        final String node;
         volatile Future<?> future;
 
-        Running(TaskContext context, long fence) {
+        Running(TaskContext context, long fence, String node) {
             this.context = context;
             this.fence = fence;
+            this.node = node;
         }
 
         void cancel(String why) {

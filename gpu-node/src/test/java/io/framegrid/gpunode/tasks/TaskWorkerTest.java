@@ -212,6 +212,37 @@ class TaskWorkerTest {
         });
     }
 
+    @Test
+    void aNodeTheServersDroppedRejoinsUnderANewIdRepublishesItsStatusAndTakesNewWork() throws Exception {
+        Worker a = worker("node-rejoin", Set.of(), 2);
+        String before = a.worker().nodeId();
+        Job inFlight = submit(newOwner(), Map.of("chunks", "1", "work_ms", "1000"));
+        await().atMost(Duration.ofSeconds(10)).until(() -> a.worker().runningTasks() == 1);
+
+        // The servers drop the client as they do one silent past their failure detection (a cut link); the
+        // client, still able to reach them, rejoins under a new node id.
+        ((org.apache.ignite.spi.discovery.tcp.TcpDiscoverySpi) grid.ignite().configuration().getDiscoverySpi())
+                .failNode(UUID.fromString(before), "test: node dropped");
+        await().atMost(Duration.ofSeconds(30)).until(() -> !a.worker().nodeId().equals(before)
+                && a.ignite().cluster().localNode().id().toString().equals(a.worker().nodeId()));
+        String after = a.worker().nodeId();
+
+        // The task leased under the old id is re-queued when its lease runs out and done under the new one.
+        assertThat(awaitTerminal(inFlight.getJobId()).getStatus()).isEqualTo(JobStatus.JOB_STATUS_COMPLETED);
+        assertThat(grid.ledger().output(JobLedger.taskId(inFlight.getJobId(), 0, 0)).orElseThrow().getNodeId())
+                .isEqualTo(after);
+        Job fresh = submit(newOwner(), Map.of("chunks", "3"));
+        assertThat(awaitTerminal(fresh.getJobId()).getStatus()).isEqualTo(JobStatus.JOB_STATUS_COMPLETED);
+        for (int chunk = 0; chunk < 3; chunk++) {
+            assertThat(grid.ledger().output(JobLedger.taskId(fresh.getJobId(), 0, chunk)).orElseThrow().getNodeId())
+                    .isEqualTo(after);
+        }
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+            assertThat(status(after).getName()).isEqualTo("node-rejoin");
+            assertThat(grid.ignite().<String, byte[]>cache(CacheNames.NODES).containsKey(before)).isFalse();
+        });
+    }
+
     private static NodeStatus status(String nodeId) {
         byte[] record = grid.ignite().<String, byte[]>cache(CacheNames.NODES).get(nodeId);
         assertThat(record).as("status record of " + nodeId).isNotNull();
