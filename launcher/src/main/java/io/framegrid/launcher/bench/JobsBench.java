@@ -26,7 +26,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -101,7 +100,7 @@ public final class JobsBench implements Callable<Integer> {
             // spell of the virtual disk hits each; medians are compared. Two dd baselines: through the page cache
             // with one fdatasync at the end (the usual "disk speed"), and O_DIRECT as the local store writes.
             Path upload = root.resolve("upload.bin");
-            writeRandom(upload, uploadMb);
+            DiskBaseline.writeRandom(upload, uploadMb);
             for (int i = 0; i < 2; i++) {
                 user.media().upload(upload, "application/octet-stream");
             }
@@ -109,15 +108,15 @@ public final class JobsBench implements Callable<Integer> {
             double[] ddDirectRuns = new double[uploadRounds];
             double[] uploadRuns = new double[uploadRounds];
             for (int round = 0; round < uploadRounds; round++) {
-                ddRuns[round] = dd(upload, root.resolve("dd.bin"), uploadMb, "conv=fdatasync");
-                ddDirectRuns[round] = dd(upload, root.resolve("dd.bin"), uploadMb, "oflag=direct", "conv=fsync");
+                ddRuns[round] = DiskBaseline.dd(upload, root.resolve("dd.bin"), uploadMb, "conv=fdatasync");
+                ddDirectRuns[round] = DiskBaseline.dd(upload, root.resolve("dd.bin"), uploadMb, "oflag=direct", "conv=fsync");
                 long u0 = System.nanoTime();
                 Media media = user.media().upload(upload, "application/octet-stream");
                 uploadRuns[round] = media.getSize() / 1048576.0 / ((System.nanoTime() - u0) / 1e9);
             }
-            double ddMbps = median(ddRuns);
-            double ddDirectMbps = median(ddDirectRuns);
-            double uploadMbps = median(uploadRuns);
+            double ddMbps = DiskBaseline.median(ddRuns);
+            double ddDirectMbps = DiskBaseline.median(ddDirectRuns);
+            double uploadMbps = DiskBaseline.median(uploadRuns);
 
             // Warm-up (JIT, connections, grid pages): concurrent, then sequential, so both measured paths are compiled.
             // On two cores C2 keeps compiling Ignite's transaction paths for a minute or more, taking a core from the
@@ -176,9 +175,9 @@ public final class JobsBench implements Callable<Integer> {
             System.out.printf("  CPU per job by thread group (µs): %s%n", cpuSplit);
             System.out.printf("upload %d MiB over gRPC to the local store (fsynced): median %.0f MiB/s of %s;"
                     + " dd of the same file (bs=1M, conv=fdatasync): median %.0f MiB/s of %s; ratio %.2f%n",
-                    uploadMb, uploadMbps, rates(uploadRuns), ddMbps, rates(ddRuns), uploadMbps / ddMbps);
+                    uploadMb, uploadMbps, DiskBaseline.rates(uploadRuns), ddMbps, DiskBaseline.rates(ddRuns), uploadMbps / ddMbps);
             System.out.printf("  dd with O_DIRECT (bs=1M, oflag=direct conv=fsync), as the store writes: median %.0f MiB/s of %s;"
-                    + " ratio %.2f%n", ddDirectMbps, rates(ddDirectRuns), uploadMbps / ddDirectMbps);
+                    + " ratio %.2f%n", ddDirectMbps, DiskBaseline.rates(ddDirectRuns), uploadMbps / ddDirectMbps);
         } finally {
             ignite.close();
             BenchFiles.deleteQuietly(root);
@@ -220,57 +219,6 @@ public final class JobsBench implements Callable<Integer> {
         if (failures.get() > 0) {
             throw new IllegalStateException(failures.get() + " jobs failed");
         }
-    }
-
-    private static void writeRandom(Path file, int mb) throws Exception {
-        byte[] block = new byte[1 << 20];
-        Random random = new Random(1);
-        try (java.nio.channels.FileChannel out = java.nio.channels.FileChannel.open(file,
-                java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE)) {
-            for (int i = 0; i < mb; i++) {
-                random.nextBytes(block);
-                java.nio.ByteBuffer buffer = java.nio.ByteBuffer.wrap(block);
-                while (buffer.hasRemaining()) {
-                    out.write(buffer);
-                }
-            }
-            out.force(true);
-        }
-    }
-
-    private static double median(double[] values) {
-        double[] sorted = values.clone();
-        Arrays.sort(sorted);
-        int n = sorted.length;
-        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
-    }
-
-    private static String rates(double[] values) {
-        StringBuilder sb = new StringBuilder("[");
-        for (double v : values) {
-            sb.append(sb.length() > 1 ? ", " : "").append(Math.round(v));
-        }
-        return sb.append(']').toString();
-    }
-
-    /**
-     * Raw sequential write speed of the same disk, measured by dd in this run: the same bytes the upload sends
-     * (the random source file, in the page cache for both; not /dev/zero, which a virtual disk may store more
-     * cheaply), 1 MiB blocks, timed until the data is durable ({@code durability}: dd's conv/oflag operands).
-     */
-    private static double dd(Path source, Path file, int mb, String... durability) throws Exception {
-        long t0 = System.nanoTime();
-        List<String> command = new ArrayList<>(List.of("dd", "if=" + source, "of=" + file, "bs=1M", "count=" + mb));
-        command.addAll(Arrays.asList(durability));
-        Process p = new ProcessBuilder(command)
-                .redirectErrorStream(true).start();
-        p.getInputStream().readAllBytes();
-        if (!p.waitFor(300, TimeUnit.SECONDS) || p.exitValue() != 0) {
-            throw new IllegalStateException("dd failed");
-        }
-        double mbps = mb / ((System.nanoTime() - t0) / 1e9);
-        Files.deleteIfExists(file);
-        return mbps;
     }
 
     private static String loadAverage() {
