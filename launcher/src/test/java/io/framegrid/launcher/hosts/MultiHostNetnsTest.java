@@ -37,9 +37,9 @@ import org.junit.jupiter.api.Timeout;
  * The documented many-hosts deployment ({@code cluster-config/deploy/hosts/*.properties}), run as written: two
  * coordinators, two gpu-nodes and a gateway, each a JVM in its own network namespace with its own non-loopback
  * address and the static discovery list. Jobs spread over both gpu-nodes; one gpu-node's link goes down while it
- * runs tasks, its leases expire and the work completes on the other. (A gpu-node whose link comes back does not yet rejoin the
- * grid within 90 s: Ignite's client reconnect is not handled by the node; not asserted until it is.) Skipped
- * where the test cannot make namespaces (not root, no iproute2).
+ * runs tasks, its leases expire and the work completes on the other. The rejoin after the link comes back is handled
+ * (TaskWorkerTest covers it without namespaces) but not yet asserted here. Opt-in with FRAMEGRID_TEST_NETNS=1, and
+ * skipped where the test cannot make namespaces (not root, no iproute2).
  */
 @Timeout(value = 10, unit = TimeUnit.MINUTES)
 class MultiHostNetnsTest {
