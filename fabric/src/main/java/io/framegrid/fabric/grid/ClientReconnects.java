@@ -23,7 +23,8 @@ public final class ClientReconnects implements AutoCloseable {
     /** Callbacks run one at a time, in event order, on a thread of their own. */
     public interface Listener {
         /** The node lost the grid: every grid operation fails until it is back. */
-        void disconnected();
+        default void disconnected() {
+        }
 
         /** The node is back in the grid as {@code nodeId} (a new id). */
         void reconnected(String nodeId);

@@ -65,19 +65,12 @@ final class AddedModels {
         watch(models);
         if (ignite.cluster().localNode().isClient()) {
             // Lives as long as the node's grid client, like the query.
-            new ClientReconnects(ignite, "added detection models", new ClientReconnects.Listener() {
-                @Override
-                public void disconnected() {
+            new ClientReconnects(ignite, "added detection models", nodeId -> {
+                QueryCursor<?> old = cursor;
+                if (old != null) {
+                    old.close();
                 }
-
-                @Override
-                public void reconnected(String nodeId) {
-                    QueryCursor<?> old = cursor;
-                    if (old != null) {
-                        old.close();
-                    }
-                    watch(models);
-                }
+                watch(models);
             });
         }
     }

@@ -22,6 +22,7 @@ import io.grpc.stub.StreamObserver;
 import java.util.HashSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.function.Supplier;
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.opencv.opencv_core.Mat;
 
@@ -29,14 +30,14 @@ import org.bytedeco.opencv.opencv_core.Mat;
 public final class InferenceGrpcService extends InferenceServiceGrpc.InferenceServiceImplBase {
 
     private final InferenceEngine engine;
-    private final java.util.function.Supplier<String> nodeId;
+    private final Supplier<String> nodeId;
 
     /**
      * @param engine the node's inference engine (owns the registry, detectors and batchers)
      * @param nodeId this node's grid id, reported by ListModels so the coordinator can route by model (read per
      *     call: a client node that rejoins the grid gets a new id)
      */
-    public InferenceGrpcService(InferenceEngine engine, java.util.function.Supplier<String> nodeId) {
+    public InferenceGrpcService(InferenceEngine engine, Supplier<String> nodeId) {
         this.engine = engine;
         this.nodeId = nodeId;
     }

@@ -214,7 +214,7 @@ public final class TaskWorker implements AutoCloseable {
         }
         queue.remove(task.getTaskId());
         Running r = running.get(task.getTaskId());
-        if (r != null && (!task.getLeaseNode().equals(r.node) || task.getFence() != r.fence)) {
+        if (r != null && (!task.getLeaseNode().equals(r.context.nodeId()) || task.getFence() != r.fence)) {
             r.cancel("lease taken over");
         }
     }
@@ -271,7 +271,7 @@ public final class TaskWorker implements AutoCloseable {
     private void run(TaskState task, String leaseNode) {
         TaskExecutor executor = executors.get(task.getTaskType()).orElseThrow();
         TaskContext context = new TaskContext(task, ledger, leaseNode);
-        Running r = new Running(context, task.getFence(), leaseNode);
+        Running r = new Running(context, task.getFence());
         running.put(task.getTaskId(), r);
         r.future = pool.submit(() -> execute(task, executor, context, r));
         if (context.isCancelled()) {
@@ -284,7 +284,7 @@ public final class TaskWorker implements AutoCloseable {
         try {
             TaskCommit result = executor.execute(context);
             context.checkCancelled();
-            ledger.commit(task, r.node, result);
+            ledger.commit(task, r.context.nodeId(), result);
             completed.incrementAndGet();
         } catch (LeaseLostException | CancellationException | InterruptedException e) {
             log.debug("Task {} stopped without committing: {}", id, e.toString());
@@ -299,9 +299,9 @@ public final class TaskWorker implements AutoCloseable {
                         ledger.appendLog(task.getJobId(), "WARN", "Task " + id + ": " + f.getCause());
                     }
                     if (e instanceof TaskFailure f && !f.retryable()) {
-                        ledger.failPermanently(id, r.node, task.getFence(), e.toString());
+                        ledger.failPermanently(id, r.context.nodeId(), task.getFence(), e.toString());
                     } else {
-                        ledger.fail(id, r.node, task.getFence(), e.toString());
+                        ledger.fail(id, r.context.nodeId(), task.getFence(), e.toString());
                     }
                 } catch (RuntimeException ex) {
                     log.warn("Cannot report failure of {}: {}", id, ex.toString());
@@ -325,7 +325,7 @@ public final class TaskWorker implements AutoCloseable {
         for (Map.Entry<String, Running> e : running.entrySet()) {
             Running r = e.getValue();
             try {
-                if (!r.context.isCancelled() && !ledger.renew(e.getKey(), r.node, r.fence)) {
+                if (!r.context.isCancelled() && !ledger.renew(e.getKey(), r.context.nodeId(), r.fence)) {
                     r.cancel("lease lost");
                 }
             } catch (RuntimeException ex) {
@@ -378,13 +378,11 @@ public final class TaskWorker implements AutoCloseable {
     private static final class Running {
         final TaskContext context;
         final long fence;
-        final String node;
         volatile Future<?> future;
 
-        Running(TaskContext context, long fence, String node) {
+        Running(TaskContext context, long fence) {
             this.context = context;
             this.fence = fence;
-            this.node = node;
         }
 
         void cancel(String why) {
