@@ -16,11 +16,13 @@ import java.util.List;
  * one task a gpu-node product executes; and
  * {@code studio.probe}, which reads an upload's duration, the billable seconds of a GhostCut job) and
  * {@code framegrid.studio.v1.StudioService}: credits reserved in the job's submit transaction, settled by
- * {@link ChargeSettler} as jobs end, purchases, tier limits and the operators' views.
+ * {@link ChargeSettler} as jobs end, purchases, tier limits and the operators' views; GhostCut's intermediate
+ * segments deleted by {@link SegmentSweeper} as jobs end.
  */
 public final class StudioCoordinator implements CoordinatorProduct {
     private JobTypes types;
     private ChargeSettler settler;
+    private SegmentSweeper sweeper;
     private JobEventHub events;
 
     @Override
@@ -48,6 +50,7 @@ public final class StudioCoordinator implements CoordinatorProduct {
         StudioLedger ledger = new StudioLedger(context.ignite(), jobs, new UserAccounts(context.ignite()),
                 context.media(), settings, payments, context.clock());
         settler = new ChargeSettler(context.ignite(), ledger);
+        sweeper = new SegmentSweeper(context.ignite(), context.media(), jobs);
         events = new JobEventHub(context.ignite());
         return List.of(new StudioGrpcService(ledger, types, context.media(),
                 new QuotaLedger(context.ignite(), context.clock()), settings,
@@ -66,6 +69,9 @@ public final class StudioCoordinator implements CoordinatorProduct {
     public void close() {
         if (settler != null) {
             settler.close();
+        }
+        if (sweeper != null) {
+            sweeper.close();
         }
         if (events != null) {
             events.close();

@@ -44,7 +44,8 @@ import org.bytedeco.opencv.opencv_core.Mat;
  * {@code _MUX}). Every step is a function of the input video and the job's parameters only (frames sampled by
  * index, tracks rebuilt from all ranges in every erase task, lossless intermediate frames), so a range rerun on
  * another node after a failure commits what the first attempt would have, and the result equals an uninterrupted
- * run's. Intermediate segments are media of the job's owner, deleted once the result is stored.
+ * run's. Intermediate segments are media of the job's owner, deleted once the result is stored; the coordinator
+ * deletes those of a job that ends otherwise (failed, cancelled, a retried attempt's) as the job ends.
  */
 final class GhostCutTasks {
     static final String FAILED = "Text removal failed on a compute node";
@@ -165,7 +166,8 @@ final class GhostCutTasks {
                 }
                 media.register(id, owner, "ghostcut-" + ctx.jobId() + "-" + ctx.chunk() + ".frames",
                         "application/octet-stream", size, HexFormat.of().formatHex(sha.digest()),
-                        Map.of("job_id", ctx.jobId(), "kind", "ghostcut-segment"));
+                        Map.of(StudioContract.MEDIA_JOB_ID, ctx.jobId(), StudioContract.MEDIA_KIND,
+                                StudioContract.SEGMENT_KIND));
                 release(cleaned);
                 return commit(new GhostCutParts.Segment(id, range[0], cleaned.size(), masked), String.format(
                         Locale.ROOT, "Erased frames %d-%d on %s: %d tracks, %d pixels masked", range[0], emitLast,

@@ -35,6 +35,15 @@ public final class StudioContract {
     public static final String RANGE_FRAMES = "studio.range_frames";
     public static final String TOTAL_FRAMES = "studio.total_frames";
 
+    /**
+     * Media metadata of GhostCut's intermediate segments (the erase stage's lossless frames): {@code kind} is
+     * {@link #SEGMENT_KIND} and {@code job_id} the job's id. The coordinator deletes them when the job ends, in
+     * whatever state.
+     */
+    public static final String MEDIA_KIND = "kind";
+    public static final String MEDIA_JOB_ID = "job_id";
+    public static final String SEGMENT_KIND = "ghostcut-segment";
+
     /** Frames {@code [from, to)} of {@code chunk} of {@code chunks}: the last range runs to {@code totalFrames}. */
     public static long[] range(int chunk, int chunks, long rangeFrames, long totalFrames) {
         long from = chunk * rangeFrames;
