@@ -17,6 +17,7 @@ import io.framegrid.proto.inference.v1.Detection;
 import io.framegrid.proto.inference.v1.Image;
 import io.framegrid.sdk.FramegridClient;
 import io.framegrid.sdk.FramegridException;
+import io.framegrid.sdk.inference.DetectionStream;
 import java.util.ArrayDeque;
 import java.util.Base64;
 import java.util.Optional;
@@ -31,7 +32,8 @@ import org.reactivestreams.Subscription;
  * in a queue of {@code queueSize} and a frame arriving at a full queue drops the <b>oldest</b> queued one (the newest
  * frame is the one worth detecting), counted in {@code dropped}. One frame per socket is at the detector at a time,
  * started no sooner than {@code 1/maxFps} after the previous one, so answers come in frame order; the detector is the
- * cluster's inference service (its dynamic batcher groups the frames of every socket). A frame that cannot be read or
+ * cluster's inference service, reached over one {@code DetectStream} per socket (authenticated once, not per frame;
+ * the node's dynamic batcher groups the frames of every socket). A frame that cannot be read or
  * detected gets an {@code error} message at once and the socket stays open.
  *
  * <p>All state is touched on the socket's event loop only (frames arrive there, answers are hopped back to it).
@@ -53,6 +55,9 @@ final class RealtimeSession implements Subscriber<WebSocketFrame> {
     private boolean waking;
     private boolean closed;
     private long lastStartNanos;
+    private DetectionStream stream;
+    private Frame current;
+    private float currentThreshold;
 
     private record Frame(long id, byte[] image, long receivedNanos) {}
 
@@ -165,26 +170,58 @@ final class RealtimeSession implements Subscriber<WebSocketFrame> {
         }
         Frame frame = queue.pollFirst();
         inFlight = true;
+        current = frame;
         lastStartNanos = System.nanoTime();
-        float threshold = Math.max(DetectionContract.MIN_CONFIDENCE, settings.getConfidenceThreshold());
-        caller.inferenceAsync().detect(DetectRequest.newBuilder().setModelId(settings.getModelId())
-                        .setConfidenceThreshold(threshold).setFrameId(frame.id())
-                        .setImage(Image.newBuilder().setEncoded(ByteString.copyFrom(frame.image()))).build())
-                .whenCompleteAsync((response, t) -> {
-                    inFlight = false;
-                    if (closed) {
-                        return;
-                    }
-                    if (t != null) {
-                        FramegridException e = FramegridException.from(t instanceof CompletionException
-                                && t.getCause() != null ? t.getCause() : t);
-                        error(frame.id(), e.code() == io.grpc.Status.Code.INVALID_ARGUMENT ? "INVALID_FRAME"
-                                : "DETECTION_FAILED", e.getMessage());
-                    } else {
-                        answer(frame, response, threshold);
-                    }
-                    pump();
-                }, loop);
+        currentThreshold = Math.max(DetectionContract.MIN_CONFIDENCE, settings.getConfidenceThreshold());
+        stream().send(DetectRequest.newBuilder().setModelId(settings.getModelId())
+                .setConfidenceThreshold(currentThreshold).setFrameId(frame.id())
+                .setImage(Image.newBuilder().setEncoded(ByteString.copyFrom(frame.image()))).build());
+    }
+
+    /**
+     * The socket's one DetectStream to the coordinator, opened on first use: the caller is authenticated once per
+     * stream instead of once per frame, and frames of a socket keep one route to one node. Answers and the stream's
+     * end are hopped to the socket's event loop, in the order gRPC delivered them.
+     */
+    private DetectionStream stream() {
+        if (stream == null) {
+            DetectionStream[] opened = new DetectionStream[1];
+            opened[0] = caller.inferenceAsync().openStream(response -> loop.execute(() -> answered(opened[0],
+                    response)));
+            stream = opened[0];
+            stream.done().whenCompleteAsync((ignored, t) -> ended(opened[0], t), loop);
+        }
+        return stream;
+    }
+
+    private void answered(DetectionStream from, DetectResponse response) {
+        if (from != stream || !inFlight || closed) {
+            return;
+        }
+        inFlight = false;
+        answer(current, response, currentThreshold);
+        current = null;
+        pump();
+    }
+
+    /** The stream ended (a frame the node refused ends it, as does a node going away): the next frame opens another. */
+    private void ended(DetectionStream from, Throwable t) {
+        if (from != stream) {
+            return;
+        }
+        stream = null;
+        if (closed || !inFlight) {
+            return;
+        }
+        inFlight = false;
+        Frame frame = current;
+        current = null;
+        FramegridException e = FramegridException.from(t == null
+                ? new IllegalStateException("the detection stream ended without an answer")
+                : t instanceof CompletionException && t.getCause() != null ? t.getCause() : t);
+        error(frame.id(), e.code() == io.grpc.Status.Code.INVALID_ARGUMENT ? "INVALID_FRAME" : "DETECTION_FAILED",
+                e.getMessage());
+        pump();
     }
 
     private void answer(Frame frame, DetectResponse response, float threshold) {
@@ -240,6 +277,10 @@ final class RealtimeSession implements Subscriber<WebSocketFrame> {
     private void finish() {
         closed = true;
         queue.clear();
+        if (stream != null) {
+            stream.close();
+            stream = null;
+        }
         out.close();
     }
 }
