@@ -39,8 +39,9 @@ final class RealtimeDetection {
     HttpService service(Endpoints endpoints) {
         WebSocketServiceHandler handler = (ctx, in) -> {
             WebSocketWriter out = WebSocket.streaming();
-            in.subscribe(new RealtimeSession(client.withBearerToken(token(ctx, ctx.request().headers())), out, ctx.eventLoop(), limits.wsQueueSize(),
-                    limits.wsMaxFps(), limits.maxPixels()), ctx.eventLoop());
+            in.subscribe(new RealtimeSession(client.withBearerToken(token(ctx, ctx.request().headers())), out,
+                    ctx.eventLoop(), ctx.blockingTaskExecutor(), limits.wsQueueSize(), limits.wsMaxFps(),
+                    limits.maxPixels()), ctx.eventLoop());
             return out;
         };
         WebSocketService ws = WebSocketService.builder(handler).subprotocols(BEARER_PROTOCOL).aggregateContinuation(true)

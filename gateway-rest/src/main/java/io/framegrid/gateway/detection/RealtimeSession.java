@@ -17,6 +17,7 @@ import io.framegrid.proto.inference.v1.Detection;
 import io.framegrid.proto.inference.v1.Image;
 import io.framegrid.sdk.FramegridClient;
 import io.framegrid.sdk.FramegridException;
+import io.framegrid.sdk.inference.DetectionStream;
 import java.util.ArrayDeque;
 import java.util.Base64;
 import java.util.Optional;
@@ -31,7 +32,8 @@ import org.reactivestreams.Subscription;
  * in a queue of {@code queueSize} and a frame arriving at a full queue drops the <b>oldest</b> queued one (the newest
  * frame is the one worth detecting), counted in {@code dropped}. One frame per socket is at the detector at a time,
  * started no sooner than {@code 1/maxFps} after the previous one, so answers come in frame order; the detector is the
- * cluster's inference service (its dynamic batcher groups the frames of every socket). A frame that cannot be read or
+ * cluster's inference service, reached over one {@code DetectStream} per socket (authenticated once, not per frame;
+ * the node's dynamic batcher groups the frames of every socket). A frame that cannot be read or
  * detected gets an {@code error} message at once and the socket stays open.
  *
  * <p>All state is touched on the socket's event loop only (frames arrive there, answers are hopped back to it).
@@ -41,6 +43,11 @@ final class RealtimeSession implements Subscriber<WebSocketFrame> {
     private final FramegridClient caller;
     private final WebSocketWriter out;
     private final ScheduledExecutorService loop;
+    private final java.util.concurrent.Executor decoder;
+    /** Parsed messages that finished before an earlier one, keyed by arrival sequence. */
+    private final java.util.Map<Long, Parsed> reorder = new java.util.HashMap<>();
+    private long arrived;
+    private long taken;
     private final int queueSize;
     private final long minIntervalNanos;
     private final long maxPixels;
@@ -53,14 +60,18 @@ final class RealtimeSession implements Subscriber<WebSocketFrame> {
     private boolean waking;
     private boolean closed;
     private long lastStartNanos;
+    private DetectionStream stream;
+    private Frame current;
+    private float currentThreshold;
 
     private record Frame(long id, byte[] image, long receivedNanos) {}
 
-    RealtimeSession(FramegridClient caller, WebSocketWriter out, ScheduledExecutorService loop, int queueSize,
-            int maxFps, long maxPixels) {
+    RealtimeSession(FramegridClient caller, WebSocketWriter out, ScheduledExecutorService loop,
+            java.util.concurrent.Executor decoder, int queueSize, int maxFps, long maxPixels) {
         this.caller = caller;
         this.out = out;
         this.loop = loop;
+        this.decoder = decoder;
         this.queueSize = queueSize;
         this.minIntervalNanos = TimeUnit.SECONDS.toNanos(1) / maxFps;
         this.maxPixels = maxPixels;
@@ -96,30 +107,63 @@ final class RealtimeSession implements Subscriber<WebSocketFrame> {
             } else if (frame.type() == WebSocketFrameType.TEXT) {
                 onText(frame.text());
             } else if (frame.type() == WebSocketFrameType.BINARY) {
-                error(null, "INVALID_MESSAGE", "Send frames as JSON text: {\"type\":\"frame\",\"data\":\"<base64>\"}");
+                // In line with the text messages still being parsed, so the error keeps the socket's order.
+                parsed(arrived++, Parsed.badMessage("INVALID_MESSAGE",
+                        "Send frames as JSON text: {\"type\":\"frame\",\"data\":\"<base64>\"}"));
             }
         } finally {
             frame.close();
         }
     }
 
+    /**
+     * JSON parsing, base64 decoding and the header check of a frame (a few hundred kB each) run on {@code decoder},
+     * not on the event loop, which then only reads sockets and writes answers; their outcomes are taken back on the
+     * loop in the order the messages arrived, so frame ids and errors keep the socket's order.
+     */
     private void onText(String text) {
+        long seq = arrived++;
+        decoder.execute(() -> {
+            Parsed parsed = parse(text, maxPixels);
+            loop.execute(() -> parsed(seq, parsed));
+        });
+    }
+
+    private void parsed(long seq, Parsed parsed) {
+        reorder.put(seq, parsed);
+        for (Parsed next; (next = reorder.remove(taken)) != null; taken++) {
+            take(next);
+        }
+    }
+
+    /** What one message turned out to be: a frame's image, or an error (of a frame, or of a message that is none). */
+    private record Parsed(boolean frame, byte[] image, String code, String message) {
+        static Parsed image(byte[] image) {
+            return new Parsed(true, image, null, null);
+        }
+
+        static Parsed badFrame(String code, String message) {
+            return new Parsed(true, null, code, message);
+        }
+
+        static Parsed badMessage(String code, String message) {
+            return new Parsed(false, null, code, message);
+        }
+    }
+
+    static Parsed parse(String text, long maxPixels) {
         JsonNode message;
         try {
             message = Json.MAPPER.readTree(text);
         } catch (Exception e) {
-            error(null, "INVALID_JSON", "The message is not JSON");
-            return;
+            return Parsed.badMessage("INVALID_JSON", "The message is not JSON");
         }
         if (message == null || !message.isObject() || !"frame".equals(message.path("type").asText())) {
-            error(null, "INVALID_MESSAGE", "Expected {\"type\":\"frame\",\"data\":\"<base64 JPEG/PNG>\"}");
-            return;
+            return Parsed.badMessage("INVALID_MESSAGE", "Expected {\"type\":\"frame\",\"data\":\"<base64 JPEG/PNG>\"}");
         }
-        long id = nextFrameId++;
         JsonNode data = message.get("data");
         if (data == null || !data.isTextual()) {
-            error(id, "INVALID_FRAME", "data must be a base64-encoded JPEG or PNG");
-            return;
+            return Parsed.badFrame("INVALID_FRAME", "data must be a base64-encoded JPEG or PNG");
         }
         byte[] image;
         try {
@@ -127,23 +171,36 @@ final class RealtimeSession implements Subscriber<WebSocketFrame> {
             int comma = b64.startsWith("data:") ? b64.indexOf(',') : -1;
             image = Base64.getMimeDecoder().decode(comma >= 0 ? b64.substring(comma + 1) : b64);
         } catch (IllegalArgumentException e) {
-            error(id, "INVALID_FRAME", "data is not valid base64");
-            return;
+            return Parsed.badFrame("INVALID_FRAME", "data is not valid base64");
         }
         Optional<ImageHeader> header = ImageHeader.read(image);
         if (header.isEmpty()) {
-            error(id, "INVALID_FRAME", "The frame is not a JPEG, PNG, WebP or BMP image");
-            return;
+            return Parsed.badFrame("INVALID_FRAME", "The frame is not a JPEG, PNG, WebP or BMP image");
         }
         if (header.get().pixels() > maxPixels) {
-            error(id, "IMAGE_TOO_LARGE", "The frame has more than " + maxPixels + " pixels");
+            return Parsed.badFrame("IMAGE_TOO_LARGE", "The frame has more than " + maxPixels + " pixels");
+        }
+        return Parsed.image(image);
+    }
+
+    private void take(Parsed parsed) {
+        if (closed) {
+            return;
+        }
+        if (!parsed.frame()) {
+            error(null, parsed.code(), parsed.message());
+            return;
+        }
+        long id = nextFrameId++;
+        if (parsed.image() == null) {
+            error(id, parsed.code(), parsed.message());
             return;
         }
         if (queue.size() >= queueSize) {
             queue.pollFirst();
             dropped++;
         }
-        queue.addLast(new Frame(id, image, System.nanoTime()));
+        queue.addLast(new Frame(id, parsed.image(), System.nanoTime()));
         pump();
     }
 
@@ -165,26 +222,58 @@ final class RealtimeSession implements Subscriber<WebSocketFrame> {
         }
         Frame frame = queue.pollFirst();
         inFlight = true;
+        current = frame;
         lastStartNanos = System.nanoTime();
-        float threshold = Math.max(DetectionContract.MIN_CONFIDENCE, settings.getConfidenceThreshold());
-        caller.inferenceAsync().detect(DetectRequest.newBuilder().setModelId(settings.getModelId())
-                        .setConfidenceThreshold(threshold).setFrameId(frame.id())
-                        .setImage(Image.newBuilder().setEncoded(ByteString.copyFrom(frame.image()))).build())
-                .whenCompleteAsync((response, t) -> {
-                    inFlight = false;
-                    if (closed) {
-                        return;
-                    }
-                    if (t != null) {
-                        FramegridException e = FramegridException.from(t instanceof CompletionException
-                                && t.getCause() != null ? t.getCause() : t);
-                        error(frame.id(), e.code() == io.grpc.Status.Code.INVALID_ARGUMENT ? "INVALID_FRAME"
-                                : "DETECTION_FAILED", e.getMessage());
-                    } else {
-                        answer(frame, response, threshold);
-                    }
-                    pump();
-                }, loop);
+        currentThreshold = Math.max(DetectionContract.MIN_CONFIDENCE, settings.getConfidenceThreshold());
+        stream().send(DetectRequest.newBuilder().setModelId(settings.getModelId())
+                .setConfidenceThreshold(currentThreshold).setFrameId(frame.id())
+                .setImage(Image.newBuilder().setEncoded(ByteString.copyFrom(frame.image()))).build());
+    }
+
+    /**
+     * The socket's one DetectStream to the coordinator, opened on first use: the caller is authenticated once per
+     * stream instead of once per frame, and frames of a socket keep one route to one node. Answers and the stream's
+     * end are hopped to the socket's event loop, in the order gRPC delivered them.
+     */
+    private DetectionStream stream() {
+        if (stream == null) {
+            DetectionStream[] opened = new DetectionStream[1];
+            opened[0] = caller.inferenceAsync().openStream(response -> loop.execute(() -> answered(opened[0],
+                    response)));
+            stream = opened[0];
+            stream.done().whenCompleteAsync((ignored, t) -> ended(opened[0], t), loop);
+        }
+        return stream;
+    }
+
+    private void answered(DetectionStream from, DetectResponse response) {
+        if (from != stream || !inFlight || closed) {
+            return;
+        }
+        inFlight = false;
+        answer(current, response, currentThreshold);
+        current = null;
+        pump();
+    }
+
+    /** The stream ended (a frame the node refused ends it, as does a node going away): the next frame opens another. */
+    private void ended(DetectionStream from, Throwable t) {
+        if (from != stream) {
+            return;
+        }
+        stream = null;
+        if (closed || !inFlight) {
+            return;
+        }
+        inFlight = false;
+        Frame frame = current;
+        current = null;
+        FramegridException e = FramegridException.from(t == null
+                ? new IllegalStateException("the detection stream ended without an answer")
+                : t instanceof CompletionException && t.getCause() != null ? t.getCause() : t);
+        error(frame.id(), e.code() == io.grpc.Status.Code.INVALID_ARGUMENT ? "INVALID_FRAME" : "DETECTION_FAILED",
+                e.getMessage());
+        pump();
     }
 
     private void answer(Frame frame, DetectResponse response, float threshold) {
@@ -240,6 +329,11 @@ final class RealtimeSession implements Subscriber<WebSocketFrame> {
     private void finish() {
         closed = true;
         queue.clear();
+        reorder.clear();
+        if (stream != null) {
+            stream.close();
+            stream = null;
+        }
         out.close();
     }
 }

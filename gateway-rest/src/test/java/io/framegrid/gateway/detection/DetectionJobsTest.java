@@ -509,6 +509,72 @@ class DetectionJobsTest {
     }
 
     @Test
+    void webhooksAreRegisteredListedDeliveredSignedAndRemovedPerUser() throws Exception {
+        String token = user();
+        String other = user();
+        String secret = "a-webhook-secret-of-32-characters";
+        List<java.util.Map.Entry<String, byte[]>> received = java.util.Collections.synchronizedList(new ArrayList<>());
+        com.sun.net.httpserver.HttpServer receiver = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+        receiver.createContext("/hook", exchange -> {
+            received.add(Map.entry(exchange.getRequestHeaders().getFirst("X-Framegrid-Signature"),
+                    exchange.getRequestBody().readAllBytes()));
+            exchange.sendResponseHeaders(204, -1);
+            exchange.close();
+        });
+        receiver.start();
+        try {
+            String url = "http://127.0.0.1:" + receiver.getAddress().getPort() + "/hook";
+            assertError(gateway.postJson(E, "/api/webhooks", "{\"url\":\"ftp://x\",\"secret\":\"" + secret + "\"}",
+                    auth(token)), 400, null);
+            assertError(gateway.postJson(E, "/api/webhooks", "{\"url\":\"" + url + "\",\"secret\":\"short\"}",
+                    auth(token)), 400, null);
+            assertError(gateway.postJson(E, "/api/webhooks", "{\"url\":\"" + url + "\"}", auth(token)), 400, null);
+            assertError(gateway.postJson(E, "/api/webhooks", "{\"url\":\"" + url + "\",\"secret\":\"" + secret
+                    + "\"}"), 401, null);
+            Reply registered = gateway.postJson(E, "/api/v1/webhooks", "{\"url\":\"" + url + "\",\"secret\":\""
+                    + secret + "\"}", auth(token));
+            assertThat(registered.status()).as(registered.toString()).isEqualTo(201);
+            assertThat(registered.response().body()).doesNotContain(secret);
+            String webhookId = registered.json().get("webhook_id").asText();
+            assertThat(gateway.get(E, "/api/webhooks", auth(token)).json().get("webhooks")).hasSize(1);
+            assertThat(gateway.get(E, "/api/webhooks", auth(other)).json().get("webhooks")).isEmpty();
+            assertError(gateway.get(E, "/api/webhooks/" + webhookId + "/deliveries", auth(other)), 404, null);
+
+            String id = detectionId(upload("/api", token, "dog.jpg", image("dog.jpg")));
+            awaitDone(token, id);
+            await().atMost(Duration.ofSeconds(60)).until(() -> gateway.get(E, "/api/webhooks/" + webhookId
+                    + "/deliveries", auth(token)).json().get("deliveries").findValuesAsText("outcome")
+                    .contains("delivered"));
+            JsonNode delivery = gateway.get(E, "/api/webhooks/" + webhookId + "/deliveries", auth(token)).json()
+                    .get("deliveries").get(0);
+            assertThat(delivery.get("detection_id").asText()).isEqualTo(id);
+            assertThat(delivery.get("event").asText()).isEqualTo("detection.completed");
+            assertThat(delivery.get("last_status").asInt()).isEqualTo(204);
+            // The receiver's check: HMAC-SHA256 over "<t>." + body with the registered secret.
+            var hit = received.stream().filter(r -> new String(r.getValue(), StandardCharsets.UTF_8).contains(id))
+                    .findFirst().orElseThrow();
+            String signature = hit.getKey();
+            String t = signature.substring(2, signature.indexOf(','));
+            javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+            mac.init(new javax.crypto.spec.SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+            mac.update((t + ".").getBytes(StandardCharsets.UTF_8));
+            assertThat(signature.substring(signature.indexOf("v1=") + 3))
+                    .isEqualTo(java.util.HexFormat.of().formatHex(mac.doFinal(hit.getValue())));
+
+            assertError(gateway.send(java.net.http.HttpRequest.newBuilder(gateway.uri(E, "/api/webhooks/" + webhookId))
+                    .DELETE(), auth(other)), 404, null);
+            Reply removed = gateway.send(java.net.http.HttpRequest.newBuilder(gateway.uri(E, "/api/v1/webhooks/"
+                    + webhookId)).DELETE(), auth(token));
+            assertThat(removed.status()).as(removed.toString()).isEqualTo(200);
+            assertThat(gateway.get(E, "/api/webhooks", auth(token)).json().get("webhooks")).isEmpty();
+            assertError(gateway.get(E, "/api/webhooks/" + webhookId + "/deliveries", auth(token)), 404, null);
+        } finally {
+            receiver.stop(0);
+        }
+    }
+
+    @Test
     void enginelabsNotificationsNeedTheConfiguredSecret() {
         // This cluster has no enginelabs secret: every notification is refused, whatever it claims.
         Reply r = gateway.postJson(E, "/api/integrations/enginelabs/webhook", "{\"event\":\"model.trained\"}",

@@ -3,8 +3,10 @@ package io.framegrid.gpunode.inference;
 import java.time.Duration;
 
 /**
- * Dynamic batching per node and model, in the spirit of Triton's {@code dynamic_batching}: a dispatch starts
- * when {@code maxBatchSize} requests wait or the oldest has waited {@code maxQueueDelay}.
+ * Dynamic batching per node and model, in the spirit of Triton's {@code dynamic_batching}: the requests that queued
+ * while the previous batch ran form the next one (at most {@code maxBatchSize}); a lone request on an idle model is
+ * dispatched at once, and {@code maxQueueDelay} bounds how long a burst arriving on an idle model waits for its
+ * stragglers.
  *
  * @param maxQueueSize requests allowed to wait per model before new ones are refused (back-pressure)
  */

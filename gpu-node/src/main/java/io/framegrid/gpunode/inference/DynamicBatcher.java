@@ -10,9 +10,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
 /**
- * Groups concurrent requests for one model into batches: a dispatch starts when {@code maxBatchSize} requests
- * wait or when the oldest waiting one has waited {@code maxQueueDelay}. One worker thread per batcher runs the
- * batches in order; callers get futures.
+ * Groups concurrent requests for one model into batches: what queued while the previous batch ran goes out as
+ * the next batch (up to {@code maxBatchSize}); a request reaching an idle model is dispatched at once. Only when
+ * several requests arrive together on an idle model do the burst's stragglers get until the oldest has waited
+ * {@code maxQueueDelay}. One worker thread per batcher runs the batches in order; callers get futures.
  */
 public final class DynamicBatcher<I, O> implements AutoCloseable {
 
@@ -62,14 +63,22 @@ public final class DynamicBatcher<I, O> implements AutoCloseable {
                     continue;
                 }
                 batch.add(first);
-                long deadline = first.enqueuedNanos() + settings.maxQueueDelay().toNanos();
-                while (batch.size() < settings.maxBatchSize()) {
-                    long wait = deadline - System.nanoTime();
-                    Pending<I, O> next = wait > 0 ? queue.poll(wait, TimeUnit.NANOSECONDS) : queue.poll();
-                    if (next == null) {
-                        break;
+                // Whatever queued while the previous batch ran joins this one, without waiting: a lone request on
+                // an idle model is dispatched at once (waiting could only add latency, nothing else is coming).
+                queue.drainTo(batch, settings.maxBatchSize() - 1);
+                if (batch.size() > 1) {
+                    // A burst is arriving: its stragglers may still join until the oldest has waited
+                    // maxQueueDelay. Under sustained load the oldest queued during the previous run, so this
+                    // deadline has passed and nothing waits.
+                    long deadline = first.enqueuedNanos() + settings.maxQueueDelay().toNanos();
+                    while (batch.size() < settings.maxBatchSize()) {
+                        long wait = deadline - System.nanoTime();
+                        Pending<I, O> next = wait > 0 ? queue.poll(wait, TimeUnit.NANOSECONDS) : queue.poll();
+                        if (next == null) {
+                            break;
+                        }
+                        batch.add(next);
                     }
-                    batch.add(next);
                 }
                 dispatch(batch);
             } catch (InterruptedException e) {

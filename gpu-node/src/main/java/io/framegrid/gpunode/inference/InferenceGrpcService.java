@@ -132,8 +132,16 @@ public final class InferenceGrpcService extends InferenceServiceGrpc.InferenceSe
 
     private CompletableFuture<DetectResponse> run(DetectRequest request) {
         Mat image = decodeImage(request.getImage());
-        return engine.detect(request.getModelId(), image, request.getConfidenceThreshold(),
-                new HashSet<>(request.getClassesList())).thenApply(result -> {
+        CompletableFuture<DetectionResult> detected;
+        try {
+            detected = engine.detect(request.getModelId(), image, request.getConfidenceThreshold(),
+                    new HashSet<>(request.getClassesList()));
+        } catch (RuntimeException e) {
+            image.close();
+            throw e;
+        }
+        // The decoded pixels are native memory: freed as soon as the detector is done with them, not at some GC.
+        return detected.whenComplete((result, error) -> image.close()).thenApply(result -> {
                     DetectResponse.Builder b = DetectResponse.newBuilder()
                             .setModelId(result.modelId()).setFrameId(request.getFrameId())
                             .setImageWidth(result.imageWidth()).setImageHeight(result.imageHeight())
@@ -156,8 +164,14 @@ public final class InferenceGrpcService extends InferenceServiceGrpc.InferenceSe
                 if (bytes.length == 0) {
                     throw new InferenceException(InferenceException.Reason.BAD_INPUT, "empty image");
                 }
-                Mat decoded = imdecode(new Mat(new BytePointer(bytes)), IMREAD_COLOR);
+                Mat decoded;
+                try (BytePointer raw = new BytePointer(bytes); Mat encoded = new Mat(raw)) {
+                    decoded = imdecode(encoded, IMREAD_COLOR);
+                }
                 if (decoded == null || decoded.empty()) {
+                    if (decoded != null) {
+                        decoded.close();
+                    }
                     throw new InferenceException(InferenceException.Reason.BAD_INPUT,
                             "image bytes are not a format OpenCV decodes (JPEG, PNG, BMP, WebP, TIFF)");
                 }
