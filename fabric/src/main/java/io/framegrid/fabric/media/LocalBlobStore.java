@@ -23,6 +23,10 @@ public final class LocalBlobStore implements BlobStore {
     static final int DIRECT_BUFFER_BYTES = 2 << 20;
     /** Aligned buffers kept for reuse once their writer is done (direct memory is slow to allocate and free). */
     private static final int POOLED_BUFFERS = 16;
+    /** A chunked upload's largest chunk ({@code MediaLibrary.MAX_CHUNK_BYTES}), written with one call. */
+    static final int CHUNK_BUFFER_BYTES = 16 << 20;
+    /** Whole-chunk buffers kept for reuse: as many as chunks typically arrive at once. */
+    private static final int POOLED_CHUNK_BUFFERS = 4;
 
     private final Path root;
     private final Path staging;
@@ -37,6 +41,8 @@ public final class LocalBlobStore implements BlobStore {
     });
 
     private final java.util.Queue<java.nio.ByteBuffer> buffers = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    /** Aligned buffers of a whole chunk, for chunked uploads written in place. */
+    private final java.util.Queue<java.nio.ByteBuffer> chunkBuffers = new java.util.concurrent.ConcurrentLinkedQueue<>();
     private final int alignment;
     private volatile boolean directIo;
 
@@ -125,6 +131,23 @@ public final class LocalBlobStore implements BlobStore {
         java.nio.ByteBuffer b = buffers.poll();
         return b != null ? b.clear()
                 : java.nio.ByteBuffer.allocateDirect(DIRECT_BUFFER_BYTES + alignment).alignedSlice(alignment);
+    }
+
+    /** A pooled whole-chunk buffer; a small chunk (tests, small files) gets one of its own size, not pooled. */
+    private java.nio.ByteBuffer takeChunkBuffer(int need) {
+        int padded = (need + alignment - 1) / alignment * alignment;
+        java.nio.ByteBuffer b = padded >= CHUNK_BUFFER_BYTES / 4 ? chunkBuffers.poll() : null;
+        if (b != null) {
+            return b.clear();
+        }
+        int capacity = padded >= CHUNK_BUFFER_BYTES / 4 ? CHUNK_BUFFER_BYTES : padded;
+        return java.nio.ByteBuffer.allocateDirect(capacity + alignment).alignedSlice(alignment);
+    }
+
+    private void giveBackChunkBuffer(java.nio.ByteBuffer buffer) {
+        if (buffer.capacity() == CHUNK_BUFFER_BYTES && chunkBuffers.size() < POOLED_CHUNK_BUFFERS) {
+            chunkBuffers.offer(buffer);
+        }
     }
 
     private void giveBack(java.nio.ByteBuffer buffer) {
@@ -357,14 +380,17 @@ public final class LocalBlobStore implements BlobStore {
             }
         }
 
-        /** Through pooled aligned buffers; a tail shorter than a block goes out zero-padded (publish cuts it). */
+        /**
+         * Through one pooled aligned buffer the size of the chunk, in one write: the device then gets the whole chunk
+         * at once (several requests in flight) instead of one small synchronous write after another. A tail shorter
+         * than a block goes out zero-padded (publish cuts it).
+         */
         private void writeDirect(FileChannel out, long offset, java.nio.ByteBuffer data) throws IOException {
-            java.nio.ByteBuffer buffer = takeBuffer();
-            try {
-                long at = offset;
-                while (data.hasRemaining()) {
-                    buffer.clear();
-                    int n = Math.min(buffer.remaining(), data.remaining());
+            long at = offset;
+            while (data.hasRemaining()) {
+                java.nio.ByteBuffer buffer = takeChunkBuffer(Math.min(data.remaining(), CHUNK_BUFFER_BYTES));
+                try {
+                    int n = Math.min(buffer.capacity(), data.remaining());
                     buffer.put(0, data, data.position(), n);
                     data.position(data.position() + n);
                     int padded = (n + alignment - 1) / alignment * alignment;
@@ -375,9 +401,9 @@ public final class LocalBlobStore implements BlobStore {
                     while (buffer.hasRemaining()) {
                         at += out.write(buffer, at);
                     }
+                } finally {
+                    giveBackChunkBuffer(buffer);
                 }
-            } finally {
-                giveBack(buffer);
             }
         }
 
