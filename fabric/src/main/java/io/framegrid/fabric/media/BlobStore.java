@@ -34,8 +34,30 @@ public interface BlobStore extends AutoCloseable {
         return java.util.Optional.empty();
     }
 
+    /**
+     * The in-place staging blob of a chunked upload of {@code size} bytes, named {@code key} (created on first write,
+     * found again by the same key on every later call), when the store can write at offsets; empty otherwise
+     * (S3: each chunk is its own object, joined at completion). Writing each chunk at its offset saves completion a
+     * copy of the whole file.
+     */
+    default java.util.Optional<Assembly> assembly(String key, long size) {
+        return java.util.Optional.empty();
+    }
+
     @Override
     default void close() {}
+
+    /** A blob written in pieces at their offsets, in any order and from several threads at once. */
+    interface Assembly {
+        /** Writes the buffer's remaining bytes (consuming them) at {@code offset}; durable when this returns. */
+        void write(long offset, java.nio.ByteBuffer data) throws IOException;
+
+        /** Reads {@code length} bytes written at {@code offset}. */
+        InputStream open(long offset, long length) throws IOException;
+
+        /** Makes the blob durable at its declared size and moves it under {@code key}; returns its size. */
+        long publish(String key) throws IOException;
+    }
 
     /** A blob being written. Not thread-safe. */
     interface BlobWriter extends AutoCloseable {
