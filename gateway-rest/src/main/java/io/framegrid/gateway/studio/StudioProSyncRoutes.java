@@ -197,6 +197,9 @@ public final class StudioProSyncRoutes implements SurfaceRoutes {
             CompletableFuture<Void> done = new CompletableFuture<>();
             multipart.bodyParts().subscribe(new Subscriber<BodyPart>() {
                 private Subscription subscription;
+                // Signals and upload completions all run on the request's event loop: no races here.
+                private boolean uploading;
+                private boolean bodyEnded;
 
                 @Override
                 public void onSubscribe(Subscription s) {
@@ -239,8 +242,10 @@ public final class StudioProSyncRoutes implements SurfaceRoutes {
                     }
                     String type = part.headers().contentType() == null ? (isVideo ? "video/" : "audio/") + ext
                             : part.headers().contentType().toString();
+                    uploading = true;
                     studio.uploadAsync(part.content().toInputStream(java.util.function.Function.identity()), filename,
                             type).whenCompleteAsync((m, t) -> {
+                                uploading = false;
                                 if (t != null) {
                                     subscription.cancel();
                                     fail(t);
@@ -255,7 +260,11 @@ public final class StudioProSyncRoutes implements SurfaceRoutes {
                                 } else {
                                     audio.add(m);
                                 }
-                                subscription.request(1);
+                                if (bodyEnded) {
+                                    done.complete(null); // the body ended while the store finished this file
+                                } else {
+                                    subscription.request(1);
+                                }
                             }, ctx.eventLoop());
                 }
 
@@ -271,7 +280,11 @@ public final class StudioProSyncRoutes implements SurfaceRoutes {
 
                 @Override
                 public void onComplete() {
-                    done.complete(null);
+                    if (uploading) {
+                        bodyEnded = true;
+                    } else {
+                        done.complete(null);
+                    }
                 }
             }, ctx.eventLoop());
             return done;

@@ -27,7 +27,13 @@ public record AudioPcm(short[] samples, int sampleRate, int channels) {
 
     /** Decodes {@code file}'s audio at {@code sampleRate} Hz, {@code channels} channels. */
     public static AudioPcm decode(Path file, int sampleRate, int channels) {
-        try (FFmpegFrameGrabber grabber = MediaDecoder.open(file)) {
+        if (!java.nio.file.Files.isRegularFile(file)) {
+            throw new MediaException("no such media file: " + file);
+        }
+        try (FFmpegFrameGrabber grabber = new FFmpegFrameGrabber(file.toFile())) {
+            // Bounded probing, as MediaDecoder's: garbage fails fast. The resampler is set before start().
+            grabber.setOption("probesize", "5000000");
+            grabber.setOption("analyzeduration", "5000000");
             grabber.setSampleMode(FrameGrabber.SampleMode.SHORT);
             grabber.setSampleFormat(avutil.AV_SAMPLE_FMT_S16);
             grabber.setSampleRate(sampleRate);
@@ -56,7 +62,10 @@ public record AudioPcm(short[] samples, int sampleRate, int channels) {
                 n += count;
             }
             return new AudioPcm(java.util.Arrays.copyOf(out, n - n % channels), sampleRate, channels);
-        } catch (FrameGrabber.Exception e) {
+        } catch (FrameGrabber.Exception | RuntimeException e) {
+            if (e instanceof MediaException me) {
+                throw me;
+            }
             throw new MediaException("cannot decode the audio of " + file + ": " + e.getMessage(), e);
         }
     }
