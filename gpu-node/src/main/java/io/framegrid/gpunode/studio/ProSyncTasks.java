@@ -62,10 +62,6 @@ import org.bytedeco.opencv.opencv_core.Size;
  */
 final class ProSyncTasks {
     static final String NO_LIPSYNC = "none";
-    /** Crossfade at each cut between the original audio and a crop: short enough to keep the words, no click. */
-    static final double CROSSFADE_SECONDS = 0.02;
-    /** Loudness matching never amplifies or attenuates a crop by more than this factor. */
-    static final double MAX_GAIN = 4;
     /** Sample rate and channels of the output audio when the video has none. */
     static final int DEFAULT_RATE = 48_000;
     static final int DEFAULT_CHANNELS = 2;
@@ -117,7 +113,7 @@ final class ProSyncTasks {
                     short[] original = info.hasAudio()
                             ? AudioPcm.decode(video.file(), rate, channels).slice(audioFrom, audioFrames)
                             : new short[cut.length];
-                    gain = matchLoudness(cut, original);
+                    gain = DubbedAudio.matchLoudness(cut, original);
                     audioId = storeBlob(ctx, "pro-sync-" + ctx.jobId() + "-" + ctx.chunk() + ".pcm", pcmBytes(cut));
                     if (model.isPresent()) {
                         pcm16k = mono16k(AudioPcm.decode(audio.file(), 16_000, 1), s);
@@ -221,7 +217,7 @@ final class ProSyncTasks {
             int channels = info.hasAudio() ? info.audioChannels() : DEFAULT_CHANNELS;
             AudioPcm base = info.hasAudio() ? AudioPcm.decode(video.file(), rate, channels)
                     : AudioPcm.silence(Math.round(info.durationSeconds() * rate), rate, channels);
-            int fade = (int) Math.round(CROSSFADE_SECONDS * rate);
+            int fade = (int) Math.round(DubbedAudio.CROSSFADE_SECONDS * rate);
             for (Rendered r : parts) {
                 if (r.audioMediaId().isEmpty()) {
                     continue;
@@ -232,7 +228,7 @@ final class ProSyncTasks {
                 try (InputStream in = media.store().open(m.getStorageKey(), 0, -1)) {
                     bytes = in.readAllBytes();
                 }
-                splice(base, pcm(bytes), r.audioFrom(), fade);
+                DubbedAudio.splice(base, pcm(bytes), r.audioFrom(), fade);
             }
             List<Rendered> framed = parts.stream().filter(r -> !r.framesMediaId().isEmpty() && r.frames() > 0)
                     .sorted(Comparator.comparingLong(Rendered::framesFrom)).toList();
@@ -366,53 +362,6 @@ final class ProSyncTasks {
         public void close() throws IOException {
             if (in != null) {
                 in.close();
-            }
-        }
-    }
-
-    /** Scales {@code crop} in place to the original's RMS level (within {@link #MAX_GAIN}); returns the gain. */
-    static double matchLoudness(short[] crop, short[] original) {
-        double a = rms(crop);
-        double b = rms(original);
-        // A silent original (a still picture's track) or a silent crop gives no level to match.
-        if (a < 30 || b < 30) {
-            return 1;
-        }
-        double gain = Math.max(1 / MAX_GAIN, Math.min(MAX_GAIN, b / a));
-        for (int i = 0; i < crop.length; i++) {
-            crop[i] = (short) Math.max(Short.MIN_VALUE, Math.min(Short.MAX_VALUE, Math.round(crop[i] * gain)));
-        }
-        return gain;
-    }
-
-    private static double rms(short[] s) {
-        double sum = 0;
-        for (short v : s) {
-            sum += (double) v * v;
-        }
-        return s.length == 0 ? 0 : Math.sqrt(sum / s.length);
-    }
-
-    /** Writes {@code crop} into {@code base} from sample frame {@code from}, crossfading {@code fade} frames at each cut. */
-    static void splice(AudioPcm base, short[] crop, long from, int fade) {
-        int ch = base.channels();
-        int n = crop.length / ch;
-        int f = Math.min(fade, n / 4);
-        short[] out = base.samples();
-        for (int i = 0; i < n; i++) {
-            long at = (from + i) * ch;
-            if (at + ch > out.length) {
-                break;
-            }
-            double w = 1;
-            if (i < f) {
-                w = (i + 0.5) / f;
-            } else if (i >= n - f) {
-                w = (n - i - 0.5) / f;
-            }
-            for (int c = 0; c < ch; c++) {
-                int k = (int) at + c;
-                out[k] = (short) Math.round(crop[i * ch + c] * w + out[k] * (1 - w));
             }
         }
     }
