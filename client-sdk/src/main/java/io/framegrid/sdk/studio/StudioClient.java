@@ -107,6 +107,17 @@ public final class StudioClient {
                 .probeUpload(io.framegrid.proto.studio.v1.ProbeUploadRequest.newBuilder().setMediaId(mediaId).build()));
     }
 
+    /**
+     * Has a gpu-node decode an uploaded audio file (pro-sync's {@code audio_files}) and measure its duration from its
+     * samples; fails INVALID_ARGUMENT {@code INVALID_AUDIO} for a file that is no readable audio.
+     */
+    public CompletableFuture<io.framegrid.proto.studio.v1.ProbedVideo> probeAudioAsync(String mediaId,
+                                                                                      java.time.Duration timeout) {
+        return call(stub().withDeadlineAfter(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)
+                .probeUpload(io.framegrid.proto.studio.v1.ProbeUploadRequest.newBuilder().setMediaId(mediaId)
+                        .setAudio(true).build()));
+    }
+
     /** Deletes an upload no job will use; never fails. */
     public CompletableFuture<Void> discardAsync(String mediaId) {
         return client.mediaAsync().delete(mediaId).handle((deleted, e) -> null);

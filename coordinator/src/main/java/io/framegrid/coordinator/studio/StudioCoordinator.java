@@ -13,7 +13,7 @@ import java.util.List;
 /**
  * Product B's coordinator plug-in: the studio job types ({@code studio.ghostcut_simple},
  * {@code studio.ghostcut_annotated}, planned by {@link GhostCutPlanner} into ranged stages; {@code studio.pro_sync},
- * one task a gpu-node product executes; and
+ * planned by {@link ProSyncPlanner} into a render task per timeline piece and a mux; and
  * {@code studio.probe}, which reads an upload's duration, the billable seconds of a GhostCut job) and
  * {@code framegrid.studio.v1.StudioService}: credits reserved in the job's submit transaction, settled by
  * {@link ChargeSettler} as jobs end, purchases, tier limits and the operators' views; GhostCut's intermediate
@@ -37,8 +37,7 @@ public final class StudioCoordinator implements CoordinatorProduct {
         GhostCutPlanner ghostCut = new GhostCutPlanner(context.media());
         types.register(StudioContract.GHOSTCUT_SIMPLE, ghostCut::plan);
         types.register(StudioContract.GHOSTCUT_ANNOTATED, ghostCut::plan);
-        types.register(StudioContract.PRO_SYNC,
-                meta -> List.of(JobTypes.stage("render", StudioContract.TASK_PRO_SYNC, 1, meta)));
+        types.register(StudioContract.PRO_SYNC, new ProSyncPlanner(context.media())::plan);
     }
 
     @Override

@@ -94,7 +94,11 @@ final class StudioGrpcService extends StudioServiceGrpc.StudioServiceImplBase {
             String name = request.getDisplayName().isBlank() ? input.getFilename() : request.getDisplayName().trim();
             JobState stored = ledger.submit(caller.userId(), tier, request.getJobType(), name, metadata, stages,
                     types.maxDuration(request.getJobType()), credits, input.getMediaId(), seconds);
-            return ledger.view(stored);
+            StudioJob view = ledger.view(stored);
+            if (request.getJobType().equals(StudioContract.PRO_SYNC)) {
+                view = view.toBuilder().setEstimatedProcessingSeconds(seconds / ledger.proSyncRate()).build();
+            }
+            return view;
         });
     }
 
@@ -207,7 +211,7 @@ final class StudioGrpcService extends StudioServiceGrpc.StudioServiceImplBase {
             if (m == null || !m.getOwnerId().equals(caller.userId())) {
                 throw Errors.notFound("FILE_NOT_FOUND", "File not found");
             }
-            probes.probe(m, response);
+            probes.probe(m, request.getAudio(), response);
         } catch (RuntimeException e) {
             response.onError(StudioErrors.toStatus(e));
         }

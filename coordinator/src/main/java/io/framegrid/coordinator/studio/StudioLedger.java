@@ -159,6 +159,16 @@ final class StudioLedger {
             for (int i = job.getResultRefsCount() - 1; i >= 0; i--) {
                 Optional<Media> result = media.get(job.getResultRefs(i));
                 if (result.isPresent()) {
+                    // Details only the run learns (pro-sync's lip-sync model) travel on the result's metadata.
+                    Map<String, String> details = new java.util.HashMap<>();
+                    result.get().getMetadataMap().forEach((k, v) -> {
+                        if (k.startsWith(StudioContract.DETAIL_PREFIX)) {
+                            details.put(k, v);
+                        }
+                    });
+                    if (!details.isEmpty()) {
+                        b.setJob(job.toBuilder().putAllMetadata(details));
+                    }
                     b.setResultMediaId(result.get().getMediaId()).setResultSizeBytes(result.get().getSize());
                     media.presignedUrl(result.get(), settings.resultUrlTtl()).ifPresent(u -> b.setResultUrl(u.toString()));
                     break;
@@ -296,6 +306,36 @@ final class StudioLedger {
             purchases.put(recordKey, bought.toByteArray());
             return bought;
         });
+    }
+
+    /** Recent completed pro_sync jobs whose rate {@link #proSyncRate} averages. */
+    static final int RATE_JOBS = 20;
+
+    /**
+     * This cluster's pro-sync throughput: billable seconds per wall second (queue time excluded) over its
+     * {@link #RATE_JOBS} most recent completed pro_sync jobs, or {@link StudioContract#PRO_SYNC_DEFAULT_RATE}
+     * before any; the estimate of a new job is its seconds over this rate.
+     */
+    double proSyncRate() {
+        double seconds = 0;
+        double wall = 0;
+        int n = 0;
+        for (JobState s : jobsOf(null, Set.of(JobStatus.JOB_STATUS_COMPLETED_VALUE))) {
+            Job j = s.getJob();
+            if (!j.getType().equals(StudioContract.PRO_SYNC) || !j.hasStartedAt() || !j.hasCompletedAt()) {
+                continue;
+            }
+            double took = (millis(j.getCompletedAt()) - millis(j.getStartedAt())) / 1000.0;
+            double billed = Double.parseDouble(j.getMetadataOrDefault(StudioContract.DURATION_SECONDS, "0"));
+            if (took > 0 && billed > 0) {
+                seconds += billed;
+                wall += took;
+                if (++n == RATE_JOBS) {
+                    break;
+                }
+            }
+        }
+        return n == 0 ? StudioContract.PRO_SYNC_DEFAULT_RATE : seconds / wall;
     }
 
     // ---- admin ----------------------------------------------------------------------------------

@@ -39,12 +39,19 @@ final class UploadProbes {
 
     /** Answers {@code response} with {@code m}'s duration once a gpu-node has probed it (at once when it was). */
     void probe(Media m, StreamObserver<ProbedVideo> response) {
-        if (m.getProbeMap().containsKey(StudioContract.PROBE_DURATION_MS)) {
+        probe(m, false, response);
+    }
+
+    /** As {@link #probe(Media, StreamObserver)}; {@code audio} probes an audio file (its decoded samples' length). */
+    void probe(Media m, boolean audio, StreamObserver<ProbedVideo> response) {
+        if (m.getProbeMap().containsKey(StudioContract.PROBE_DURATION_MS)
+                && Boolean.parseBoolean(m.getProbeMap().getOrDefault(StudioContract.PROBE_AUDIO, "false")) == audio) {
             response.onNext(probed(m));
             response.onCompleted();
             return;
         }
-        Map<String, String> meta = Map.of(StudioContract.MEDIA_ID, m.getMediaId(), StudioContract.MEDIA_OWNER, m.getOwnerId());
+        Map<String, String> meta = Map.of(StudioContract.MEDIA_ID, m.getMediaId(), StudioContract.MEDIA_OWNER, m.getOwnerId(),
+                StudioContract.PROBE_AUDIO, Boolean.toString(audio));
         JobState submitted = jobs.submit(StudioContract.PROBE_OWNER, PROBE_TIER, StudioContract.PROBE, m.getFilename(),
                 meta, types.plan(StudioContract.PROBE, meta).orElseThrow(), Duration.ZERO);
         String jobId = submitted.getJob().getJobId();
@@ -70,8 +77,9 @@ final class UploadProbes {
                 response.onCompleted();
             } else {
                 String error = state.getJob().getErrorMessage().replaceFirst("^Task \\S+ failed: ", "");
-                response.onError(Errors.invalid("INVALID_VIDEO",
-                        error.isBlank() ? "Invalid video file: not a readable video" : error));
+                response.onError(Errors.invalid(audio ? "INVALID_AUDIO" : "INVALID_VIDEO", error.isBlank()
+                        ? (audio ? "Invalid audio file: not readable audio" : "Invalid video file: not a readable video")
+                        : error));
             }
         };
         if (response instanceof ServerCallStreamObserver<ProbedVideo> call) {

@@ -15,6 +15,15 @@ public final class StudioSurface implements GatewaySurface {
     public static final Surface CONVENTIONS = new Surface("studio", ErrorFormat.ERROR_WITH_DETAILS,
             HttpStatus.UNPROCESSABLE_ENTITY, HttpStatus.BAD_REQUEST);
 
+    /** {@code gateway.studio.pro-sync-segments.<tier>}: the most segments one pro-sync job of the tier may have. */
+    private static java.util.Map<String, Integer> segmentLimits(SurfaceContext context) {
+        java.util.Map<String, Integer> limits = new java.util.HashMap<>();
+        for (String tier : new String[] {"free", "pro", "enterprise"}) {
+            limits.put(tier, context.settings().positiveInt("pro-sync-segments." + tier));
+        }
+        return limits;
+    }
+
     @Override
     public String name() {
         return "studio";
@@ -33,6 +42,8 @@ public final class StudioSurface implements GatewaySurface {
                 new StudioJobRoutes(context.client(), limits),
                 new StudioAccountRoutes(context.client(), limits),
                 new StudioLiveRoutes(context.client()),
-                new StudioGhostCutRoutes(context.client(), limits, context.settings().duration("probe-timeout")));
+                new StudioGhostCutRoutes(context.client(), limits, context.settings().duration("probe-timeout")),
+                new StudioProSyncRoutes(context.client(), limits, context.settings().duration("probe-timeout"),
+                        segmentLimits(context)));
     }
 }

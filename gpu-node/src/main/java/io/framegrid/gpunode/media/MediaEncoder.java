@@ -62,6 +62,52 @@ public final class MediaEncoder {
     }
 
     /**
+     * As {@link #transcode(Path, Path, VideoEncodeSettings, UnaryOperator)}, with {@code audio} as the audio track
+     * instead of the source's (interleaved with the video as it plays, so the muxer never buffers it all).
+     */
+    public MediaInfo transcode(Path source, Path out, VideoEncodeSettings settings, UnaryOperator<Mat> transform,
+            AudioPcm audio) {
+        try (FFmpegFrameGrabber grabber = MediaDecoder.open(source);
+                OpenCVFrameConverter.ToMat converter = new OpenCVFrameConverter.ToMat()) {
+            MediaInfo in = MediaDecoder.describe(grabber);
+            if (!in.hasVideo()) {
+                throw new MediaException(source + " has no video stream");
+            }
+            try (FFmpegFrameRecorder recorder = recorder(out, settings, in.width(), in.height(), in.fps(),
+                    audio.channels(), audio.sampleRate())) {
+                recorder.start();
+                long written = 0;
+                long frames = 0;
+                int chunk = 1024;
+                Frame frame;
+                while ((frame = grabber.grabFrame(false, true, true, false, false)) != null) {
+                    if (frame.image == null) {
+                        continue;
+                    }
+                    Mat result = transform.apply(converter.convert(frame));
+                    recorder.record(converter.convert(result), avutil.AV_PIX_FMT_BGR24);
+                    frames++;
+                    long due = Math.min(audio.frames(), Math.round(frames / in.fps() * audio.sampleRate()));
+                    for (; written + chunk <= due; written += chunk) {
+                        recorder.recordSamples(audio.sampleRate(), audio.channels(),
+                                java.nio.ShortBuffer.wrap(audio.slice(written, chunk)));
+                    }
+                }
+                for (; written < audio.frames(); written += chunk) {
+                    int n = (int) Math.min(chunk, audio.frames() - written);
+                    // A fresh buffer per call: the recorder reads from position 0.
+                    recorder.recordSamples(audio.sampleRate(), audio.channels(),
+                            java.nio.ShortBuffer.wrap(audio.slice(written, n)));
+                }
+                recorder.stop();
+            }
+        } catch (FrameGrabber.Exception | FrameRecorder.Exception e) {
+            throw new MediaException("cannot transcode " + source + " to " + out + ": " + e.getMessage(), e);
+        }
+        return new MediaDecoder().probe(out);
+    }
+
+    /**
      * Encodes BGR frames at {@code fps}; when {@code audioClips} is non-empty they are decoded and laid end to end
      * (resampled to the first clip's rate and channel count) as the audio track.
      */

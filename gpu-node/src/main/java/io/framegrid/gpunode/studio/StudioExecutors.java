@@ -21,16 +21,19 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Product B's gpu-node plug-in: {@code studio.probe} reads an uploaded video (a local copy, since FFmpeg seeks) and
  * records on the media its duration (the GhostCut job's billable seconds), frame rate and decodable frames. A file
  * that is no readable video fails the job permanently, in words the API user reads. GhostCut's text removal runs
- * as {@link GhostCutTasks} (detect per range, erase per range, mux) over {@code engine.text}; the lip-sync executor
- * ({@code studio.pro_sync.render}) is not there yet.
+ * as {@link GhostCutTasks} (detect per range, erase per range, mux) over {@code engine.text}; pro-sync as
+ * {@link ProSyncTasks} (render per timeline piece, mux), with the {@code engine.lipsync} model when one is installed.
+ * An audio probe ({@link StudioContract#PROBE_AUDIO}) measures an audio file's duration from its decoded samples.
  */
 public final class StudioExecutors implements NodeProduct {
     static final String UNREADABLE = "Invalid video file: not a readable video";
+    static final String UNREADABLE_AUDIO = "Invalid audio file: not readable audio";
 
     @Override
     public String name() {
@@ -46,6 +49,11 @@ public final class StudioExecutors implements NodeProduct {
         executors.register(StudioContract.TASK_GHOSTCUT_DETECT, GhostCutTasks.plainFailures(ghostCut::detect));
         executors.register(StudioContract.TASK_GHOSTCUT_ERASE, GhostCutTasks.plainFailures(ghostCut::erase));
         executors.register(StudioContract.TASK_GHOSTCUT_MUX, GhostCutTasks.plainFailures(ghostCut::mux));
+        // No lip-sync model ships (none is licensed for redistribution): jobs dub and say "lipsync": "none".
+        ProSyncTasks proSync = new ProSyncTasks(context.media(), new TextRemoval(context.inference(),
+                context.device().kernels(), TextRemoval.Settings.defaults().withAutoDetect(false)), Optional::empty);
+        executors.register(StudioContract.TASK_PRO_SYNC, GhostCutTasks.plainFailures(proSync::render));
+        executors.register(StudioContract.TASK_PRO_SYNC_MUX, GhostCutTasks.plainFailures(proSync::mux));
     }
 
     static final class Probe {
@@ -74,6 +82,9 @@ public final class StudioExecutors implements NodeProduct {
                         OutputStream out = Files.newOutputStream(file)) {
                     in.transferTo(out);
                 }
+                if (Boolean.parseBoolean(ctx.params().getOrDefault(StudioContract.PROBE_AUDIO, "false"))) {
+                    return probeAudio(mediaId, file);
+                }
                 MediaInfo info = inspect(file);
                 long durationMs = Math.round(info.durationSeconds() * 1000);
                 media.putProbe(mediaId, Map.of(StudioContract.PROBE_DURATION_MS, Long.toString(durationMs),
@@ -84,6 +95,29 @@ public final class StudioExecutors implements NodeProduct {
             } finally {
                 Files.deleteIfExists(file);
             }
+        }
+
+        /** An audio file's duration from its decoded samples (at its own rate), not from a header. */
+        private TaskCommit probeAudio(String mediaId, Path file) {
+            io.framegrid.gpunode.media.AudioPcm pcm;
+            try {
+                MediaInfo info = decoder.probe(file);
+                if (!info.hasAudio()) {
+                    throw TaskFailure.permanent("Invalid audio file: no audio stream", null);
+                }
+                pcm = io.framegrid.gpunode.media.AudioPcm.decode(file, info.audioSampleRate(), 1);
+            } catch (MediaException e) {
+                throw TaskFailure.permanent(UNREADABLE_AUDIO, e);
+            }
+            if (pcm.frames() == 0) {
+                throw TaskFailure.permanent("Invalid audio file: no sample decodes", null);
+            }
+            long durationMs = Math.round(pcm.durationSeconds() * 1000);
+            media.putProbe(mediaId, Map.of(StudioContract.PROBE_DURATION_MS, Long.toString(durationMs),
+                    StudioContract.PROBE_AUDIO, "true", StudioContract.PROBE_FPS, "0", StudioContract.PROBE_FRAMES,
+                    Long.toString(pcm.frames())));
+            return new TaskCommit(new byte[0], List.of("probe:" + mediaId), 0, List.of("Probed audio: "
+                    + pcm.frames() + " samples at " + pcm.sampleRate() + " Hz, " + durationMs + " ms"));
         }
 
         private MediaInfo inspect(Path file) {

@@ -18,8 +18,28 @@ public final class StudioContract {
     /** Prefix of every studio job type (the probe's too; {@link #JOB_TYPES} are the ones users see). */
     public static final String TYPE_PREFIX = "studio.";
 
-    /** Task type a gpu-node product executes: lip-sync of the segments. */
+    /**
+     * Pro-sync's task types: one render task per piece of the timeline ({@link ProSyncTimeline#pieces}: each
+     * segment, and the stretches outside segments an erasure covers), then one mux task that lays the segments'
+     * audio over the original and encodes the video. A pro_sync job without a timeline (the SDK's bare submit)
+     * is planned as one render task.
+     */
     public static final String TASK_PRO_SYNC = "studio.pro_sync.render";
+    public static final String TASK_PRO_SYNC_MUX = "studio.pro_sync.mux";
+    public static final int PRO_SYNC_RENDER_STAGE = 0;
+    /** Job parameters of pro-sync: the timeline ({@link ProSyncTimeline#encode}) and the audio files' media ids. */
+    public static final String PRO_SYNC_SEGMENTS = "studio.pro_sync.segments";
+    public static final String PRO_SYNC_EFFECTS = "studio.pro_sync.effects";
+    public static final String PRO_SYNC_AUDIO = "studio.pro_sync.audio_media_ids";
+    /** Stage parameter: the input's probed frame rate. */
+    public static final String FPS = "studio.fps";
+    /**
+     * Billable seconds per wall second a pro-sync job is assumed to run at before this cluster has completed one
+     * (measured on 2 CPU cores without a lip-sync model: see the gpu-node README); afterwards the recent jobs'.
+     */
+    public static final double PRO_SYNC_DEFAULT_RATE = 1.0;
+    /** The probe's parameter asking for an audio probe (pro-sync's audio files). */
+    public static final String PROBE_AUDIO = "studio.probe_audio";
 
     /**
      * GhostCut's task types, one stage each in this order: text boxes and shot cuts per frame range, the cleaned
