@@ -11,7 +11,8 @@ import org.bytedeco.opencv.opencv_core.Rect;
 
 /**
  * The speaker's face through one segment: faces found by the node's face detector in every frame, followed with
- * {@link ByteTracker}, and the longest track kept (a segment dubs one speaker). Its boxes are averaged over
+ * {@link ByteTracker}, and the longest track kept (a segment dubs one speaker; between tracks as long, the
+ * largest face: the speaker is in front, and cascades fire on smaller face-like patches too). Its boxes are averaged over
  * {@link #SMOOTHING} neighbouring frames, as Wav2Lip smooths its detector's boxes, so the pasted mouth does not
  * jitter with the detector. Frames the track has no detection in get no box (they are left untouched).
  */
@@ -43,7 +44,7 @@ final class FaceTrack {
         Rect[] out = new Rect[frames.size()];
         ByteTracker.Track speaker = tracker.tracks().stream()
                 .max(Comparator.comparingInt((ByteTracker.Track t) -> t.frames().size())
-                        .thenComparingDouble(ByteTracker.Track::averageConfidence))
+                        .thenComparingDouble(FaceTrack::meanArea))
                 .orElse(null);
         if (speaker == null) {
             return out;
@@ -71,5 +72,9 @@ final class FaceTrack {
                     (int) Math.round(sum[2] / n), (int) Math.round(sum[3] / n));
         }
         return out;
+    }
+
+    private static double meanArea(ByteTracker.Track t) {
+        return t.boxes().stream().mapToDouble(b -> b.w() * b.h()).average().orElse(0);
     }
 }
