@@ -14,6 +14,12 @@ import ai.djl.repository.zoo.Criteria;
 import ai.djl.repository.zoo.ModelNotFoundException;
 import ai.djl.repository.zoo.ZooModel;
 import ai.djl.translate.TranslateException;
+import ai.djl.util.PairList;
+import ai.onnxruntime.NodeInfo;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import ai.onnxruntime.TensorInfo;
 import io.framegrid.gpunode.inference.Detector;
 import io.framegrid.gpunode.models.ModelManifest;
 import java.io.IOException;
@@ -67,7 +73,7 @@ public final class OnnxLipSync implements LipSync {
             throw new IllegalArgumentException("cannot load ONNX model " + file + ": " + e.getMessage(), e);
         }
         try {
-            this.contract = LipSyncContract.of(model.describeInput(), model.describeOutput());
+            this.contract = declaredContract(file);
             int declared = manifest.maxModelBatch();
             this.batchSize = contract.fixedBatch() > 0 ? contract.fixedBatch()
                     : declared > 1 ? declared : DEFAULT_BATCH;
@@ -80,6 +86,25 @@ public final class OnnxLipSync implements LipSync {
             throw e instanceof IllegalArgumentException ? e
                     : new IllegalArgumentException(manifest.id() + " fails a test run: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * The contract from the file's declared inputs and outputs, read with ONNX Runtime's own session (DJL's ONNX
+     * Runtime model does not describe its inputs; inference still runs through DJL).
+     */
+    private static LipSyncContract declaredContract(Path file) {
+        try (OrtSession session = OrtEnvironment.getEnvironment().createSession(file.toString())) {
+            return LipSyncContract.of(shapes(session.getInputInfo()), shapes(session.getOutputInfo()));
+        } catch (OrtException e) {
+            throw new IllegalArgumentException("cannot read ONNX model " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static PairList<String, Shape> shapes(java.util.Map<String, NodeInfo> nodes) {
+        PairList<String, Shape> out = new PairList<>();
+        nodes.forEach((name, info) -> out.add(name, info.getInfo() instanceof TensorInfo t
+                ? new Shape(t.getShape()) : new Shape()));
+        return out;
     }
 
     /** Frames per model call. */
