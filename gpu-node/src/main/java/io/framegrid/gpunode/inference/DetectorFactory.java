@@ -24,6 +24,8 @@ public final class DetectorFactory {
             case "onnxruntime" -> switch (manifest.task()) {
                 case "text-detection" -> new PaddleTextDetector(manifest, file(manifest), kernels);
                 case "object-detection" -> new YoloxDetector(manifest, file(manifest), kernels);
+                case ModelRegistry.LIP_SYNC_TASK -> throw new IllegalArgumentException(manifest.id()
+                        + " is a lip-sync model, not a detector (engine.lipsync.LipSyncModels loads it)");
                 default -> throw new IllegalArgumentException("no ONNX detector for task " + manifest.task());
             };
             default -> throw new IllegalArgumentException("unknown runtime " + manifest.runtime());

@@ -51,6 +51,10 @@ public final class InferenceEngine implements AutoCloseable {
                 : modelId;
         ModelManifest manifest = registry.find(id).orElseThrow(
                 () -> new InferenceException(InferenceException.Reason.UNKNOWN_MODEL, "unknown model '" + id + "'"));
+        if (!registry.isDetector(id)) {
+            throw new InferenceException(InferenceException.Reason.UNKNOWN_MODEL,
+                    "model '" + id + "' is a " + manifest.task() + " model, not a detector");
+        }
         if (!registry.isActive(id)) {
             throw new InferenceException(InferenceException.Reason.INACTIVE_MODEL, "model '" + id + "' is not active");
         }

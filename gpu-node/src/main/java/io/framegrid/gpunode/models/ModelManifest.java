@@ -5,7 +5,8 @@ import java.util.List;
 /**
  * One model's manifest.
  *
- * @param task      {@code object-detection}, {@code text-detection} or {@code person-segmentation}
+ * @param task      {@code object-detection}, {@code text-detection}, {@code person-segmentation} or {@code lip-sync}
+ *                  (not a detector: {@code engine.lipsync})
  * @param runtime   how it runs: {@code onnxruntime} (DJL), {@code opencv-dnn}, {@code opencv-hog}, {@code opencv-haar}
  * @param file      where the weights are: a path relative to the models directory, {@code classpath:...}
  *                  (a resource of a dependency jar), or {@code builtin:...} (nothing to load)

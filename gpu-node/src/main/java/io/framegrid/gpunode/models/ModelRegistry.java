@@ -37,6 +37,12 @@ public final class ModelRegistry {
     static final List<String> SHIPPED = List.of(
             "yolox-nano", "paddleocr-db-text", "selfie-segmentation", "hog-people", "haar-face");
 
+    /**
+     * The task of lip-sync models ({@code engine.lipsync}): listed here with their task like any model, but never
+     * a detector, so never the default detector nor one E's model list or routing offers.
+     */
+    public static final String LIP_SYNC_TASK = "lip-sync";
+
     private final Path modelsDir;
     private final Map<String, ModelManifest> models;
     private final Set<String> inactive = ConcurrentHashMap.newKeySet();
@@ -114,7 +120,13 @@ public final class ModelRegistry {
         if (isActive("yolox-nano")) {
             return Optional.of("yolox-nano");
         }
-        return orderedIds.stream().filter(this::isActive).findFirst();
+        return orderedIds.stream().filter(this::isActive).filter(this::isDetector).findFirst();
+    }
+
+    /** Whether the model finds things in images (every task but lip-sync, which rewrites frames). */
+    public boolean isDetector(String id) {
+        ModelManifest m = models.get(id);
+        return m != null && !LIP_SYNC_TASK.equals(m.task());
     }
 
     /**

@@ -2,6 +2,8 @@ package io.framegrid.launcher.models;
 
 import io.framegrid.config.ConfigLoader;
 import io.framegrid.config.FramegridConfig;
+import io.framegrid.gpunode.engine.lipsync.LipSync;
+import io.framegrid.gpunode.engine.lipsync.LipSyncModels;
 import io.framegrid.gpunode.inference.Detector;
 import io.framegrid.gpunode.inference.DetectorFactory;
 import io.framegrid.gpunode.kernels.ComputeDevice;
@@ -201,6 +203,16 @@ public final class ModelsCommand implements Runnable {
         ModelManifest manifest = registry.find(id).orElse(null);
         if (manifest == null) {
             return "its manifest or class names are not accepted";
+        }
+        if (LipSyncModels.TASK.equals(manifest.task())) {
+            // Not a detector: loading it checks the Wav2Lip contract (shapes, then one run on a zero batch).
+            try (LipSync lipSync = new LipSyncModels(registry, () -> {
+                throw new IllegalStateException("no face detection in a model check");
+            }).open(id).orElseThrow(() -> new IllegalStateException("not an active lip-sync model"))) {
+                return null;
+            } catch (RuntimeException | LinkageError e) {
+                return e.getMessage();
+            }
         }
         try (Detector detector = new DetectorFactory(registry, ComputeDevice.cpuOnly().kernels()).load(manifest)) {
             return null;
