@@ -2,6 +2,7 @@ package io.framegrid.gpunode.studio;
 
 import io.framegrid.fabric.jobs.TaskCommit;
 import io.framegrid.fabric.media.MediaLibrary;
+import io.framegrid.gpunode.engine.lipsync.LipSyncModels;
 import io.framegrid.gpunode.engine.text.TextRemoval;
 import io.framegrid.gpunode.media.MediaDecoder;
 import io.framegrid.gpunode.media.MediaException;
@@ -21,7 +22,6 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 
 /**
  * Product B's gpu-node plug-in: {@code studio.probe} reads an uploaded video (a local copy, since FFmpeg seeks) and
@@ -49,9 +49,11 @@ public final class StudioExecutors implements NodeProduct {
         executors.register(StudioContract.TASK_GHOSTCUT_DETECT, GhostCutTasks.plainFailures(ghostCut::detect));
         executors.register(StudioContract.TASK_GHOSTCUT_ERASE, GhostCutTasks.plainFailures(ghostCut::erase));
         executors.register(StudioContract.TASK_GHOSTCUT_MUX, GhostCutTasks.plainFailures(ghostCut::mux));
-        // No lip-sync model ships (none is licensed for redistribution): jobs dub and say "lipsync": "none".
+        // No lip-sync model ships (none is licensed for redistribution): without an installed one, jobs dub and say
+        // "lipsync": "none".
         ProSyncTasks proSync = new ProSyncTasks(context.media(), new TextRemoval(context.inference(),
-                context.device().kernels(), TextRemoval.Settings.defaults().withAutoDetect(false)), Optional::empty);
+                context.device().kernels(), TextRemoval.Settings.defaults().withAutoDetect(false)),
+                new InstalledLipSync(new LipSyncModels(context.inference())));
         executors.register(StudioContract.TASK_PRO_SYNC, GhostCutTasks.plainFailures(proSync::render));
         executors.register(StudioContract.TASK_PRO_SYNC_MUX, GhostCutTasks.plainFailures(proSync::mux));
     }
