@@ -117,6 +117,11 @@ public final class FramegridProcess implements AutoCloseable {
         return process.exitValue();
     }
 
+    /** The process id (with {@link #inNetworkNamespace}, the JVM's own: {@code ip netns exec} execs it). */
+    public long pid() {
+        return process.pid();
+    }
+
     public boolean isAlive() {
         return process.isAlive();
     }

@@ -7,6 +7,7 @@ import io.framegrid.gpunode.tasks.TaskContext;
 import io.framegrid.gpunode.tasks.TaskExecutors;
 import io.framegrid.proto.cluster.v1.TaskOutput;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
@@ -15,6 +16,9 @@ import java.util.List;
  * {@link TestJobTypes#WRITE_OUTPUTS} / {@link TestJobTypes#MERGE} pair the fabric tests submit.
  */
 public final class TestTasks implements NodeProduct {
+    /** Starts the merge's log line naming the node that committed a write: {@code COMMITTED_BY + nodeId + ": " + taskId}. */
+    public static final String COMMITTED_BY = "Output committed by node ";
+
     @Override
     public String name() {
         return "test";
@@ -54,9 +58,13 @@ public final class TestTasks implements NodeProduct {
                 List.of());
     }
 
-    /** Checks that every chunk of the write stage left exactly its expected output. */
+    /**
+     * Checks that every chunk of the write stage left exactly its expected output, and logs which node the ledger
+     * recorded as committing each (tests that move work between nodes read it from the job's log).
+     */
     private static TaskCommit merge(TaskContext ctx) {
         int chunks = Integer.parseInt(ctx.params().getOrDefault("chunks", "4"));
+        List<String> lines = new ArrayList<>();
         for (int chunk = 0; chunk < chunks; chunk++) {
             ctx.checkCancelled();
             TaskOutput out = ctx.output(0, chunk).orElseThrow(() -> new IllegalStateException("missing output"));
@@ -64,9 +72,11 @@ public final class TestTasks implements NodeProduct {
                     out.getFence() > 0 ? chunkOf(out.getTaskId()) : -1))) {
                 throw new IllegalStateException("Output of " + out.getTaskId() + " is wrong");
             }
+            lines.add(COMMITTED_BY + out.getNodeId() + ": " + out.getTaskId());
         }
+        lines.add("Merged " + chunks + " outputs");
         return new TaskCommit(("merged " + chunks).getBytes(StandardCharsets.UTF_8), List.of("merged:" + ctx.jobId()),
-                0, List.of("Merged " + chunks + " outputs"));
+                0, lines);
     }
 
     private static int chunkOf(String taskId) {

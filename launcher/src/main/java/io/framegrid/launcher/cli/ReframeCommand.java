@@ -46,6 +46,10 @@ public final class ReframeCommand implements Callable<Integer> {
     String email;
     @Option(names = "--aspect", defaultValue = "9:16", description = "Target aspect ratio (default ${DEFAULT-VALUE})")
     String aspect;
+    @Option(names = "--sample-every", description = "Analyse every Nth frame (the surface's sample_every; default: its own)")
+    Integer sampleEvery;
+    @Option(names = "--max-frames", description = "Analyse at most this many frames (the surface's max_frames; default: all)")
+    Integer maxFrames;
     @Option(names = {"-o", "--output"}, description = "Folder for <name>.results.json and <name>.reframed.mp4 (default: the video's)")
     Path output;
     @Option(names = "--poll-ms", defaultValue = "500", hidden = true) long pollMs;
@@ -69,7 +73,7 @@ public final class ReframeCommand implements Callable<Integer> {
             }
             JsonNode registered = send(HttpRequest.newBuilder(URI.create(base + "/register"))
                     .header("Content-Type", "application/json")
-                    .POST(HttpRequest.BodyPublishers.ofString(JSON.createObjectNode().put("email", email).toString())), 201);
+                    .POST(HttpRequest.BodyPublishers.ofString(JSON.createObjectNode().put("email", email).toString())), -1);
             key = registered.get("api_key").asText();
             System.err.println("Registered " + email + "; API key " + key + " (keep it: pass it with --api-key next time)");
         }
@@ -102,8 +106,10 @@ public final class ReframeCommand implements Callable<Integer> {
                             throw new java.io.UncheckedIOException(e);
                         }
                     }), head.length + size + tail.length);
-            accepted = send(HttpRequest.newBuilder(URI.create(base + "/process?aspect="
-                    + URLEncoder.encode(aspect, StandardCharsets.UTF_8))).header("X-API-Key", key)
+            String query = "?aspect=" + URLEncoder.encode(aspect, StandardCharsets.UTF_8)
+                    + (sampleEvery != null ? "&sample_every=" + sampleEvery : "")
+                    + (maxFrames != null ? "&max_frames=" + maxFrames : "");
+            accepted = send(HttpRequest.newBuilder(URI.create(base + "/process" + query)).header("X-API-Key", key)
                     .header("Content-Type", "multipart/form-data; boundary=" + boundary).POST(body), -1);
             upload.stepTo(size);
         }

@@ -6,6 +6,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -21,24 +22,62 @@ final class NetworkNamespaces implements AutoCloseable {
     NetworkNamespaces(String prefix, int subnet) throws IOException {
         this.prefix = prefix;
         this.subnet = subnet;
-        ip("link", "add", bridge(), "type", "bridge");
-        undo.push(List.of("link", "del", bridge()));
-        ip("addr", "add", "10.77." + subnet + ".1/24", "dev", bridge());
-        ip("link", "set", bridge(), "up");
+        try {
+            ip("link", "add", bridge(), "type", "bridge");
+            undo.push(List.of("link", "del", bridge()));
+            ip("addr", "add", "10.77." + subnet + ".1/24", "dev", bridge());
+            ip("link", "set", bridge(), "up");
+        } catch (IOException e) {
+            close();
+            throw e;
+        }
     }
 
-    /** Whether this machine lets the test make namespaces and bridges (root, iproute2, a kernel that allows it). */
+    /**
+     * Whether this machine lets the test make what it needs (root, iproute2, a kernel with network namespaces, veth
+     * and bridges): made once for real, then removed.
+     */
     static boolean available() {
+        String probe = "fgprobe" + ProcessHandle.current().pid() % 100000;
         try {
-            String probe = "fgprobe" + ProcessHandle.current().pid() % 100000;
-            if (run(List.of("ip", "netns", "add", probe)) != 0) {
-                return false;
-            }
-            run(List.of("ip", "netns", "del", probe));
-            return true;
+            return run(List.of("ip", "netns", "add", probe)) == 0
+                    && run(List.of("ip", "link", "add", probe + "v", "type", "veth", "peer", "name", "eth0", "netns", probe)) == 0
+                    && run(List.of("ip", "link", "add", probe + "b", "type", "bridge")) == 0;
         } catch (IOException e) {
             return false;
+        } finally {
+            quietly(List.of("ip", "link", "del", probe + "b"));
+            quietly(List.of("ip", "link", "del", probe + "v"));
+            quietly(List.of("ip", "netns", "del", probe));
         }
+    }
+
+    /**
+     * A {@code 10.77.<subnet>.0/24} no interface of this machine uses yet, so runs of this test at the same time (other
+     * checkouts on one machine) never share a subnet.
+     */
+    static int freeSubnet() throws IOException {
+        String used = output(List.of("ip", "-4", "-o", "addr", "show"));
+        List<Integer> free = new ArrayList<>();
+        for (int s = 100; s < 250; s++) {
+            if (!used.contains(" 10.77." + s + ".")) {
+                free.add(s);
+            }
+        }
+        if (free.isEmpty()) {
+            throw new IOException("no free 10.77.x.0/24 subnet");
+        }
+        return free.get(ThreadLocalRandom.current().nextInt(free.size()));
+    }
+
+    /** The namespace process {@code pid} runs in ({@code ip netns identify}), empty when none of the named ones. */
+    static String namespaceOf(long pid) throws IOException {
+        return output(List.of("ip", "netns", "identify", Long.toString(pid))).trim();
+    }
+
+    /** {@code ip -d addr show} inside namespace {@code ns}: its links with their kinds and addresses. */
+    static String interfaces(String ns) throws IOException {
+        return output(List.of("ip", "-n", ns, "-d", "addr", "show"));
     }
 
     String bridge() {
@@ -78,7 +117,34 @@ final class NetworkNamespaces implements AutoCloseable {
         }
     }
 
+    private static void quietly(List<String> command) {
+        try {
+            run(command, false);
+        } catch (IOException ignored) {
+            // Cleanup of a probe: it may not have been made.
+        }
+    }
+
+    private static String output(List<String> command) throws IOException {
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        try {
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) {
+                p.destroyForcibly();
+                throw new IOException(String.join(" ", command) + " failed: " + out.trim());
+            }
+            return out;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted: " + String.join(" ", command), e);
+        }
+    }
+
     private static int run(List<String> command) throws IOException {
+        return run(command, true);
+    }
+
+    private static int run(List<String> command, boolean report) throws IOException {
         Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
         try {
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -86,7 +152,7 @@ final class NetworkNamespaces implements AutoCloseable {
                 p.destroyForcibly();
                 return -1;
             }
-            if (p.exitValue() != 0) {
+            if (p.exitValue() != 0 && report) {
                 System.err.println(String.join(" ", command) + ": " + out.trim());
             }
             return p.exitValue();

@@ -59,6 +59,7 @@ class PrometheusScrapeTest {
         dir = Files.createTempDirectory("framegrid-prometheus-test");
         launch = StandaloneLaunch.onFreePorts(dir.resolve("data"), "prometheus-test")
                 .set("gateway.detection.port", LocalPorts.free())
+                .set("gateway.reframer.port", LocalPorts.free())
                 .set("jobs.tier-limit.free", 100)
                 .set("jobs.heartbeat-interval", "500ms")
                 .set("identity.admin.password", "AdminPass123");
@@ -113,6 +114,9 @@ class PrometheusScrapeTest {
             byte[] jpeg = Files.readAllBytes(SharedFiles.media("images/person.jpg"));
             await().atMost(Duration.ofSeconds(30)).ignoreExceptions()
                     .until(() -> user.inference().detect("hog-people", jpeg).getModelId().equals("hog-people"));
+
+            // A product's job through its own surface (C, the reframer): its job types show on the per-product panels.
+            String reframerJob = reframe(SharedFiles.media("vtest.avi"));
 
             // Load while Prometheus scrapes: no-op jobs, two-stage test jobs that hold leases, a cancelled one,
             // a detection, and HTTP requests answered 2xx and 4xx on the detection surface.
@@ -174,10 +178,38 @@ class PrometheusScrapeTest {
                         assertThat(query("sum(framegrid_jobs_finished_total{type=\"noop\", outcome=\"completed\"}) > 5"))
                                 .isNotEmpty();
                     });
+            assertThat(reframerJob).isNotEmpty();
+            await("the reframer's jobs on the per-product panel").atMost(Duration.ofSeconds(180))
+                    .pollInterval(Duration.ofSeconds(2)).untilAsserted(() -> assertThat(query(Monitoring.forPrometheus(
+                            FILES.dashboardQueries().get("Jobs finished /min by product and outcome / A"), "30s")))
+                            .extracting(r -> r.get("metric").path("product").asText()).contains("reframer", "test", "noop"));
         } finally {
             load.shutdownNow();
             load.awaitTermination(10, TimeUnit.SECONDS);
         }
+    }
+
+    /** Registers a reframer key and uploads {@code video} for a short analysis ({@code POST /process}); its job id. */
+    private static String reframe(Path video) throws Exception {
+        String base = "http://127.0.0.1:" + launch.port("gateway.reframer.port");
+        HttpResponse<String> registered = HTTP.send(HttpRequest.newBuilder(URI.create(base + "/register"))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"email\":\"ops-reframer@example.com\"}")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(registered.statusCode()).as(registered.body()).isEqualTo(200);
+        String key = JSON.readTree(registered.body()).get("api_key").asText();
+        String boundary = "framegrid-scrape-test";
+        java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
+        body.write(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\""
+                + video.getFileName() + "\"\r\nContent-Type: video/x-msvideo\r\n\r\n").getBytes(StandardCharsets.UTF_8));
+        body.write(Files.readAllBytes(video));
+        body.write(("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8));
+        HttpResponse<String> queued = HTTP.send(HttpRequest.newBuilder(URI.create(base
+                        + "/process?max_frames=30&sample_every=10")).header("X-API-Key", key)
+                .header("Content-Type", "multipart/form-data; boundary=" + boundary)
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray())).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(queued.statusCode()).as(queued.body()).isEqualTo(200);
+        return JSON.readTree(queued.body()).get("job_id").asText();
     }
 
     private static List<JsonNode> query(String promql) throws Exception {
