@@ -29,7 +29,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Deletes GhostCut's intermediate segments ({@link StudioContract#SEGMENT_KIND} media) of studio jobs that have
+ * Deletes the intermediate segments ({@link StudioContract#SEGMENT_KIND} media: GhostCut's erased ranges,
+ * pro-sync's rendered pieces) of studio jobs that have
  * ended, in any state: the mux task deletes them only after a stored result, so a job that failed, was cancelled,
  * or ran a range twice (a lost lease, a retry) would otherwise keep them for good.
  *

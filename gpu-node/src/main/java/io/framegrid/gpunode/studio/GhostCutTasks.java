@@ -21,7 +21,6 @@ import io.framegrid.proto.cluster.v1.TaskOutput;
 import io.framegrid.proto.media.v1.Media;
 import io.framegrid.proto.studio.StudioContract;
 import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -149,25 +148,8 @@ final class GhostCutTasks {
                 }
                 ctx.progress(80, "Storing cleaned frames...");
                 String owner = ctx.task().getOwnerId();
-                String id = UUID.randomUUID().toString();
-                BlobStore.BlobWriter writer = media.store().create(MediaLibrary.blobKey(owner, id));
-                MessageDigest sha = MediaLibrary.sha256();
-                long size;
-                try {
-                    try (DataOutputStream out = SegmentFrames.writer(new java.security.DigestOutputStream(
-                            new BlobOutput(writer), sha))) {
-                        for (DecodedFrame f : cleaned) {
-                            SegmentFrames.write(f.image(), out);
-                        }
-                    }
-                    size = writer.commit();
-                } finally {
-                    writer.close();
-                }
-                media.register(id, owner, "ghostcut-" + ctx.jobId() + "-" + ctx.chunk() + ".frames",
-                        "application/octet-stream", size, HexFormat.of().formatHex(sha.digest()),
-                        Map.of(StudioContract.MEDIA_JOB_ID, ctx.jobId(), StudioContract.MEDIA_KIND,
-                                StudioContract.SEGMENT_KIND));
+                String id = SegmentFrames.store(media, owner, "ghostcut-" + ctx.jobId() + "-" + ctx.chunk()
+                        + ".frames", ctx.jobId(), cleaned);
                 release(cleaned);
                 return commit(new GhostCutParts.Segment(id, range[0], cleaned.size(), masked), String.format(
                         Locale.ROOT, "Erased frames %d-%d on %s: %d tracks, %d pixels masked", range[0], emitLast,
@@ -329,23 +311,6 @@ final class GhostCutTasks {
     }
 
     /** A blob writer as a stream (the segment is written frame by frame, never held whole). */
-    private static final class BlobOutput extends OutputStream {
-        private final BlobStore.BlobWriter writer;
-
-        BlobOutput(BlobStore.BlobWriter writer) {
-            this.writer = writer;
-        }
-
-        @Override
-        public void write(int b) throws IOException {
-            writer.write(new byte[] {(byte) b}, 0, 1);
-        }
-
-        @Override
-        public void write(byte[] b, int off, int len) throws IOException {
-            writer.write(b, off, len);
-        }
-    }
 
     private Media store(String owner, String filename, String type, InputStream in, Map<String, String> meta)
             throws IOException {

@@ -27,7 +27,6 @@ import io.framegrid.proto.media.v1.Media;
 import io.framegrid.proto.studio.ProSyncTimeline;
 import io.framegrid.proto.studio.StudioContract;
 import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -172,24 +171,8 @@ final class ProSyncTasks {
                         pcm16k, protectedRects(t, s.start(), s.end(), info));
             }
             String owner = ctx.task().getOwnerId();
-            String id = UUID.randomUUID().toString();
-            BlobStore.BlobWriter writer = media.store().create(MediaLibrary.blobKey(owner, id));
-            MessageDigest sha = MediaLibrary.sha256();
-            long size;
-            try {
-                try (DataOutputStream out = SegmentFrames.writer(new java.security.DigestOutputStream(
-                        new BlobOutput(writer), sha))) {
-                    for (DecodedFrame f : own) {
-                        SegmentFrames.write(f.image(), out);
-                    }
-                }
-                size = writer.commit();
-            } finally {
-                writer.close();
-            }
-            media.register(id, owner, "pro-sync-" + ctx.jobId() + "-" + ctx.chunk() + ".frames",
-                    "application/octet-stream", size, HexFormat.of().formatHex(sha.digest()),
-                    Map.of("job_id", ctx.jobId(), "kind", "pro-sync-segment"));
+            String id = SegmentFrames.store(media, owner, "pro-sync-" + ctx.jobId() + "-" + ctx.chunk() + ".frames",
+                    ctx.jobId(), own);
             return new Rendered(ctx.chunk(), piece.segment(), "", 0, 0, 1, id, piece.from(), own.size(), "");
         } finally {
             release(decoded);
@@ -522,24 +505,6 @@ final class ProSyncTasks {
     private static void release(List<DecodedFrame> frames) {
         for (DecodedFrame f : frames) {
             f.image().close();
-        }
-    }
-
-    private static final class BlobOutput extends OutputStream {
-        private final BlobStore.BlobWriter writer;
-
-        BlobOutput(BlobStore.BlobWriter writer) {
-            this.writer = writer;
-        }
-
-        @Override
-        public void write(int b) throws IOException {
-            writer.write(new byte[] {(byte) b}, 0, 1);
-        }
-
-        @Override
-        public void write(byte[] b, int off, int len) throws IOException {
-            writer.write(b, off, len);
         }
     }
 }

@@ -56,7 +56,8 @@ public final class StudioContract {
     public static final String TOTAL_FRAMES = "studio.total_frames";
 
     /**
-     * Media metadata of GhostCut's intermediate segments (the erase stage's lossless frames): {@code kind} is
+     * Media metadata of a studio job's intermediate segments (lossless frames: GhostCut's erased ranges, pro-sync's
+     * rendered pieces; the value keeps its first product's name): {@code kind} is
      * {@link #SEGMENT_KIND} and {@code job_id} the job's id. The coordinator deletes them when the job ends, in
      * whatever state.
      */
