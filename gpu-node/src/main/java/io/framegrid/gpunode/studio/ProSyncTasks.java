@@ -480,7 +480,8 @@ final class ProSyncTasks {
 
     private String storeBlob(TaskContext ctx, String name, byte[] bytes) throws IOException {
         return storeMedia(ctx.task().getOwnerId(), name, "application/octet-stream",
-                new java.io.ByteArrayInputStream(bytes), Map.of("job_id", ctx.jobId(), "kind", "pro-sync-audio"))
+                new java.io.ByteArrayInputStream(bytes), Map.of(StudioContract.MEDIA_JOB_ID, ctx.jobId(),
+                        StudioContract.MEDIA_KIND, StudioContract.SEGMENT_KIND))
                 .getMediaId();
     }
 
