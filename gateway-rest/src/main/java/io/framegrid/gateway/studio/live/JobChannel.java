@@ -82,9 +82,11 @@ final class JobChannel {
     private void watch(String jobId) {
         caller.jobsAsync().watch(jobId, new ClientResponseObserver<WatchJobRequest, JobEvent>() {
             private JSONObject last;
+            private ClientCallStreamObserver<WatchJobRequest> stream;
 
             @Override
             public void beforeStart(ClientCallStreamObserver<WatchJobRequest> stream) {
+                this.stream = stream;
                 watches.put(jobId, stream);
             }
 
@@ -101,17 +103,24 @@ final class JobChannel {
                         .put("message", message)
                         .put("timestamp", Instant.now().truncatedTo(ChronoUnit.SECONDS).toString());
                 JSONObject update = last;
-                loop.execute(() -> socket.send("job_update", update));
+                // A cancelled call may still deliver what was in flight; unsubscribe runs on the loop, so checking
+                // there that this call is still the job's watch drops anything that arrives after it.
+                loop.execute(() -> {
+                    if (watches.get(jobId) == stream) {
+                        socket.send("job_update", update);
+                    }
+                });
             }
 
             @Override
             public void onError(Throwable t) {
-                watches.remove(jobId);
+                loop.execute(() -> watches.remove(jobId, stream));
             }
 
             @Override
             public void onCompleted() {
-                watches.remove(jobId);
+                // After the final update on the loop, so that send still sees this call as the job's watch.
+                loop.execute(() -> watches.remove(jobId, stream));
             }
         });
     }
