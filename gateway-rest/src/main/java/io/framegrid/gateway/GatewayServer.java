@@ -83,7 +83,7 @@ public final class GatewayServer implements AutoCloseable {
             }
             // A plug-in whose keys are not documented fails here, naming gateway.<name>.port.
             config.surface(surface.name()).port();
-            routes.put(surface.name(), surface.routes(new SurfaceContext(client, config, surface.name(), clock)));
+            routes.put(surface.name(), surface.routes(new SurfaceContext(client, config, surface.name(), clock, telemetry)));
         }
     }
 

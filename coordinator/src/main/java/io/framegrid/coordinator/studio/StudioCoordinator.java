@@ -47,7 +47,8 @@ public final class StudioCoordinator implements CoordinatorProduct {
         // A ledger over the same grid records as the coordinator's: the locks, not the instance, make it safe.
         JobLedger jobs = new JobLedger(context.ignite(), context.config().jobs(), context.clock());
         StudioLedger ledger = new StudioLedger(context.ignite(), jobs, new UserAccounts(context.ignite()),
-                context.media(), settings, payments, context.clock());
+                context.media(), settings, payments, context.clock(),
+                new StudioCreditMetrics().register(context.metrics()));
         settler = new ChargeSettler(context.ignite(), ledger);
         sweeper = new SegmentSweeper(context.ignite(), context.media(), jobs);
         events = new JobEventHub(context.ignite());

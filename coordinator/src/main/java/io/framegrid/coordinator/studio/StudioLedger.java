@@ -70,9 +70,16 @@ final class StudioLedger {
     private final IgniteCache<String, byte[]> purchases;
     private final IgniteCache<String, Long> months;
     private final IgniteCache<String, byte[]> jobCache;
+    private final StudioCreditMetrics metrics;
 
     StudioLedger(Ignite ignite, JobLedger jobs, UserAccounts accounts, MediaLibrary media, StudioSettings settings,
                  PaymentProvider payments, Clock clock) {
+        this(ignite, jobs, accounts, media, settings, payments, clock, new StudioCreditMetrics());
+    }
+
+    StudioLedger(Ignite ignite, JobLedger jobs, UserAccounts accounts, MediaLibrary media, StudioSettings settings,
+                 PaymentProvider payments, Clock clock, StudioCreditMetrics metrics) {
+        this.metrics = metrics;
         this.ignite = ignite;
         this.jobs = jobs;
         this.accounts = accounts;
@@ -102,19 +109,30 @@ final class StudioLedger {
      */
     JobState submit(String userId, String tier, String type, String displayName, Map<String, String> metadata,
                     List<StagePlan> stages, Duration maxDuration, long credits, String inputMediaId, double seconds) {
-        return jobs.submit(userId, tier, type, displayName, metadata, stages, maxDuration, (jobId, owner) -> {
-            UserAccounts.Account account = accounts.lock(owner);
-            Refill refill = refill(account);
-            if (refill.balance() < credits) {
-                throw FabricException.of(FabricException.Kind.FAILED_PRECONDITION, StudioErrors.INSUFFICIENT_CREDITS,
-                        "Insufficient credits: the job costs " + credits + ", the balance is " + refill.balance());
+        JobState stored;
+        try {
+            stored = jobs.submit(userId, tier, type, displayName, metadata, stages, maxDuration, (jobId, owner) -> {
+                UserAccounts.Account account = accounts.lock(owner);
+                Refill refill = refill(account);
+                if (refill.balance() < credits) {
+                    throw FabricException.of(FabricException.Kind.FAILED_PRECONDITION,
+                            StudioErrors.INSUFFICIENT_CREDITS, "Insufficient credits: the job costs " + credits
+                                    + ", the balance is " + refill.balance());
+                }
+                refill.store(months, owner);
+                accounts.setCredits(owner, refill.balance() - credits);
+                charges.put(jobId, Charge.newBuilder().setJobId(jobId).setUserId(owner).setCredits(credits)
+                        .setState(ChargeState.CHARGE_STATE_RESERVED).setReservedMs(clock.millis()).setJobType(type)
+                        .setInputMediaId(inputMediaId).setDurationSeconds(seconds).build().toByteArray());
+            });
+        } catch (FabricException e) {
+            if (StudioErrors.INSUFFICIENT_CREDITS.equals(e.reason())) {
+                metrics.add(StudioCreditMetrics.REFUSED, credits);
             }
-            refill.store(months, owner);
-            accounts.setCredits(owner, refill.balance() - credits);
-            charges.put(jobId, Charge.newBuilder().setJobId(jobId).setUserId(owner).setCredits(credits)
-                    .setState(ChargeState.CHARGE_STATE_RESERVED).setReservedMs(clock.millis()).setJobType(type)
-                    .setInputMediaId(inputMediaId).setDurationSeconds(seconds).build().toByteArray());
-        });
+            throw e;
+        }
+        metrics.add(StudioCreditMetrics.RESERVED, credits);
+        return stored;
     }
 
     Optional<JobState> job(String jobId) {
@@ -205,7 +223,8 @@ final class StudioLedger {
             return 0;
         }
         boolean spent = state.getJob().getStatus() == JobStatus.JOB_STATUS_COMPLETED;
-        return inTx(() -> {
+        // The credits this call settled (0 when another settler got there first); counted once the tx committed.
+        long settled = inTx(() -> {
             UserAccounts.Account account = accounts.lock(peek.getUserId());
             Charge c = charge(jobId).orElseThrow();
             if (c.getState() != ChargeState.CHARGE_STATE_RESERVED) {
@@ -215,13 +234,15 @@ final class StudioLedger {
             if (spent) {
                 charges.put(jobId, c.toBuilder().setState(ChargeState.CHARGE_STATE_SETTLED).setEndedMs(now).build()
                         .toByteArray());
-                return 0L;
+                return c.getCredits();
             }
             accounts.setCredits(account.userId(), account.credits() + c.getCredits());
             charges.put(jobId, c.toBuilder().setState(ChargeState.CHARGE_STATE_RELEASED).setEndedMs(now).build()
                     .toByteArray());
             return c.getCredits();
         });
+        metrics.add(spent ? StudioCreditMetrics.SPENT : StudioCreditMetrics.REFUNDED, settled);
+        return spent ? 0 : settled;
     }
 
     /** Settles every open charge whose job has ended (after a restart, or a coordinator that died mid-way). */
@@ -281,7 +302,7 @@ final class StudioLedger {
         }
         String key = idempotencyKey.isBlank() ? UUID.randomUUID().toString() : idempotencyKey;
         String recordKey = userId + "|" + key;
-        return inTx(() -> {
+        CreditPurchase purchase = inTx(() -> {
             byte[] existing = purchases.get(recordKey);
             if (existing != null) {
                 CreditPurchase first = Protos.parse(CreditPurchase.parser(), existing);
@@ -306,6 +327,10 @@ final class StudioLedger {
             purchases.put(recordKey, bought.toByteArray());
             return bought;
         });
+        if (!purchase.getReplayed()) {
+            metrics.add(StudioCreditMetrics.PURCHASED, purchase.getCreditsAdded());
+        }
+        return purchase;
     }
 
     /** Recent completed pro_sync jobs whose rate {@link #proSyncRate} averages. */

@@ -9,6 +9,7 @@ import io.framegrid.gateway.http.Endpoints;
 import io.framegrid.gateway.http.Surface;
 import io.framegrid.gateway.http.SurfaceRoutes;
 import io.framegrid.proto.detection.DetectionContract;
+import io.framegrid.observability.Telemetry;
 import io.framegrid.sdk.FramegridClient;
 import java.time.Clock;
 import java.time.Duration;
@@ -33,14 +34,16 @@ public final class DetectionApiRoutes implements SurfaceRoutes {
     private final RealtimeDetection realtime;
     private final DetectionIntegrations integrations;
 
-    public DetectionApiRoutes(FramegridClient client, DetectionLimits limits, Clock clock) {
+    public DetectionApiRoutes(FramegridClient client, DetectionLimits limits, Clock clock, Telemetry telemetry) {
         // No concurrent-work permits on this surface: one upload is one bounded request.
         this.clusterLimits = new ClusterLimits(client, DetectionContract.PRODUCT, limits.requestsPerMinute(),
                 Duration.ofMinutes(1), 1, Duration.ofSeconds(60), clock);
         this.routes = List.of(new DetectionUploads(client, limits), new DetectionQueries(client),
                 new DetectionSettingsRoutes(client), new DetectionModels(client), new DetectionHistoryRoutes(client),
                 new DetectionHistoryExport(client), new DetectionWebhooks(client), new DetectionModelUploads(client));
-        this.realtime = new RealtimeDetection(client, limits);
+        // One family per JVM: the standalone process and tests may build the surface more than once.
+        this.realtime = new RealtimeDetection(client, limits,
+                telemetry.shared(RealtimeMetrics.class, () -> new RealtimeMetrics(telemetry.registry())));
         this.integrations = new DetectionIntegrations(client);
     }
 

@@ -30,6 +30,7 @@ public final class DetectionSurface implements GatewaySurface {
     @Override
     public List<SurfaceRoutes> routes(SurfaceContext context) {
         return List.of(new DetectionAuthRoutes(context.client(), context.authLimiter(), context.clock()),
-                new DetectionApiRoutes(context.client(), DetectionLimits.from(context.settings()), context.clock()));
+                new DetectionApiRoutes(context.client(), DetectionLimits.from(context.settings()), context.clock(),
+                        context.telemetry()));
     }
 }

@@ -29,10 +29,12 @@ final class RealtimeDetection {
 
     private final FramegridClient client;
     private final DetectionLimits limits;
+    private final RealtimeMetrics metrics;
 
-    RealtimeDetection(FramegridClient client, DetectionLimits limits) {
+    RealtimeDetection(FramegridClient client, DetectionLimits limits, RealtimeMetrics metrics) {
         this.client = client;
         this.limits = limits;
+        this.metrics = metrics;
     }
 
     /** The WebSocket service behind its token check. */
@@ -41,7 +43,7 @@ final class RealtimeDetection {
             WebSocketWriter out = WebSocket.streaming();
             in.subscribe(new RealtimeSession(client.withBearerToken(token(ctx, ctx.request().headers())), out,
                     ctx.eventLoop(), ctx.blockingTaskExecutor(), limits.wsQueueSize(), limits.wsMaxFps(),
-                    limits.maxPixels()), ctx.eventLoop());
+                    limits.maxPixels(), metrics), ctx.eventLoop());
             return out;
         };
         WebSocketService ws = WebSocketService.builder(handler).subprotocols(BEARER_PROTOCOL).aggregateContinuation(true)

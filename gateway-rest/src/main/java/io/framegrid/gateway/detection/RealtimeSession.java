@@ -51,6 +51,7 @@ final class RealtimeSession implements Subscriber<WebSocketFrame> {
     private final int queueSize;
     private final long minIntervalNanos;
     private final long maxPixels;
+    private final RealtimeMetrics metrics;
 
     private final ArrayDeque<Frame> queue = new ArrayDeque<>();
     private DetectionSettings settings;
@@ -59,6 +60,7 @@ final class RealtimeSession implements Subscriber<WebSocketFrame> {
     private boolean inFlight;
     private boolean waking;
     private boolean closed;
+    private boolean finished;
     private long lastStartNanos;
     private DetectionStream stream;
     private Frame current;
@@ -67,8 +69,9 @@ final class RealtimeSession implements Subscriber<WebSocketFrame> {
     private record Frame(long id, byte[] image, long receivedNanos) {}
 
     RealtimeSession(FramegridClient caller, WebSocketWriter out, ScheduledExecutorService loop,
-            java.util.concurrent.Executor decoder, int queueSize, int maxFps, long maxPixels) {
+            java.util.concurrent.Executor decoder, int queueSize, int maxFps, long maxPixels, RealtimeMetrics metrics) {
         this.caller = caller;
+        this.metrics = metrics;
         this.out = out;
         this.loop = loop;
         this.decoder = decoder;
@@ -83,6 +86,7 @@ final class RealtimeSession implements Subscriber<WebSocketFrame> {
         // Frames are never refused at the transport: the queue drops instead, so a fast sender cannot stall the socket.
         // The user's settings (threshold, active model) are read once per socket; frames queue until they are known.
         s.request(Long.MAX_VALUE);
+        metrics.opened();
         new io.framegrid.sdk.detection.DetectionClient(caller).settingsAsync().whenCompleteAsync((loaded, t) -> {
             if (t != null) {
                 closed = true;
@@ -199,6 +203,7 @@ final class RealtimeSession implements Subscriber<WebSocketFrame> {
         if (queue.size() >= queueSize) {
             queue.pollFirst();
             dropped++;
+            metrics.dropped();
         }
         queue.addLast(new Frame(id, parsed.image(), System.nanoTime()));
         pump();
@@ -296,7 +301,9 @@ final class RealtimeSession implements Subscriber<WebSocketFrame> {
                     .put("confidence", Math.round(d.getConfidence() * 10_000) / 10_000.0);
             o.putArray("bbox").add(x0).add(y0).add(x1 - x0).add(y1 - y0);
         }
-        msg.put("latency_ms", Math.round((System.nanoTime() - frame.receivedNanos()) / 10_000.0) / 100.0)
+        long latencyNanos = System.nanoTime() - frame.receivedNanos();
+        metrics.answered(latencyNanos);
+        msg.put("latency_ms", Math.round(latencyNanos / 10_000.0) / 100.0)
                 .put("dropped", dropped).put("model_id", response.getModelId());
         out.tryWrite(msg.toString());
     }
@@ -306,6 +313,9 @@ final class RealtimeSession implements Subscriber<WebSocketFrame> {
     }
 
     private void error(Long frameId, String code, String message) {
+        if (frameId != null) {
+            metrics.error();
+        }
         ObjectNode msg = Json.MAPPER.createObjectNode().put("type", "error");
         if (frameId != null) {
             msg.put("frame_id", frameId);
@@ -327,6 +337,11 @@ final class RealtimeSession implements Subscriber<WebSocketFrame> {
     }
 
     private void finish() {
+        // A close frame and then the stream's end both come here: the socket leaves the gauge once.
+        if (!finished) {
+            finished = true;
+            metrics.closed();
+        }
         closed = true;
         queue.clear();
         reorder.clear();

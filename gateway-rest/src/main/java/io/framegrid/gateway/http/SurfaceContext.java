@@ -1,20 +1,33 @@
 package io.framegrid.gateway.http;
 
 import io.framegrid.config.FramegridConfig;
+import io.framegrid.observability.Telemetry;
 import io.framegrid.sdk.FramegridClient;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.time.Clock;
 import java.time.Duration;
 
-/** What a {@link GatewaySurface} builds its routes from: the SDK client, its own settings, the gateway's clock. */
+/**
+ * What a {@link GatewaySurface} builds its routes from: the SDK client, its own settings, the gateway's clock and
+ * metrics.
+ */
 public final class SurfaceContext {
     private final FramegridClient client;
     private final FramegridConfig.Gateway gateway;
     private final FramegridConfig.Gateway.SurfaceSettings settings;
     private final Clock clock;
     private final RateLimiter authLimiter;
+    private final Telemetry telemetry;
 
+    /** A context whose metrics go to a private registry nobody serves (tests that only read routes). */
     public SurfaceContext(FramegridClient client, FramegridConfig.Gateway gateway, String surface, Clock clock) {
+        this(client, gateway, surface, clock, new Telemetry(new PrometheusRegistry()));
+    }
+
+    public SurfaceContext(FramegridClient client, FramegridConfig.Gateway gateway, String surface, Clock clock,
+                          Telemetry telemetry) {
         this.client = client;
+        this.telemetry = telemetry;
         this.gateway = gateway;
         this.settings = gateway.surface(surface);
         this.clock = clock;
@@ -38,6 +51,14 @@ public final class SurfaceContext {
 
     public Clock clock() {
         return clock;
+    }
+
+    /**
+     * The gateway's metric families, served on its role's {@code /metrics}: a surface registers its own product
+     * families through {@link Telemetry#shared}, once per JVM.
+     */
+    public Telemetry telemetry() {
+        return telemetry;
     }
 
     /** The per-client-address limiter of this surface's sign-in routes ({@code gateway.auth-rate-limit.per-minute}). */

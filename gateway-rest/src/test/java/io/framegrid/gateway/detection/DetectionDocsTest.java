@@ -19,7 +19,8 @@ class DetectionDocsTest {
         // No call reaches the client: documenting the routes needs none.
         try (FramegridClient client = FramegridClient.builder("127.0.0.1:1").build()) {
             ServerBuilder sb = Server.builder().http(0);
-            new DetectionApiRoutes(client, new DetectionLimits(100, 20, 50_000_000L, 2, 30, 8), Clock.systemUTC())
+            new DetectionApiRoutes(client, new DetectionLimits(100, 20, 50_000_000L, 2, 30, 8), Clock.systemUTC(),
+                    new io.framegrid.observability.Telemetry(new io.prometheus.metrics.model.registry.PrometheusRegistry()))
                     .configure(sb, new Endpoints(DetectionSurface.CONVENTIONS));
             sb.serviceUnder("/docs", DocService.builder().build());
             Server server = sb.build();

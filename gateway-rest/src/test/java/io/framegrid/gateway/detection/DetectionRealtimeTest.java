@@ -179,6 +179,8 @@ class DetectionRealtimeTest {
 
     @Test
     void framesFasterThanTheDetectorDropTheOldestAndSaySo() {
+        double answeredBefore = frames("answered");
+        double droppedBefore = frames("dropped");
         Client c = open("?token=" + user());
         int frames = 40;
         for (int i = 0; i < frames; i++) {
@@ -195,6 +197,18 @@ class DetectionRealtimeTest {
         List<Long> counts = c.of("detection").stream().map(m -> m.get("dropped").asLong()).toList();
         assertThat(counts).isSorted();
         assertThat(c.closeCode).isNull();
+        // The gateway's metrics tell operators the same story as the socket told its client.
+        assertThat(frames("answered") - answeredBefore).isEqualTo(frames - dropped);
+        assertThat(frames("dropped") - droppedBefore).isEqualTo(dropped);
+    }
+
+    /** {@code framegrid_detection_realtime_frames_total{outcome}} as the gateway's {@code /metrics} would serve it. */
+    private static double frames(String outcome) {
+        return gateway.coordinator().telemetry().registry().scrape().stream()
+                .filter(m -> m.getMetadata().getName().equals("framegrid_detection_realtime_frames"))
+                .flatMap(m -> ((io.prometheus.metrics.model.snapshots.CounterSnapshot) m).getDataPoints().stream())
+                .filter(d -> outcome.equals(d.getLabels().get("outcome")))
+                .mapToDouble(d -> d.getValue()).sum();
     }
 
     @Test

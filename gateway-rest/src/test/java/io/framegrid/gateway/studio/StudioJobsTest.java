@@ -15,6 +15,7 @@ import io.framegrid.proto.studio.v1.StudioJob;
 import io.framegrid.sdk.FramegridException;
 import io.framegrid.sdk.studio.StudioClient;
 import io.grpc.Status;
+import io.prometheus.metrics.model.snapshots.CounterSnapshot;
 import java.net.http.HttpRequest;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -66,6 +67,9 @@ class StudioJobsTest {
         User u = fx.user();   // free: 100 sign-up credits, 1 job processing at a time
         Media input = fx.blob(u, "clip.mp4", "input video");
         StudioClient studio = fx.studio(u);
+        double reservedBefore = credits("reserved");
+        double refusedBefore = credits("refused");
+        double refundedBefore = credits("refunded");
         AtomicBoolean storm = new AtomicBoolean(true);
         AtomicLong lowest = new AtomicLong(Long.MAX_VALUE);
         // Watches the stored balance throughout (straight from the user record the reservations write).
@@ -108,6 +112,9 @@ class StudioJobsTest {
         assertThat(lowest.get()).isGreaterThanOrEqualTo(0);
         assertThat(credits(u)).isZero();
         assertThat(accepted).allSatisfy(j -> assertThat(j.getCharge().getCredits()).isEqualTo(2));
+        // The operators' view of the same storm: 50 × 2 credits reserved, 150 × 2 refused.
+        assertThat(credits("reserved") - reservedBefore).isEqualTo(100);
+        assertThat(credits("refused") - refusedBefore).isEqualTo(300);
 
         // Beyond the tier's concurrent jobs the rest wait queued.
         Reply page = gw.get(B, "/api/v1/jobs?limit=100", u.auth());
@@ -137,6 +144,8 @@ class StudioJobsTest {
         assertStudioError(gw.send(HttpRequest.newBuilder(gw.uri(B, "/api/v1/jobs/" + processingId)).DELETE(), u.auth()),
                 400, "JOB_NOT_QUEUED");
         assertThat(credits(u)).isEqualTo(6);
+        // Counted once the release committed, by whichever of the cancel and the settler released it.
+        await().atMost(Duration.ofSeconds(10)).until(() -> credits("refunded") - refundedBefore >= 6);
         // The balance on every surface is the same number.
         assertThat(gw.get(B, "/api/v1/auth/me", u.auth()).json().get("credits").asInt()).isEqualTo(6);
     }
@@ -377,5 +386,14 @@ class StudioJobsTest {
                 "Authorization", "Bearer " + admin), 422, "INVALID_TIER");
         assertStudioError(gw.putJson(B, "/api/v1/admin/users/" + java.util.UUID.randomUUID() + "/tier",
                 "{\"tier\":\"pro\"}", "Authorization", "Bearer " + admin), 404, "USER_NOT_FOUND");
+    }
+
+    /** {@code framegrid_studio_credits_total{event}} as the coordinator's {@code /metrics} would serve it now. */
+    private static double credits(String event) {
+        return gw.coordinator().telemetry().registry().scrape().stream()
+                .filter(m -> m.getMetadata().getName().equals("framegrid_studio_credits"))
+                .flatMap(m -> ((CounterSnapshot) m).getDataPoints().stream())
+                .filter(d -> event.equals(d.getLabels().get("event")))
+                .mapToDouble(CounterSnapshot.CounterDataPointSnapshot::getValue).sum();
     }
 }
