@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.framegrid.gpunode.studio.TextClip;
 import io.framegrid.coordinator.testing.CoordinatorExtension;
 import io.framegrid.gateway.GatewayExtension;
 import io.framegrid.gateway.GatewayExtension.Reply;
@@ -47,7 +48,7 @@ class StudioGhostCutRunTest {
     @BeforeAll
     static void prepare() throws Exception {
         work = Files.createTempDirectory("framegrid-ghostcut-media");
-        clip = TextClip.write(work);
+        clip = TextClip.write(work, 60);
         input = TextClip.frames(clip.file);
     }
 

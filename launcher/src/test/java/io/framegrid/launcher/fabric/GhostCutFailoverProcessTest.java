@@ -3,6 +3,7 @@ package io.framegrid.launcher.fabric;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.framegrid.gpunode.studio.TextClip;
 import io.framegrid.launcher.FramegridProcess;
 import io.framegrid.proto.cluster.v1.NodeStatus;
 import io.framegrid.proto.identity.v1.RegisterRequest;
@@ -45,7 +46,7 @@ class GhostCutFailoverProcessTest {
     @Test
     void aGpuNodeKilledDuringTextRemovalLeavesTheVideoOfAnUninterruptedRun() throws Exception {
         Path work = cluster.dir("work");
-        TextClip clip = TextClip.write(work);
+        TextClip clip = TextClip.write(work, 120);
         cluster.startCoordinator();
         FramegridProcess nodeA = cluster.startGpuNodes(2, "gpu-a", "gpu-b").get("gpu-a");
 
@@ -82,7 +83,7 @@ class GhostCutFailoverProcessTest {
             List<Mat> actual = TextClip.frames(download(user, done, work.resolve("interrupted.mp4")));
             List<Mat> expected = TextClip.frames(download(user, reference, work.resolve("reference.mp4")));
             assertThat(actual).hasSameSizeAs(expected);
-            assertThat(actual.size()).isBetween(TextClip.FRAMES - 1, TextClip.FRAMES + 1);
+            assertThat(actual.size()).isBetween(clip.frames - 1, clip.frames + 1);
             double worst = Double.POSITIVE_INFINITY;
             int identical = 0;
             for (int i = 0; i < actual.size(); i++) {

@@ -1,4 +1,4 @@
-package io.framegrid.gateway.studio;
+package io.framegrid.gpunode.studio;
 
 import static org.bytedeco.opencv.global.opencv_imgproc.FONT_HERSHEY_SIMPLEX;
 import static org.bytedeco.opencv.global.opencv_imgproc.LINE_AA;
@@ -26,38 +26,45 @@ import org.bytedeco.opencv.opencv_core.Scalar;
 import org.bytedeco.opencv.opencv_core.Size;
 
 /**
- * A short real clip with burned-in text whose clean frames are known: vtest.avi frames (still camera) scaled to
- * 320×180 at 10 fps, a subtitle burned on frames {@link #TEXT_FIRST}..{@link #TEXT_LAST} inside {@link #TEXT}, and a
- * sine tone as its audio track, so the text removal has real background to recover and audio to keep.
+ * A short real clip with burned-in text whose clean frames are known (the studio's tests in gateway-rest and the
+ * launcher's failover test share it): vtest.avi frames (still camera) scaled to 320×180 at 10 fps, a subtitle burned
+ * inside {@link #TEXT} on frames {@link #TEXT_FIRST}..{@link #TEXT_LAST} and again 60 frames later (when the clip is
+ * that long), and a sine tone as its audio track, so the text removal has real background to recover and audio to
+ * keep.
  */
-final class TextClip {
-    static final int WIDTH = 320;
-    static final int HEIGHT = 180;
-    static final int FPS = 10;
-    static final int FRAMES = 60;
-    static final int TEXT_FIRST = 15;
-    static final int TEXT_LAST = 44;
+public final class TextClip {
+    public static final int WIDTH = 320;
+    public static final int HEIGHT = 180;
+    public static final int FPS = 10;
+    public static final int TEXT_FIRST = 15;
+    public static final int TEXT_LAST = 44;
+    /** Frames between the subtitle's first and second showing. */
+    public static final int REPEAT = 60;
     /** The subtitle's area {x, y, w, h} (the text lies inside it). */
-    static final int[] TEXT = {40, 130, 240, 36};
+    public static final int[] TEXT = {40, 130, 240, 36};
 
-    final List<Mat> clean;
-    final Path file;
+    public final List<Mat> clean;
+    public final Path file;
+    public final int frames;
 
     private TextClip(List<Mat> clean, Path file) {
         this.clean = clean;
         this.file = file;
+        this.frames = clean.size();
     }
 
-    static TextClip write(Path dir) throws IOException {
+    /** Writes a clip of {@code frames} frames ({@code subtitled.mp4}, with {@code tone.wav}) into {@code dir}. */
+    public static TextClip write(Path dir, int frames) throws IOException {
         List<Mat> clean = new ArrayList<>();
         List<Mat> burned = new ArrayList<>();
         for (DecodedFrame f : new MediaDecoder().decodeToList(SharedFiles.media("vtest.avi"),
-                FrameSampling.range(0, FRAMES))) {
+                FrameSampling.range(0, frames))) {
             Mat small = new Mat();
             resize(f.image(), small, new Size(WIDTH, HEIGHT));
             clean.add(small);
             Mat b = small.clone();
-            if (f.index() >= TEXT_FIRST && f.index() <= TEXT_LAST) {
+            if (f.index() >= TEXT_FIRST && f.index() <= TEXT_LAST || f.index() >= TEXT_FIRST + REPEAT
+                    && f.index() <= TEXT_LAST + REPEAT) {
                 putText(b, "HELLO WORLD", new Point(52, 158), FONT_HERSHEY_SIMPLEX, 0.9, new Scalar(20, 20, 20, 0),
                         5, LINE_AA, false);
                 putText(b, "HELLO WORLD", new Point(52, 158), FONT_HERSHEY_SIMPLEX, 0.9,
@@ -66,22 +73,27 @@ final class TextClip {
             burned.add(b);
         }
         Path tone = dir.resolve("tone.wav");
-        Files.write(tone, wav(FRAMES / (double) FPS, 22050));
+        Files.write(tone, wav(frames / (double) FPS, 22050));
         Path file = dir.resolve("subtitled.mp4");
         new MediaEncoder().encode(file, VideoEncodeSettings.mp4(), FPS, burned, List.of(tone));
         return new TextClip(clean, file);
     }
 
     /** Decoded frames of a video. */
-    static List<Mat> frames(Path video) {
+    public static List<Mat> frames(Path video) {
         return new MediaDecoder().decodeToList(video, FrameSampling.all()).stream().map(DecodedFrame::image).toList();
+    }
+
+    /** PSNR (dB) of whole frame {@code i} of {@code a} against {@code b}. */
+    public static double framePsnr(List<Mat> a, List<Mat> b, int i) {
+        return psnr(a, b, i, i, new int[] {0, 0, WIDTH, HEIGHT}, true, 0);
     }
 
     /**
      * PSNR (dB) of {@code a} against {@code b} over frames {@code first..last}, counting the pixels inside
      * {@code box} {x, y, w, h} (inside = true) or outside it grown by {@code margin} (inside = false).
      */
-    static double psnr(List<Mat> a, List<Mat> b, int first, int last, int[] box, boolean inside, int margin) {
+    public static double psnr(List<Mat> a, List<Mat> b, int first, int last, int[] box, boolean inside, int margin) {
         double se = 0;
         long n = 0;
         for (int i = first; i <= last; i++) {
