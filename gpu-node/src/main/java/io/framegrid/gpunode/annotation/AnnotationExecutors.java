@@ -2,6 +2,7 @@ package io.framegrid.gpunode.annotation;
 
 import io.framegrid.fabric.jobs.TaskCommit;
 import io.framegrid.fabric.media.MediaLibrary;
+import io.framegrid.gpunode.media.LocalMediaCopy;
 import io.framegrid.gpunode.media.MediaDecoder;
 import io.framegrid.gpunode.media.MediaException;
 import io.framegrid.gpunode.media.MediaInfo;
@@ -13,9 +14,6 @@ import io.framegrid.gpunode.tasks.TaskFailure;
 import io.framegrid.proto.annotation.AnnotationContract;
 import io.framegrid.proto.media.v1.Media;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
@@ -61,21 +59,14 @@ public final class AnnotationExecutors implements NodeProduct {
             // Only the job owner's own upload: a job naming someone else's media id finds nothing.
             Media m = media.get(mediaId).filter(found -> found.getOwnerId().equals(ctx.task().getOwnerId()))
                     .orElseThrow(() -> TaskFailure.permanent("Video " + mediaId + " not found", null));
-            Path file = Files.createTempFile("framegrid-annotation-", ".video");
-            try {
-                try (InputStream in = media.store().open(m.getStorageKey(), 0, -1);
-                        OutputStream out = Files.newOutputStream(file)) {
-                    in.transferTo(out);
-                }
-                MediaInfo info = inspect(file);
+            try (LocalMediaCopy local = LocalMediaCopy.of(media, m, "framegrid-annotation-", ".video")) {
+                MediaInfo info = inspect(local.file());
                 long durationMs = Math.round(info.durationSeconds() * 1000);
                 media.putProbe(mediaId, Map.of(AnnotationContract.DURATION_MS, Long.toString(durationMs),
                         AnnotationContract.FPS, String.format(Locale.ROOT, "%.3f", info.fps()),
                         AnnotationContract.FRAMES, Long.toString(info.frameCount())));
                 return new TaskCommit(new byte[0], List.of("probe:" + mediaId), 0, List.of("Probed "
                         + info.frameCount() + " frames at " + info.fps() + " fps, " + durationMs + " ms"));
-            } finally {
-                Files.deleteIfExists(file);
             }
         }
 

@@ -8,6 +8,7 @@ import io.framegrid.fabric.media.MediaLibrary;
 import io.framegrid.gpunode.engine.motion.RoadFlow;
 import io.framegrid.gpunode.engine.motion.SpeedRegression;
 import io.framegrid.gpunode.media.FrameSampling;
+import io.framegrid.gpunode.media.LocalMediaCopy;
 import io.framegrid.gpunode.media.MediaDecoder;
 import io.framegrid.gpunode.media.MediaException;
 import io.framegrid.gpunode.tasks.TaskContext;
@@ -28,10 +29,7 @@ import io.framegrid.proto.annotation.v1.Video;
 import io.framegrid.proto.cluster.v1.TaskOutput;
 import io.framegrid.proto.media.v1.Media;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -99,12 +97,9 @@ final class SpeedTasks {
                 .orElseThrow(() -> TaskFailure.permanent("Video file " + video.getVideoId() + " not found", null));
         double fps = video.getFps() > 0 ? video.getFps() : 25;
         int step = AnnotationContract.sampleStep(fps);
-        Path file = Files.createTempFile("framegrid-flow-", ".video");
         FlowSamples.Builder out = FlowSamples.newBuilder();
-        try {
-            try (InputStream in = media.store().open(m.getStorageKey(), 0, -1); OutputStream os = Files.newOutputStream(file)) {
-                in.transferTo(os);
-            }
+        try (LocalMediaCopy local = LocalMediaCopy.of(media, m, "framegrid-flow-", ".video")) {
+            Path file = local.file();
             try (RoadFlow flow = new RoadFlow()) {
                 Mat[] previous = new Mat[1];
                 long[] previousIndex = {-1};
@@ -139,8 +134,6 @@ final class SpeedTasks {
             }
         } catch (MediaException e) {
             throw TaskFailure.permanent("Video " + video.getVideoId() + " does not decode: " + e.getMessage(), e);
-        } finally {
-            Files.deleteIfExists(file);
         }
         return out.build();
     }

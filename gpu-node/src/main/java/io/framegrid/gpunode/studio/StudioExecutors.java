@@ -4,6 +4,7 @@ import io.framegrid.fabric.jobs.TaskCommit;
 import io.framegrid.fabric.media.MediaLibrary;
 import io.framegrid.gpunode.engine.lipsync.LipSyncModels;
 import io.framegrid.gpunode.engine.text.TextRemoval;
+import io.framegrid.gpunode.media.LocalMediaCopy;
 import io.framegrid.gpunode.media.MediaDecoder;
 import io.framegrid.gpunode.media.MediaException;
 import io.framegrid.gpunode.media.MediaInfo;
@@ -15,9 +16,6 @@ import io.framegrid.gpunode.tasks.TaskFailure;
 import io.framegrid.proto.media.v1.Media;
 import io.framegrid.proto.studio.StudioContract;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
@@ -78,12 +76,8 @@ public final class StudioExecutors implements NodeProduct {
                     ? ctx.params().getOrDefault(StudioContract.MEDIA_OWNER, "") : owner;
             Media m = media.get(mediaId).filter(found -> found.getOwnerId().equals(forUser))
                     .orElseThrow(() -> TaskFailure.permanent("Video " + mediaId + " not found", null));
-            Path file = Files.createTempFile("framegrid-studio-", ".video");
-            try {
-                try (InputStream in = media.store().open(m.getStorageKey(), 0, -1);
-                        OutputStream out = Files.newOutputStream(file)) {
-                    in.transferTo(out);
-                }
+            try (LocalMediaCopy local = LocalMediaCopy.of(media, m, "framegrid-studio-", ".video")) {
+                Path file = local.file();
                 if (Boolean.parseBoolean(ctx.params().getOrDefault(StudioContract.PROBE_AUDIO, "false"))) {
                     return probeAudio(mediaId, file);
                 }
@@ -94,8 +88,6 @@ public final class StudioExecutors implements NodeProduct {
                         StudioContract.PROBE_FRAMES, Long.toString(info.frameCount())));
                 return new TaskCommit(new byte[0], List.of("probe:" + mediaId), 0, List.of("Probed "
                         + info.frameCount() + " frames at " + info.fps() + " fps, " + durationMs + " ms"));
-            } finally {
-                Files.deleteIfExists(file);
             }
         }
 
