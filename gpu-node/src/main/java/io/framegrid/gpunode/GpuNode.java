@@ -43,6 +43,7 @@ public final class GpuNode implements AutoCloseable {
     private final io.framegrid.gpunode.tasks.TaskExecutors taskExecutors =
             io.framegrid.gpunode.tasks.TaskExecutors.withBuiltIns();
     private final io.framegrid.gpunode.tasks.TaskWorker taskWorker;
+    private final List<NodeProduct> products;
     private final io.framegrid.gpunode.inference.InferenceEngine inference;
     private final io.framegrid.gpunode.kernels.ComputeDevice device;
     private final BlobStore blobStore;
@@ -102,10 +103,12 @@ public final class GpuNode implements AutoCloseable {
         NodeProduct.Context context = new NodeProduct.Context(ignite, config, inference, device,
                 new io.framegrid.gpunode.media.MediaDecoder(frames),
                 new MediaLibrary(ignite, blobStore, config.media(), java.time.Clock.systemUTC()));
+        this.products = plugins;
         try {
             plugins.forEach(p -> p.register(taskExecutors, context));
         } catch (RuntimeException e) {
             // A product that cannot register (e.g. claims another's task type) stops the node before it serves.
+            closeProducts();
             inference.close();
             blobStore.close();
             throw e;
@@ -225,7 +228,19 @@ public final class GpuNode implements AutoCloseable {
             }
         }
         // After the server and the worker: no request or task can reach a closed batcher, session or store.
+        closeProducts();
         inference.close();
         blobStore.close();
+    }
+
+    private void closeProducts() {
+        for (NodeProduct p : products) {
+            try {
+                p.close();
+            } catch (RuntimeException e) {
+                // One product's failure to stop must not keep the node's engine and store open.
+                log.warn("Closing gpu-node product {} failed: {}", p.name(), e.toString());
+            }
+        }
     }
 }

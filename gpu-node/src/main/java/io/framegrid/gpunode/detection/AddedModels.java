@@ -35,13 +35,14 @@ import org.slf4j.LoggerFactory;
  * use and the next heartbeat advertises it, so the coordinator routes to it and {@code GET /api/models} lists it.
  * A gpu-node that rejoins the grid after losing it reads the cache again: models added meanwhile were never pushed.
  */
-final class AddedModels {
+final class AddedModels implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(AddedModels.class);
 
     private final MediaLibrary media;
     private final ModelRegistry registry;
     private final Path dir;
     private volatile QueryCursor<?> cursor;
+    private volatile boolean closed;
     private final ExecutorService loader = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "detection-model-loader");
         t.setDaemon(true);
@@ -66,12 +67,46 @@ final class AddedModels {
         if (ignite.cluster().localNode().isClient()) {
             // Lives as long as the node's grid client, like the query.
             new ClientReconnects(ignite, "added detection models", nodeId -> {
+                if (closed) {
+                    return;
+                }
                 QueryCursor<?> old = cursor;
                 if (old != null) {
                     old.close();
                 }
                 watch(models);
             });
+        }
+    }
+
+    /**
+     * Stops watching and deletes the node-local copies: the engine, closed after this, no longer reads them, and
+     * the next start downloads whatever the grid still lists.
+     */
+    @Override
+    public void close() {
+        closed = true;
+        QueryCursor<?> c = cursor;
+        if (c != null) {
+            try {
+                c.close();
+            } catch (RuntimeException e) {
+                // The grid client may already be stopping: its queries go with it.
+                LOG.debug("Closing the added-models query: {}", e.toString());
+            }
+        }
+        loader.shutdownNow();
+        try {
+            loader.awaitTermination(5, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        try (var files = Files.walk(dir)) {
+            files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+        } catch (java.nio.file.NoSuchFileException e) {
+            // Nothing was downloaded.
+        } catch (java.io.IOException e) {
+            LOG.warn("Cannot delete the added-models folder {}: {}", dir, e.toString());
         }
     }
 

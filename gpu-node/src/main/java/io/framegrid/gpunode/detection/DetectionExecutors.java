@@ -11,6 +11,8 @@ import org.apache.ignite.IgniteCache;
  * each completed detection in {@code fg_detection_history}.
  */
 public final class DetectionExecutors implements NodeProduct {
+    private AddedModels added;
+
     @Override
     public String name() {
         return DetectionContract.PRODUCT;
@@ -23,10 +25,18 @@ public final class DetectionExecutors implements NodeProduct {
                 context.device().cudaAvailable(), r -> history.put(r.getDetectionId(), r.toByteArray()));
         executors.register(DetectionContract.DETECT, DetectionTasks.plainFailures(tasks::detect));
         try {
-            new AddedModels(context.media(), context.inference().registry(),
-                    java.nio.file.Files.createTempDirectory("framegrid-added-models-")).start(context.ignite());
+            added = new AddedModels(context.media(), context.inference().registry(),
+                    java.nio.file.Files.createTempDirectory("framegrid-added-models-"));
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException("cannot create the folder for added models", e);
+        }
+        added.start(context.ignite());
+    }
+
+    @Override
+    public void close() {
+        if (added != null) {
+            added.close();
         }
     }
 }

@@ -20,6 +20,13 @@ public interface NodeProduct {
     void register(TaskExecutors executors, Context context);
 
     /**
+     * Stops what {@link #register} started (watchers, threads, node-local files); called once when the node closes,
+     * after its task worker and server, before the engine and the blob store it was given close.
+     */
+    default void close() {
+    }
+
+    /**
      * What executors may use, all owned by the node (a plug-in closes none of it): the grid, the configuration,
      * the vision engine, the compute device (CUDA kernels or their CPU twins), a decoder reading through the grid's
      * frame cache, and the media library over the node's one blob store.
