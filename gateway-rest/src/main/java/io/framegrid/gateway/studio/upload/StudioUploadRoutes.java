@@ -259,25 +259,14 @@ public final class StudioUploadRoutes implements SurfaceRoutes {
                     throw new ApiException(HttpStatus.UNPROCESSABLE_ENTITY, "UNSUPPORTED_CONTENT_TYPE",
                             "Request body must be multipart/form-data with fields 'chunk' and 'chunk_index'");
                 }
-                // Pooled: the chunk lands in one buffer of the server's allocator instead of a fresh 16 MiB heap
-                // array per request (zeroed, and new pages on this VM), and goes to the coordinator from there.
-                return Multipart.from(req).aggregateWithPooledObjects(ctx.eventLoop(), ctx.alloc()).thenCompose(form -> {
-                    try {
-                        int index = chunkIndex(form);
-                        AggregatedBodyPart chunk = form.field("chunk");
-                        if (chunk == null) {
-                            throw new ApiException(HttpStatus.UNPROCESSABLE_ENTITY, "MISSING_FIELD",
-                                    "Form field 'chunk' is required", Map.of("field", "chunk"));
-                        }
-                        // The message may be serialised after the call returns (credentials are applied first), so
-                        // the buffers are given back only once the call has ended.
-                        return client.withBearerToken(token).mediaAsync()
-                                .uploadChunk(uploadId, index, bytes(chunk.content()))
-                                .whenComplete((s, t) -> release(form));
-                    } catch (RuntimeException e) {
-                        release(form);
-                        throw e;
+                return Multipart.from(req).aggregate().thenCompose(form -> {
+                    int index = chunkIndex(form);
+                    AggregatedBodyPart chunk = form.field("chunk");
+                    if (chunk == null) {
+                        throw new ApiException(HttpStatus.UNPROCESSABLE_ENTITY, "MISSING_FIELD",
+                                "Form field 'chunk' is required", Map.of("field", "chunk"));
                     }
+                    return client.withBearerToken(token).mediaAsync().uploadChunk(uploadId, index, bytes(chunk.content()));
                 }).thenApply(s -> new ChunkStored(s.getUploadId(), s.getChunkIndex(), s.getChunksReceived(),
                         s.getChunkCount()));
             } catch (RuntimeException e) {
@@ -323,25 +312,9 @@ public final class StudioUploadRoutes implements SurfaceRoutes {
         }
     }
 
-    /**
-     * Wraps the aggregated part without another copy: valid until the form is released, which happens only after the
-     * gRPC call that carries it has ended.
-     */
+    /** Wraps the aggregated (unpooled, heap) part without another copy; the protobuf message owns it from here. */
     private static ByteString bytes(HttpData data) {
-        if (!data.isPooled()) {
-            return UnsafeByteOperations.unsafeWrap(data.array());
-        }
-        ByteString out = ByteString.EMPTY;
-        for (java.nio.ByteBuffer piece : data.byteBuf().nioBuffers()) {
-            out = out.concat(UnsafeByteOperations.unsafeWrap(piece));
-        }
-        return out;
-    }
-
-    private static void release(AggregatedMultipart form) {
-        for (AggregatedBodyPart part : form.bodyParts()) {
-            part.content().close();
-        }
+        return UnsafeByteOperations.unsafeWrap(data.array());
     }
 
     /** The coordinator says RESOURCE_EXHAUSTED/FILE_TOO_LARGE; the spec says 413 for a file over the tier limit. */
