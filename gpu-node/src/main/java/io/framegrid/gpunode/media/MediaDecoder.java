@@ -9,11 +9,11 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.bytedeco.ffmpeg.avformat.AVFormatContext;
+import org.bytedeco.ffmpeg.avutil.AVFrame;
 import org.bytedeco.ffmpeg.global.avutil;
 import org.bytedeco.javacv.FFmpegFrameGrabber;
 import org.bytedeco.javacv.Frame;
 import org.bytedeco.javacv.FrameGrabber;
-import org.bytedeco.javacv.OpenCVFrameConverter;
 import org.bytedeco.opencv.opencv_core.Mat;
 
 /**
@@ -62,8 +62,9 @@ public final class MediaDecoder {
      * {@code cached} accepts (a pass that reads every frame but whose later stages reuse a few caches those few).
      */
     public long decode(Path file, FrameSampling sampling, FrameConsumer consumer, java.util.function.LongPredicate cached) {
-        try (FFmpegFrameGrabber grabber = open(file);
-                OpenCVFrameConverter.ToMat converter = new OpenCVFrameConverter.ToMat()) {
+        // RAW: the grabber leaves the colour conversion to BgrConverter, on the calling thread (see PipelinedDecode).
+        try (FFmpegFrameGrabber grabber = open(file, FrameGrabber.ImageMode.RAW);
+                BgrConverter converter = new BgrConverter()) {
             MediaInfo info = describe(grabber);
             if (!info.hasVideo()) {
                 throw new MediaException(file + " has no video stream");
@@ -89,7 +90,7 @@ public final class MediaDecoder {
         return frames;
     }
 
-    private long decodeSequential(Path file, FFmpegFrameGrabber grabber, OpenCVFrameConverter.ToMat converter,
+    private long decodeSequential(Path file, FFmpegFrameGrabber grabber, BgrConverter converter,
             MediaInfo info, int n, String key, FrameConsumer consumer, java.util.function.LongPredicate cached)
             throws FrameGrabber.Exception {
         // Only a declared frame count tells where the video ends, so without one nothing is read from the cache
@@ -102,7 +103,7 @@ public final class MediaDecoder {
         return pass.delivered();
     }
 
-    private long decodeRange(FFmpegFrameGrabber grabber, OpenCVFrameConverter.ToMat converter, MediaInfo info,
+    private long decodeRange(FFmpegFrameGrabber grabber, BgrConverter converter, MediaInfo info,
             FrameSampling.Range range, String key, FrameConsumer consumer, java.util.function.LongPredicate cached)
             throws FrameGrabber.Exception {
         return decodeStepped(grabber, converter, info, range.from(), range.toExclusive(), range.toExclusive(),
@@ -116,7 +117,7 @@ public final class MediaDecoder {
      * Frames {@code from, from + step, ...}: those cached (below {@code cacheLimit}) are served first; from the first
      * miss the grabber seeks once and decodes forward below {@code decodeLimit}, colour-converting only wanted frames.
      */
-    private Pass decodeStepped(FFmpegFrameGrabber grabber, OpenCVFrameConverter.ToMat converter, MediaInfo info,
+    private Pass decodeStepped(FFmpegFrameGrabber grabber, BgrConverter converter, MediaInfo info,
             long from, long cacheLimit, long decodeLimit, int step, String key, FrameConsumer consumer,
             java.util.function.LongPredicate cached) throws FrameGrabber.Exception {
         long index = from;
@@ -139,32 +140,18 @@ public final class MediaDecoder {
             // JavaCV seeks to the preceding key frame and decodes forward to the exact frame.
             grabber.setVideoFrameNumber((int) index);
         }
-        while (index < decodeLimit) {
-            boolean wanted = (index - from) % step == 0;
-            // Frames between the wanted ones are decoded (the codec needs them) but not colour-converted.
-            Frame frame = grabber.grabFrame(false, true, wanted, false, false);
-            if (frame == null) {
-                return new Pass(delivered, index, true);
-            }
-            if (frame.image == null) {
-                continue;
-            }
-            if (wanted) {
-                Mat mat = converter.convert(frame);
-                if (cached.test(index)) {
-                    cache.put(key, index, mat);
-                }
-                delivered++;
-                if (!consumer.accept(new DecodedFrame(index, frame.timestamp, mat))) {
-                    return new Pass(delivered, index, false);
-                }
-            }
-            index++;
-        }
-        return new Pass(delivered, index, false);
+        long before = delivered;
+        PipelinedDecode.Result pass = new PipelinedDecode(grabber, converter).run(index, decodeLimit, from, step,
+                (frameIndex, timestamp, mat) -> {
+                    if (cached.test(frameIndex)) {
+                        cache.put(key, frameIndex, mat);
+                    }
+                    return consumer.accept(new DecodedFrame(frameIndex, timestamp, mat));
+                });
+        return new Pass(before + pass.delivered(), pass.next(), pass.decodedToEnd());
     }
 
-    private long decodeAtTimestamps(FFmpegFrameGrabber grabber, OpenCVFrameConverter.ToMat converter,
+    private long decodeAtTimestamps(FFmpegFrameGrabber grabber, BgrConverter converter,
             MediaInfo info, FrameSampling.AtTimestamps at, String key, FrameConsumer consumer)
             throws FrameGrabber.Exception {
         long delivered = 0;
@@ -175,7 +162,7 @@ public final class MediaDecoder {
                 continue; // past the end
             }
             long index = Math.round(frame.timestamp * info.fps() / 1_000_000.0);
-            Mat mat = converter.convert(frame);
+            Mat mat = converter.convert((AVFrame) frame.opaque);
             cache.put(key, index, mat);
             delivered++;
             if (!consumer.accept(new DecodedFrame(index, frame.timestamp, mat))) {
@@ -199,6 +186,11 @@ public final class MediaDecoder {
     }
 
     static FFmpegFrameGrabber open(Path file) throws FrameGrabber.Exception {
+        return open(file, FrameGrabber.ImageMode.COLOR);
+    }
+
+    /** In COLOR mode frames come as BGR; in RAW mode as the decoder's picture ({@code Frame.opaque}, an AVFrame). */
+    static FFmpegFrameGrabber open(Path file, FrameGrabber.ImageMode mode) throws FrameGrabber.Exception {
         if (!Files.isRegularFile(file)) {
             throw new MediaException("no such media file: " + file);
         }
@@ -210,7 +202,7 @@ public final class MediaDecoder {
             throw new MediaException("cannot read " + file + ": " + e.getMessage(), e);
         }
         FFmpegFrameGrabber grabber = new FFmpegFrameGrabber(file.toFile());
-        grabber.setImageMode(FrameGrabber.ImageMode.COLOR);
+        grabber.setImageMode(mode);
         grabber.setPixelFormat(avutil.AV_PIX_FMT_BGR24);
         // Bounded probing: garbage input fails fast instead of being scanned at length.
         grabber.setOption("probesize", "5000000");

@@ -59,6 +59,63 @@ class MediaDecoderTest {
         assertThat(delivered).isEqualTo(frames);
     }
 
+    /**
+     * Decoding and colour conversion run on two threads (PipelinedDecode): every frame must still be exactly what
+     * JavaCV's own single-threaded BGR grabber yields, with the same timestamp, for each pixel format of the media.
+     */
+    @ParameterizedTest
+    @CsvSource({"vtest.avi", "speedway.mj2", "counter-text.mp4"})
+    @Timeout(120)
+    void framesAndTimestampsMatchJavaCvsOwnBgrConversion(String file) throws Exception {
+        Path video = SharedFiles.media(file);
+        try (org.bytedeco.javacv.FFmpegFrameGrabber reference = MediaDecoder.open(video);
+                org.bytedeco.javacv.OpenCVFrameConverter.ToMat converter =
+                        new org.bytedeco.javacv.OpenCVFrameConverter.ToMat()) {
+            AtomicLong compared = new AtomicLong();
+            long delivered = decoder.decode(video, FrameSampling.all(), mine -> {
+                try {
+                    org.bytedeco.javacv.Frame frame = reference.grabImage();
+                    assertThat(frame).isNotNull();
+                    assertThat(mine.index()).isEqualTo(compared.getAndIncrement());
+                    assertThat(mine.timestampMicros()).isEqualTo(frame.timestamp);
+                    assertThat(differingPixels(converter.convert(frame), mine.image())).isZero();
+                    return true;
+                } catch (org.bytedeco.javacv.FrameGrabber.Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            assertThat(compared.get()).isEqualTo(delivered);
+            assertThat(reference.grabImage()).isNull();
+        }
+    }
+
+    @Test
+    @Timeout(60)
+    void aConsumerStoppingEarlyStopsTheDecodeAndTheNextDecodeWorks() {
+        Path video = SharedFiles.media("vtest.avi");
+        AtomicLong seen = new AtomicLong();
+        long delivered = decoder.decode(video, FrameSampling.all(), f -> seen.incrementAndGet() < 10);
+        assertThat(delivered).isEqualTo(10);
+        assertThat(seen.get()).isEqualTo(10);
+        // A range stopped at once, then a full stepped pass on the same decoder.
+        assertThat(decoder.decode(video, FrameSampling.range(100, 200), f -> false)).isEqualTo(1);
+        List<DecodedFrame> stepped = decoder.decodeToList(video, FrameSampling.range(100, 131, 10));
+        assertThat(stepped).extracting(DecodedFrame::index).containsExactly(100L, 110L, 120L, 130L);
+    }
+
+    @Test
+    @Timeout(60)
+    void aConsumerFailingEndsTheDecodeWithItsException() {
+        Path video = SharedFiles.media("vtest.avi");
+        assertThatThrownBy(() -> decoder.decode(video, FrameSampling.all(), f -> {
+            if (f.index() == 5) {
+                throw new IllegalStateException("consumer failed at 5");
+            }
+            return true;
+        })).isInstanceOf(IllegalStateException.class).hasMessage("consumer failed at 5");
+        assertThat(decoder.decode(video, FrameSampling.range(0, 3), f -> true)).isEqualTo(3);
+    }
+
     @Test
     void samplesEveryNthFrame() {
         List<DecodedFrame> frames = decoder.decodeToList(SharedFiles.media("speedway.mj2"), FrameSampling.everyNth(50));
