@@ -28,8 +28,8 @@ import org.apache.ignite.transactions.TransactionIsolation;
  * prepared commit is finished by the grid), so rerunning the body is safe; the fencing checks inside it run again
  * on the state as it is then, so a retried commit lands exactly once or is refused.
  *
- * <p>Lease renewals and progress reports are {@link #once}: a single attempt bounded by a quarter of the lease time
- * (at most the lock timeout). They are repeated anyway (every heartbeat, every report), and a renewal waiting long
+ * <p>Lease renewals and progress reports are {@link #once}: a single attempt bounded by half the lease time (at
+ * most the lock timeout). They are repeated anyway (every heartbeat, every report), and a renewal waiting long
  * on one task's lock would delay the renewal of every other lease of its node past their expiry.
  */
 final class LedgerTransactions {
@@ -51,7 +51,7 @@ final class LedgerTransactions {
         this.metrics = metrics;
         this.lockTimeoutMs = Math.max(1, config.transactionLockTimeout().toMillis());
         this.retryTimeMs = config.transactionRetryTime().toMillis();
-        this.onceTimeoutMs = Math.max(1, Math.min(lockTimeoutMs, config.leaseTime().toMillis() / 4));
+        this.onceTimeoutMs = Math.max(1, Math.min(lockTimeoutMs, config.leaseTime().toMillis() / 2));
     }
 
     /** How long a {@link #once} attempt may take. */
