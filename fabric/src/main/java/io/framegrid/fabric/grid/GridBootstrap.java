@@ -36,9 +36,9 @@ import org.slf4j.LoggerFactory;
  * gpu-node (Ignite's 30 s default, shortened), {@code grid.failure-detection-timeout} for a coordinator. Only then
  * do the primaries roll back its unprepared transactions (prepared ones are finished by Ignite's recovery), and
  * the changes of other nodes that queued on those locks proceed; the ledger keeps retrying them that long
- * ({@code jobs.transaction.retry-time}, checked to be longer). Communication between nodes keeps Ignite's
- * failure-detection-driven timeouts (no explicit connect timeout): a connection a server cannot open to a client
- * within the client timeout also drops that client. A partition map exchange (a server joining or leaving) waits
+ * ({@code jobs.transaction.retry-time}, checked to be longer). Communication between nodes keeps deriving its
+ * connect timeouts from these two (no explicit connect timeout or reconnect count, which would make it ignore
+ * them). A partition map exchange (a server joining or leaving) waits
  * for open transactions at most {@code grid.transaction.timeout-on-exchange}, then rolls them back and the ledger
  * retries them on the new topology, so one stuck transaction cannot freeze the grid's remapping.
  */
