@@ -19,6 +19,18 @@ public record FramegridConfig(
         Media media) {
 
     public static FramegridConfig from(Settings s) {
+        FramegridConfig config = read(s);
+        // A ledger change must outlast the grid dropping a cut-off client node: until then that client's
+        // transactions keep their locks, and a change that gave up first would fail for nothing.
+        if (config.jobs().transactionRetryTime().compareTo(config.grid().clientFailureDetectionTimeout()) <= 0) {
+            throw new ConfigException("'jobs.transaction.retry-time' (" + config.jobs().transactionRetryTime()
+                    + ") must be longer than 'grid.client-failure-detection-timeout' ("
+                    + config.grid().clientFailureDetectionTimeout() + ")");
+        }
+        return config;
+    }
+
+    private static FramegridConfig read(Settings s) {
         Path dataDir = Path.of(s.getString("data-dir")).toAbsolutePath().normalize();
         return new FramegridConfig(
                 dataDir,
@@ -36,7 +48,12 @@ public record FramegridConfig(
                         positive(s, "grid.cache-region.max-size-mb"),
                         positive(s, "grid.wal.max-size-mb"),
                         s.getInt("grid.backups"),
-                        dataDir.resolve("ignite")),
+                        dataDir.resolve("ignite"),
+                        positive(s.getDuration("grid.failure-detection-timeout"), "grid.failure-detection-timeout"),
+                        positive(s.getDuration("grid.client-failure-detection-timeout"),
+                                "grid.client-failure-detection-timeout"),
+                        positive(s.getDuration("grid.transaction.timeout-on-exchange"),
+                                "grid.transaction.timeout-on-exchange")),
                 new Coordinator(s.getString("coordinator.grpc.host"), s.getPort("coordinator.grpc.port")),
                 new GpuNode(s.getString("gpu-node.grpc.host"), s.getPort("gpu-node.grpc.port"),
                         // Empty: <data-dir>/models, where `framegrid models add` puts models (missing = built-ins only).
@@ -70,7 +87,9 @@ public record FramegridConfig(
                         positive(s, "gpu-node.task-slots"),
                         s.getString("gpu-node.gpu"),
                         s.getList("gpu-node.models"),
-                        positive(s, "frame-cache.near-max-size-mb")),
+                        positive(s, "frame-cache.near-max-size-mb"),
+                        positive(s.getDuration("jobs.transaction.lock-timeout"), "jobs.transaction.lock-timeout"),
+                        positive(s.getDuration("jobs.transaction.retry-time"), "jobs.transaction.retry-time")),
                 new Media(
                         s.getString("media.store"),
                         s.getString("media.local.dir").isEmpty()
@@ -86,6 +105,13 @@ public record FramegridConfig(
                         positive(s, "media.max-size-mb.enterprise")));
     }
 
+    private static Duration positive(Duration value, String key) {
+        if (value.isNegative() || value.isZero()) {
+            throw new ConfigException("'" + key + "' must be positive, got " + value);
+        }
+        return value;
+    }
+
     private static int positive(Settings s, String key) {
         int value = s.getInt(key);
         if (value <= 0) {
@@ -94,7 +120,17 @@ public record FramegridConfig(
         return value;
     }
 
-    /** Ignite membership, discovery and storage. */
+    /**
+     * Ignite membership, discovery and storage.
+     *
+     * @param failureDetectionTimeout how long a server node may be silent before the others drop it (also the
+     *        communication SPI's connect budget to a server)
+     * @param clientFailureDetectionTimeout the same for a client node (a gpu-node): until it is dropped, the
+     *        transactions it had open keep their locks, so this bounds how long a cut-off gpu-node can hold up
+     *        the others (see {@code GridBootstrap})
+     * @param txTimeoutOnExchange longest a partition map exchange waits for open transactions before rolling
+     *        them back
+     */
     public record Grid(
             String instanceName,
             String consistentId,
@@ -109,7 +145,10 @@ public record FramegridConfig(
             int cacheRegionMaxSizeMb,
             int walMaxSizeMb,
             int backups,
-            Path workDirectory) {}
+            Path workDirectory,
+            Duration failureDetectionTimeout,
+            Duration clientFailureDetectionTimeout,
+            Duration txTimeoutOnExchange) {}
 
     public record Coordinator(String host, int port) {}
 
@@ -219,7 +258,15 @@ public record FramegridConfig(
             String adminUsername,
             String adminPassword) {}
 
-    /** Task leasing, tier admission, job logs, and what a gpu-node offers to tasks. */
+    /**
+     * Task leasing, tier admission, job logs, and what a gpu-node offers to tasks.
+     *
+     * @param transactionLockTimeout how long a ledger transaction's first attempt may take (waiting for its locks
+     *        included) before it rolls back, releasing its own locks, and is tried again (each retry doubles it)
+     * @param transactionRetryTime how long a ledger change keeps retrying transient grid failures (lock timeouts,
+     *        deadlocks, topology changes) before its caller sees the failure; longer than the client failure
+     *        detection timeout
+     */
     public record Jobs(
             Duration leaseTime,
             Duration heartbeatInterval,
@@ -231,7 +278,9 @@ public record FramegridConfig(
             int taskSlots,
             String gpu,
             List<String> models,
-            int nearFrameCacheMb) {
+            int nearFrameCacheMb,
+            Duration transactionLockTimeout,
+            Duration transactionRetryTime) {
         /** Concurrent processing jobs allowed for a tier name (free, pro, enterprise; unknown = free). */
         public int concurrentJobs(String tier) {
             if ("enterprise".equals(tier)) return enterpriseConcurrentJobs;

@@ -135,7 +135,7 @@ class JobsGrpcServiceTest {
         io.framegrid.config.FramegridConfig.Jobs c = cluster.config().jobs();
         JobLedger ledger = new JobLedger(cluster.ignite(), new io.framegrid.config.FramegridConfig.Jobs(c.leaseTime(),
                 c.heartbeatInterval(), c.maxAttempts(), 1_000, 1_000, 1_000, 6, c.taskSlots(), c.gpu(), c.models(),
-                c.nearFrameCacheMb()), cluster.clock());
+                c.nearFrameCacheMb(), c.transactionLockTimeout(), c.transactionRetryTime()), cluster.clock());
         String jobId = ledger.submit("log-owner-" + UUID.randomUUID(), "free", JobTypes.NOOP, "logs", Map.of(),
                 JobTypes.withBuiltIns().plan(JobTypes.NOOP, Map.of()).orElseThrow()).getJob().getJobId();
         assertThat(ledger.state(jobId).orElseThrow().getInlineLogCount()).isEqualTo(1);

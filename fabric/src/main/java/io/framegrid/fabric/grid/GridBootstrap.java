@@ -13,6 +13,7 @@ import org.apache.ignite.configuration.DataPageEvictionMode;
 import org.apache.ignite.configuration.DataRegionConfiguration;
 import org.apache.ignite.configuration.DataStorageConfiguration;
 import org.apache.ignite.configuration.IgniteConfiguration;
+import org.apache.ignite.configuration.TransactionConfiguration;
 import org.apache.ignite.configuration.WALMode;
 import org.apache.ignite.failure.StopNodeFailureHandler;
 import org.apache.ignite.logger.slf4j.Slf4jLogger;
@@ -27,6 +28,19 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Coordinators are server nodes that own the durable data; gpu-nodes join as client nodes so
  * that killing one never loses data or changes the baseline topology.
+ *
+ * <p>Failure detection bounds how long a lost node can hold up the others. A node's open pessimistic transactions
+ * keep their key locks on the primaries until the node commits, rolls back, or leaves the topology; a node that dies
+ * with its sockets (a SIGKILL) is dropped at once, but one whose link is cut sends nothing, not even its rollbacks,
+ * so its locks last until the grid drops it for silence: {@code grid.client-failure-detection-timeout} for a
+ * gpu-node (Ignite's 30 s default, shortened), {@code grid.failure-detection-timeout} for a coordinator. Only then
+ * do the primaries roll back its unprepared transactions (prepared ones are finished by Ignite's recovery), and
+ * the changes of other nodes that queued on those locks proceed; the ledger keeps retrying them that long
+ * ({@code jobs.transaction.retry-time}, checked to be longer). Communication between nodes keeps deriving its
+ * connect timeouts from these two (no explicit connect timeout or reconnect count, which would make it ignore
+ * them). A partition map exchange (a server joining or leaving) waits
+ * for open transactions at most {@code grid.transaction.timeout-on-exchange}, then rolls them back and the ledger
+ * retries them on the new topology, so one stuck transaction cannot freeze the grid's remapping.
  */
 public final class GridBootstrap {
     private static final Logger log = LoggerFactory.getLogger(GridBootstrap.class);
@@ -169,6 +183,11 @@ public final class GridBootstrap {
                 .setMetricsLogFrequency(0)
                 .setDiscoverySpi(discovery)
                 .setCommunicationSpi(communication)
+                // See the class comment: how long a silent node keeps its transactions' locks.
+                .setFailureDetectionTimeout(grid.failureDetectionTimeout().toMillis())
+                .setClientFailureDetectionTimeout(grid.clientFailureDetectionTimeout().toMillis())
+                .setTransactionConfiguration(new TransactionConfiguration()
+                        .setTxTimeoutOnPartitionMapExchange(grid.txTimeoutOnExchange().toMillis()))
                 .setUserAttributes(userAttributes)
                 // On a 2-core machine GC pauses and busy builds look like blocked workers; stop the node, never the JVM.
                 .setFailureHandler(new StopNodeFailureHandler())

@@ -119,10 +119,25 @@ final class FencedCommits {
         return js.getOpenTasks() <= 1 && js.getCurrentStage() + 1 >= js.getStagesCount();
     }
 
-    /** Records in-task progress (0..100 of this task) and the step text; refused when the lease is lost. */
+    /**
+     * Records in-task progress (0..100 of this task) and the step text; refused when the lease is lost. Progress
+     * only informs, and the next report carries a newer value: one short attempt ({@link LedgerTransactions#once}),
+     * and a report that cannot get the job's lock in time (another node's change holds it, perhaps a cut-off
+     * node's until the grid drops it) is dropped rather than failing or stalling the task.
+     */
     void progress(String taskId, String nodeId, long fence, int percent, String step) {
         String jobId = LedgerKeys.jobIdOf(taskId);
-        tx.run(() -> {
+        try {
+            progressOnce(taskId, jobId, nodeId, fence, percent, step);
+        } catch (RuntimeException e) {
+            if (!Retries.transient_(e)) {
+                throw e;
+            }
+        }
+    }
+
+    private void progressOnce(String taskId, String jobId, String nodeId, long fence, int percent, String step) {
+        tx.once(() -> {
             JobState.Builder js = records.lockedJob(jobId).toBuilder();
             TaskState task = records.task(taskId);
             if (!Leases.holds(task, nodeId, fence) || Admission.isTerminal(js.getJob().getStatus())) {
@@ -144,6 +159,7 @@ final class FencedCommits {
                 js.setEventSequence(js.getEventSequence() + 1);
                 records.putJob(js.build());
             }
+            return null;
         });
     }
 

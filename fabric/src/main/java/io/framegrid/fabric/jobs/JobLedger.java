@@ -27,8 +27,9 @@ import org.apache.ignite.Ignite;
  * {@link SubmitHook}'s keys, when a submit has one, between the owner's record and the job).
  * A task's output is committed only by the holder of the task's current lease, presenting the lease's
  * fencing token; the commit removes the task in the same transaction, so an output is committed exactly once
- * ({@link FencedCommits}). Admission against tier limits is {@link Admission}, leases {@link Leases}, the log
- * {@link JobLog}, keys {@link LedgerKeys}. Refusals are {@link io.framegrid.fabric.FabricException} (the caller's
+ * ({@link FencedCommits}). How long a change waits for its locks, and why a cut-off node's locks cannot stall
+ * the others for long, is {@link LedgerTransactions}. Admission against tier limits is {@link Admission}, leases
+ * {@link Leases}, the log {@link JobLog}, keys {@link LedgerKeys}. Refusals are {@link io.framegrid.fabric.FabricException} (the caller's
  * error: no such job, job already ended) and {@link LeaseLostException} (the writer's lease is gone).
  */
 public final class JobLedger {
@@ -52,7 +53,7 @@ public final class JobLedger {
         this.metrics = metrics;
         this.records = new LedgerRecords(ignite);
         this.log = new JobLog(ignite.cache(CacheNames.JOB_LOGS), config.maxLogLines(), clock);
-        this.tx = new LedgerTransactions(ignite, metrics);
+        this.tx = new LedgerTransactions(ignite, metrics, config);
         OwnerBatcher<UserJobs.Builder> owners = new OwnerBatcher<>((ownerId, ops) -> tx.run(() -> {
             UserJobs.Builder ujb = records.owner(ownerId).toBuilder();
             ops.accept(ujb);
@@ -189,14 +190,18 @@ public final class JobLedger {
         return leases.leaseAll(taskIds, nodeId);
     }
 
-    /** Extends a lease; false when the caller no longer holds it (the task must stop). */
+    /**
+     * Extends a lease; false when the caller no longer holds it (the task must stop). One short attempt: a grid
+     * failure (a lock it could not get in time) throws, and the next heartbeat tries again.
+     */
     public boolean renew(String taskId, String nodeId, long fence) {
         return leases.renew(taskId, nodeId, fence);
     }
 
     /**
      * Records in-task progress (0..100 of this task) and the step text on the job; throws
-     * {@link LeaseLostException} (and writes nothing) when the caller no longer holds the lease.
+     * {@link LeaseLostException} (and writes nothing) when the caller no longer holds the lease. One short
+     * attempt: a report that cannot get the job's lock in time is dropped (the next one carries a newer value).
      */
     public void progress(String taskId, String nodeId, long fence, int percent, String step) {
         commits.progress(taskId, nodeId, fence, percent, step);

@@ -94,9 +94,14 @@ final class Leases {
                 .build();
     }
 
-    /** Extends a lease; false when the caller no longer holds it (the task must stop). */
+    /**
+     * Extends a lease; false when the caller no longer holds it (the task must stop). One short attempt
+     * ({@link LedgerTransactions#once}): its node renews every heartbeat, one lease after the other, so a renewal
+     * stuck on a lock (a cut-off node's transaction) must give up quickly and leave the others their turn; a
+     * transient failure propagates and the next heartbeat tries again.
+     */
     boolean renew(String taskId, String nodeId, long fence) {
-        return tx.inTx(() -> {
+        return tx.once(() -> {
             TaskState task = records.task(taskId);
             if (!holds(task, nodeId, fence)) {
                 return false;

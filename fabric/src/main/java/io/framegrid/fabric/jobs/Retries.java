@@ -21,4 +21,17 @@ final class Retries {
         }
         return false;
     }
+
+    /** Whether the transaction gave up waiting (for its locks, mostly): it waited already, no pause needed. */
+    static boolean timedOut(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof TransactionTimeoutException) {
+                return true;
+            }
+            if (t.getCause() == t) {
+                break;
+            }
+        }
+        return false;
+    }
 }
