@@ -137,9 +137,9 @@ class StudioProSyncLipSyncTest {
         System.out.printf("lip-sync: mouth diff on the segment >= %.1f, off it <= %.1f; away from the face <= %.1f%n",
                 quietest, outside, awayMax);
         // Re-encoding alone moves a still photo's pixels by a level or two on average.
-        assertThat(outside).as("mouth region off the segment").isLessThan(3);
-        assertThat(awayMax).as("away from the face on the segment").isLessThan(3);
-        assertThat(quietest).as("mouth region on the segment").isGreaterThan(Math.max(6, 3 * outside));
+        assertThat(outside).as("mouth region off the segment").isLessThan(4);
+        assertThat(awayMax).as("away from the face on the segment").isLessThan(4);
+        assertThat(quietest).as("mouth region on the segment").isGreaterThan(Math.max(8, 3 * outside));
     }
 
     private static Rect face(Mat photo) throws Exception {
