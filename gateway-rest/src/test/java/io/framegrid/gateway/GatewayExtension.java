@@ -41,6 +41,7 @@ public final class GatewayExtension implements BeforeAllCallback, AfterAllCallba
     private final Map<String, Object> gatewayOverrides;
     private boolean coordinatorClock;
     private boolean gpuNode;
+    private Path nodeModels;
     private Path nodeDir;
     private Ignite nodeGrid;
     private GpuNode node;
@@ -65,6 +66,12 @@ public final class GatewayExtension implements BeforeAllCallback, AfterAllCallba
         return this;
     }
 
+    /** As {@link #withGpuNode()}, the node's models folder {@code models} instead of the shared models. */
+    public GatewayExtension withGpuNode(Path models) {
+        nodeModels = models;
+        return withGpuNode();
+    }
+
     @Override
     public void beforeAll(ExtensionContext context) throws Exception {
         coordinator.beforeAll(context);
@@ -83,7 +90,7 @@ public final class GatewayExtension implements BeforeAllCallback, AfterAllCallba
         nodeDir = Files.createTempDirectory("framegrid-node-" + name);
         Settings.Builder settings = IsolatedSettings.forDiscovery(nodeDir, name + "-" + UUID.randomUUID(),
                 LocalPorts.free(), "127.0.0.1:" + coordinator.config().grid().discoveryPort());
-        settings.set("gpu-node.models.dir", SharedFiles.models().toString());
+        settings.set("gpu-node.models.dir", (nodeModels == null ? SharedFiles.models() : nodeModels).toString());
         settings.set("gpu-node.kernels.cuda", false);
         settings.set("gpu-node.grpc.port", 0);
         settings.set("gpu-node.grpc.host", "127.0.0.1");

@@ -181,9 +181,8 @@ public final class GpuNode implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("gpu-node gRPC server cannot bind port " + config.gpuNode().port(), e);
         }
-        taskWorker.advertiseInference(advertisedHost() + ":" + server.getPort(), () -> inference.registry().list()
-                .stream().map(io.framegrid.gpunode.models.ModelManifest::id)
-                .filter(inference.registry()::isActive).toList());
+        taskWorker.advertiseInference(advertisedHost() + ":" + server.getPort(),
+                inference.registry()::activeDetectorIds);
         taskWorker.start();
         log.info("gpu-node {} up: {} CPU cores, {} MiB heap, GPU {}; gRPC on port {}",
                 ignite.cluster().localNode().id(), capabilities.cpuCores(), capabilities.maxHeapBytes() >> 20,

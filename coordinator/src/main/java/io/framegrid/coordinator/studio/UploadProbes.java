@@ -106,6 +106,8 @@ final class UploadProbes {
         }
         return ProbedVideo.newBuilder().setMediaId(m.getMediaId()).setDurationSeconds(ms / 1000.0)
                 .setFps(Double.parseDouble(p.getOrDefault(StudioContract.PROBE_FPS, "0")))
-                .setFrames(Long.parseLong(p.getOrDefault(StudioContract.PROBE_FRAMES, "0"))).build();
+                .setFrames(Long.parseLong(p.getOrDefault(StudioContract.PROBE_FRAMES, "0")))
+                .setWidth(Integer.parseInt(p.getOrDefault(StudioContract.PROBE_WIDTH, "0")))
+                .setHeight(Integer.parseInt(p.getOrDefault(StudioContract.PROBE_HEIGHT, "0"))).build();
     }
 }

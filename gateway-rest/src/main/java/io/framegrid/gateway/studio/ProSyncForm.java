@@ -22,6 +22,11 @@ import java.util.Set;
  * ({@code audioInput.startTime}/{@code endTime}, default the whole file) must lie inside that file's duration as a
  * gpu-node measured it from its samples, {@code audioInput.duration} must agree with it within
  * {@link #TOLERANCE} s, and the crop must be as long as the segment within {@link #TOLERANCE} s.
+ *
+ * <p>An effect's box may reach past the frame's edges (a client drawing on a scaled preview easily overshoots by a
+ * pixel or two, and negative {@code x}/{@code y} are allowed for the same reason): it is clipped to the probed frame
+ * ({@link #fit}) and the job runs, and reports, the clipped box. A box with no pixel inside the frame is refused
+ * naming its {@code effect_index}.
  */
 final class ProSyncForm {
     static final String CODE = "INVALID_SEGMENT_CONFIG";
@@ -30,6 +35,8 @@ final class ProSyncForm {
     static final double END_SLACK = 0.05;
     static final int MAX_EFFECTS = 100;
     static final int MAX_TEXT = 200;
+    /** Bounds any coordinate (in pixels) so that a box's arithmetic never overflows. */
+    static final int MAX_COORDINATE = 100_000;
     static final Set<String> EFFECT_TYPES = Set.of("erasure", "protection", "text");
 
     /** A segment as sent, with its audio file resolved ({@code audio} 0-based) and its crop (NaN end: to the end). */
@@ -152,6 +159,33 @@ final class ProSyncForm {
         return out;
     }
 
+    /**
+     * The effects with their boxes clipped to a {@code width}×{@code height} frame; a box wholly outside it is
+     * refused. Unknown frame size (0, media probed before sizes were recorded): the boxes as sent, clamped by the
+     * gpu-node when it draws.
+     */
+    static List<ProSyncTimeline.Effect> fit(List<ProSyncTimeline.Effect> effects, int width, int height) {
+        if (width <= 0 || height <= 0) {
+            return effects;
+        }
+        List<ProSyncTimeline.Effect> out = new ArrayList<>();
+        for (int i = 0; i < effects.size(); i++) {
+            ProSyncTimeline.Effect e = effects.get(i);
+            int x0 = Math.max(0, e.x());
+            int y0 = Math.max(0, e.y());
+            int x1 = Math.min(width, e.x() + e.width());
+            int y1 = Math.min(height, e.y() + e.height());
+            if (x1 <= x0 || y1 <= y0) {
+                throw invalid("Effect box lies wholly outside the video frame", details("effect_index", i, "x", e.x(),
+                        "y", e.y(), "width", e.width(), "height", e.height(), "frame_width", width,
+                        "frame_height", height));
+            }
+            out.add(new ProSyncTimeline.Effect(e.type(), e.start(), e.end(), x0, y0, x1 - x0, y1 - y0, e.text(),
+                    e.color()));
+        }
+        return out;
+    }
+
     /** The spec's Effect array, plus {@code text} (required for type text, ≤ 200 chars) and {@code color}. */
     static List<ProSyncTimeline.Effect> effects(String raw) {
         List<ProSyncTimeline.Effect> out = new ArrayList<>();
@@ -178,9 +212,12 @@ final class ProSyncForm {
             }
             JsonNode c = e.get("coordinates");
             if (c == null || !c.path("x").isNumber() || !c.path("y").isNumber() || !c.path("width").isNumber()
-                    || !c.path("height").isNumber() || c.get("x").asDouble() < 0 || c.get("y").asDouble() < 0
-                    || c.get("width").asDouble() < 1 || c.get("height").asDouble() < 1) {
-                throw invalid("Effect coordinates need x, y >= 0 and width, height >= 1",
+                    || !c.path("height").isNumber() || Math.abs(c.get("x").asDouble()) > MAX_COORDINATE
+                    || Math.abs(c.get("y").asDouble()) > MAX_COORDINATE || c.get("width").asDouble() < 1
+                    || c.get("height").asDouble() < 1 || c.get("width").asDouble() > MAX_COORDINATE
+                    || c.get("height").asDouble() > MAX_COORDINATE) {
+                throw invalid("Effect coordinates need |x|, |y| <= " + MAX_COORDINATE + " and width, height in 1.."
+                        + MAX_COORDINATE,
                         details("effect_index", i, "coordinates", c == null ? null : c.toString()));
             }
             String text = e.path("text").asText("");

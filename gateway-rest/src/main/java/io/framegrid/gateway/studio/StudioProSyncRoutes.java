@@ -163,18 +163,20 @@ public final class StudioProSyncRoutes implements SurfaceRoutes {
                             List<Double> seconds = probedAudio.stream().map(f -> f.join().getDurationSeconds()).toList();
                             List<ProSyncTimeline.Segment> segments = ProSyncForm.check(parsed, pv.getDurationSeconds(),
                                     seconds);
+                            List<ProSyncTimeline.Effect> effects = ProSyncForm.fit(parsed.effects(), pv.getWidth(),
+                                    pv.getHeight());
                             double total = parsed.total();
                             SubmitStudioJobRequest.Builder r = SubmitStudioJobRequest.newBuilder()
                                     .setJobType(StudioContract.PRO_SYNC).setInputMediaId(video.getMediaId())
                                     .setDurationSeconds(total)
                                     .putParameters(StudioContract.PRO_SYNC_SEGMENTS, ProSyncTimeline.encodeSegments(segments))
-                                    .putParameters(StudioContract.PRO_SYNC_EFFECTS, ProSyncTimeline.encodeEffects(parsed.effects()))
+                                    .putParameters(StudioContract.PRO_SYNC_EFFECTS, ProSyncTimeline.encodeEffects(effects))
                                     .putParameters(StudioContract.PRO_SYNC_AUDIO, audio.stream().map(Media::getMediaId)
                                             .collect(Collectors.joining(",")))
                                     .putMetadata("segments_count", Integer.toString(segments.size()))
                                     .putMetadata("video_duration", Double.toString(pv.getDurationSeconds()))
                                     .putMetadata("audio_files_count", Integer.toString(audio.size()))
-                                    .putMetadata("effects_count", Integer.toString(parsed.effects().size()));
+                                    .putMetadata("effects_count", Integer.toString(effects.size()));
                             String name = fields.getOrDefault("display_name", "").trim();
                             if (!name.isEmpty()) {
                                 r.setDisplayName(name);
@@ -184,10 +186,23 @@ public final class StudioProSyncRoutes implements SurfaceRoutes {
             });
         }
 
+        /**
+         * The job's status as the coordinator answered the submission: {@code queued} as the spec shows while it
+         * waits, but a job a free slot admitted at once is already {@code processing}, and saying so is honest.
+         */
         private static Submitted submitted(StudioJob j, int segments, double total) {
-            return new Submitted(j.getJob().getJobId(), StudioJobRoutes.status(j.getJob()), "Job queued successfully",
+            String status = StudioJobRoutes.status(j.getJob());
+            return new Submitted(j.getJob().getJobId(), status, message(status),
                     segments, Math.round(total * 1000) / 1000.0, j.getCharge().getCredits(),
                     Math.max(0.1, Math.round(j.getEstimatedProcessingSeconds() / 60.0 * 10) / 10.0));
+        }
+
+        static String message(String status) {
+            return switch (status) {
+                case "queued" -> "Job queued successfully";
+                case "processing" -> "Job accepted; processing started";
+                default -> "Job accepted; " + status;
+            };
         }
 
         /** Streams {@code file} and every {@code audio_files} part into the caller's media, one after the other. */

@@ -147,6 +147,36 @@ class ProSyncFormTest {
     }
 
     @Test
+    void effectBoxesPartlyOutsideTheFrameAreClippedAndWhollyOutsideOnesRefused() {
+        String ok = "[" + seg(0, 1, "audio-1", ",\"endTime\":1") + "]";
+        List<ProSyncTimeline.Effect> sent = ProSyncForm.parse(ok, "[{\"type\":\"protection\",\"startTime\":0,"
+                + "\"endTime\":1,\"coordinates\":{\"x\":10,\"y\":10,\"width\":20,\"height\":20}},"
+                + "{\"type\":\"erasure\",\"startTime\":0,\"endTime\":1,\"coordinates\":{\"x\":-5,\"y\":50,"
+                + "\"width\":20,\"height\":40}},"
+                + "{\"type\":\"text\",\"text\":\"Hi\",\"startTime\":0,\"endTime\":1,\"coordinates\":{\"x\":60,"
+                + "\"y\":-3,\"width\":30,\"height\":10}}]", AUDIO).effects();
+        // A 64x72 frame: the first box fits, the second leaves at the left and the bottom, the third at the top/right.
+        assertThat(ProSyncForm.fit(sent, 64, 72)).containsExactly(
+                new ProSyncTimeline.Effect("protection", 0, 1, 10, 10, 20, 20, "", ""),
+                new ProSyncTimeline.Effect("erasure", 0, 1, 0, 50, 15, 22, "", ""),
+                new ProSyncTimeline.Effect("text", 0, 1, 60, 0, 4, 7, "Hi", ""));
+        // Unknown frame size: as sent.
+        assertThat(ProSyncForm.fit(sent, 0, 0)).isEqualTo(sent);
+
+        ApiException outside = catchThrowableOfType(() -> ProSyncForm.fit(sent, 64, 40), ApiException.class);
+        assertThat(outside.status().code()).isEqualTo(400);
+        assertThat(outside.code()).isEqualTo(ProSyncForm.CODE);
+        assertThat(outside.details()).containsEntry("effect_index", 1).containsEntry("y", 50)
+                .containsEntry("frame_width", 64).containsEntry("frame_height", 40);
+        List<ProSyncTimeline.Effect> left = List.of(sent.get(0),
+                new ProSyncTimeline.Effect("erasure", 0, 1, -30, 0, 30, 5, "", ""));
+        assertThat(catchThrowableOfType(() -> ProSyncForm.fit(left, 64, 72), ApiException.class).details())
+                .containsEntry("effect_index", 1);
+        refusedParse(ok, "[{\"type\":\"erasure\",\"startTime\":0,\"endTime\":1,\"coordinates\":{\"x\":1e9,"
+                + "\"y\":1,\"width\":3,\"height\":3}}]");
+    }
+
+    @Test
     void theTiersSegmentLimitIs403() {
         ProSyncForm.checkLimit(3, "free", 3);
         ApiException e = catchThrowableOfType(() -> ProSyncForm.checkLimit(4, "free", 3), ApiException.class);

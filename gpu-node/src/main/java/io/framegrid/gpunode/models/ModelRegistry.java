@@ -123,6 +123,15 @@ public final class ModelRegistry {
         return orderedIds.stream().filter(this::isActive).filter(this::isDetector).findFirst();
     }
 
+    /**
+     * The ids of the active detection models, in registry order: what a node advertises for detection routing.
+     * Lip-sync models are left out, as they take no detect request (the node's ListModels reports them under
+     * their own task).
+     */
+    public List<String> activeDetectorIds() {
+        return orderedIds.stream().filter(this::isActive).filter(this::isDetector).toList();
+    }
+
     /** Whether the model finds things in images (every task but lip-sync, which rewrites frames). */
     public boolean isDetector(String id) {
         ModelManifest m = models.get(id);

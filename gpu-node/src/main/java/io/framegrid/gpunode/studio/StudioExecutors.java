@@ -85,7 +85,9 @@ public final class StudioExecutors implements NodeProduct {
                 long durationMs = Math.round(info.durationSeconds() * 1000);
                 media.putProbe(mediaId, Map.of(StudioContract.PROBE_DURATION_MS, Long.toString(durationMs),
                         StudioContract.PROBE_FPS, String.format(Locale.ROOT, "%.3f", info.fps()),
-                        StudioContract.PROBE_FRAMES, Long.toString(info.frameCount())));
+                        StudioContract.PROBE_FRAMES, Long.toString(info.frameCount()),
+                        StudioContract.PROBE_WIDTH, Integer.toString(info.width()),
+                        StudioContract.PROBE_HEIGHT, Integer.toString(info.height())));
                 return new TaskCommit(new byte[0], List.of("probe:" + mediaId), 0, List.of("Probed "
                         + info.frameCount() + " frames at " + info.fps() + " fps, " + durationMs + " ms"));
             }

@@ -85,6 +85,9 @@ public final class StudioContract {
     public static final String PROBE_DURATION_MS = "studio.duration_ms";
     public static final String PROBE_FPS = "studio.fps";
     public static final String PROBE_FRAMES = "studio.frames";
+    /** The probed video's frame size in pixels (absent for audio, and for media probed before it was recorded). */
+    public static final String PROBE_WIDTH = "studio.width";
+    public static final String PROBE_HEIGHT = "studio.height";
 
     /** Job metadata: the input video's media id, the billable seconds, the public job type. */
     public static final String INPUT_MEDIA_ID = "studio.input_media_id";

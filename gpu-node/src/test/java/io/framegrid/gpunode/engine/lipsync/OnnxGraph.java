@@ -12,9 +12,10 @@ import java.util.List;
 /**
  * Writes a small ONNX model with protobuf's wire format directly (no onnx proto artifact is in the build): the
  * handful of {@code onnx.proto} fields a graph of a few standard operators needs, numbered as in onnx.proto (IR 7,
- * opset 13). Dimensions given as {@code -1} are written as the symbolic {@code N}.
+ * opset 13). Dimensions given as {@code -1} are written as the symbolic {@code N}. Public (this module's test-jar)
+ * for the tests elsewhere that install {@link #testLipSyncModel} through a node's models folder.
  */
-final class OnnxGraph {
+public final class OnnxGraph {
     private final List<byte[]> nodes = new ArrayList<>();
     private final List<byte[]> initializers = new ArrayList<>();
     private final List<byte[]> inputs = new ArrayList<>();
@@ -163,7 +164,7 @@ final class OnnxGraph {
      * {@code (mean(mel window) + 4) / 8} — loud windows give a bright mouth, silent ones a black one — plus 0 × the
      * reference crop (which gives the output its shape).
      */
-    static void testLipSyncModel(Path file, long batch) {
+    public static void testLipSyncModel(Path file, long batch) {
         new OnnxGraph()
                 .input("vid", batch, 6, 96, 96)
                 .input("mel", batch, 1, 80, 16)

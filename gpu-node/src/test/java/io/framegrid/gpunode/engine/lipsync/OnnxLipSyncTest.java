@@ -195,6 +195,10 @@ class OnnxLipSyncTest {
         assertTrue(registry.find("test-lipsync").isPresent());
         assertFalse(registry.isDetector("test-lipsync"));
         assertTrue(registry.isDetector("haar-face"));
+        // What the heartbeat advertises for detection routing: the detectors, not the installed lip-sync model.
+        assertTrue(registry.isActive("test-lipsync"));
+        assertFalse(registry.activeDetectorIds().contains("test-lipsync"), registry.activeDetectorIds().toString());
+        assertTrue(registry.activeDetectorIds().contains("haar-face"), registry.activeDetectorIds().toString());
         assertFalse(registry.defaultModelId().orElseThrow().equals("test-lipsync"));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> new DetectorFactory(registry, ComputeDevice.cpuOnly().kernels())
