@@ -1,6 +1,9 @@
 package io.framegrid.gateway.studio;
 
 import static io.framegrid.gateway.studio.StudioFixtures.B;
+import static io.framegrid.gpunode.studio.DubbedClip.mono16k;
+import static io.framegrid.gpunode.studio.DubbedClip.ncc;
+import static io.framegrid.gpunode.studio.DubbedClip.writeTone;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 import static org.bytedeco.opencv.global.opencv_core.absdiff;
@@ -14,7 +17,6 @@ import io.framegrid.coordinator.testing.CoordinatorExtension;
 import io.framegrid.gateway.GatewayExtension;
 import io.framegrid.gateway.GatewayExtension.Reply;
 import io.framegrid.gateway.studio.StudioFixtures.User;
-import io.framegrid.gpunode.media.AudioPcm;
 import io.framegrid.gpunode.media.MediaDecoder;
 import io.framegrid.gpunode.media.MediaEncoder;
 import io.framegrid.gpunode.media.MediaInfo;
@@ -25,8 +27,6 @@ import java.io.ByteArrayOutputStream;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -278,56 +278,6 @@ class StudioProSyncRunTest {
                 + filename + "\"\r\nContent-Type: " + type + "\r\n\r\n").getBytes(StandardCharsets.UTF_8));
         out.write(bytes);
         out.write("\r\n".getBytes(StandardCharsets.UTF_8));
-    }
-
-    static void writeTone(Path file, double seconds, int rate) throws Exception {
-        int n = (int) (seconds * rate);
-        ByteBuffer b = ByteBuffer.allocate(44 + n * 2).order(ByteOrder.LITTLE_ENDIAN);
-        b.put("RIFF".getBytes(StandardCharsets.US_ASCII)).putInt(36 + n * 2).put("WAVE".getBytes(StandardCharsets.US_ASCII))
-                .put("fmt ".getBytes(StandardCharsets.US_ASCII)).putInt(16).putShort((short) 1).putShort((short) 1)
-                .putInt(rate).putInt(rate * 2).putShort((short) 2).putShort((short) 16)
-                .put("data".getBytes(StandardCharsets.US_ASCII)).putInt(n * 2);
-        for (int i = 0; i < n; i++) {
-            // Two tones, so the signal is not periodic at the lags the correlation searches.
-            double t = i / (double) rate;
-            b.putShort((short) Math.round(6000 * (Math.sin(2 * Math.PI * 440 * t) + 0.6 * Math.sin(2 * Math.PI * 97 * t))));
-        }
-        Files.write(file, b.array());
-    }
-
-    static float[] mono16k(Path file) {
-        AudioPcm pcm = AudioPcm.decode(file, 16_000, 1);
-        float[] out = new float[pcm.samples().length];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = pcm.samples()[i];
-        }
-        return out;
-    }
-
-    /** Best normalised cross-correlation of {@code len} s of a from {@code aAt} with b from {@code bAt}, ±40 ms lag. */
-    static double ncc(float[] a, double aAt, float[] b, double bAt, double len) {
-        int n = (int) (len * 16_000);
-        int a0 = (int) (aAt * 16_000);
-        int b0 = (int) (bAt * 16_000);
-        double best = -1;
-        for (int lag = -640; lag <= 640; lag += 1) {
-            int s = a0 + lag;
-            if (s < 0 || s + n > a.length || b0 + n > b.length) {
-                continue;
-            }
-            double ab = 0;
-            double aa = 0;
-            double bb = 0;
-            for (int i = 0; i < n; i++) {
-                double x = a[s + i];
-                double y = b[b0 + i];
-                ab += x * y;
-                aa += x * x;
-                bb += y * y;
-            }
-            best = Math.max(best, ab / Math.sqrt(aa * bb + 1e-9));
-        }
-        return best;
     }
 
     static List<Mat> frames(Path file) {
