@@ -9,6 +9,7 @@ import io.framegrid.gpunode.engine.text.TextTracks;
 import io.framegrid.gpunode.engine.text.UserArea;
 import io.framegrid.gpunode.media.DecodedFrame;
 import io.framegrid.gpunode.media.FrameSampling;
+import io.framegrid.gpunode.media.LocalMediaCopy;
 import io.framegrid.gpunode.media.MediaDecoder;
 import io.framegrid.gpunode.media.MediaEncoder;
 import io.framegrid.gpunode.media.MediaException;
@@ -23,7 +24,6 @@ import io.framegrid.proto.studio.StudioContract;
 import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.DigestInputStream;
@@ -82,7 +82,7 @@ final class GhostCutTasks {
         long[] range = range(ctx);
         boolean auto = Boolean.parseBoolean(ctx.params().getOrDefault(StudioContract.AUTO_DETECT, "true"));
         ctx.progress(5, "Detecting text...");
-        try (Local video = fetch(ctx)) {
+        try (LocalMediaCopy video = fetch(ctx)) {
             // One frame before the range tells whether a cut falls on its first frame.
             List<DecodedFrame> frames = decoder.decodeToList(video.file(),
                     FrameSampling.range(Math.max(0, range[0] - 1), range[1]));
@@ -125,7 +125,7 @@ final class GhostCutTasks {
         GhostCutParts.RangeText sized = ranges.stream().filter(r -> r.width() > 0).findFirst()
                 .orElseThrow(() -> TaskFailure.permanent("Invalid video file: no frame of the video decodes", null));
         ctx.progress(5, "Removing text...");
-        try (Local video = fetch(ctx)) {
+        try (LocalMediaCopy video = fetch(ctx)) {
             List<UserArea> areas = GhostCutParts.areas(ctx.params().get(StudioContract.ANNOTATIONS), fps(ctx, video),
                     sized.width(), sized.height());
             List<int[]> shots = GhostCutParts.shots(ranges);
@@ -171,7 +171,7 @@ final class GhostCutTasks {
         }
         ctx.progress(5, "Encoding video...");
         Path out = Files.createTempFile("ghostcut-" + ctx.jobId(), ".mp4");
-        try (Local video = fetch(ctx); Frames cleaned = new Frames(stored)) {
+        try (LocalMediaCopy video = fetch(ctx); Frames cleaned = new Frames(stored)) {
             MediaInfo info = new MediaEncoder().transcode(video.file(), out, VideoEncodeSettings.mp4(), frame -> {
                 Mat next = cleaned.next();
                 // A stream that plays more frames than it declares keeps its extra frames as they are.
@@ -211,7 +211,7 @@ final class GhostCutTasks {
         return Long.parseLong(ctx.params().getOrDefault(StudioContract.TOTAL_FRAMES, "0"));
     }
 
-    private double fps(TaskContext ctx, Local video) {
+    private double fps(TaskContext ctx, LocalMediaCopy video) {
         String probed = ownedInput(ctx).getProbeMap().get(StudioContract.PROBE_FPS);
         if (probed != null && probed.matches("\\d+(\\.\\d+)?") && Double.parseDouble(probed) > 0) {
             return Double.parseDouble(probed);
@@ -245,24 +245,8 @@ final class GhostCutTasks {
     }
 
     /** The input as a local file (FFmpeg seeks, which a network stream cannot), deleted after the task. */
-    private Local fetch(TaskContext ctx) throws IOException {
-        Media m = ownedInput(ctx);
-        Path file = Files.createTempFile("framegrid-ghostcut-", ".video");
-        try (InputStream in = media.store().open(m.getStorageKey(), 0, -1);
-                OutputStream out = Files.newOutputStream(file)) {
-            in.transferTo(out);
-        } catch (IOException | RuntimeException e) {
-            Files.deleteIfExists(file);
-            throw e;
-        }
-        return new Local(file);
-    }
-
-    private record Local(Path file) implements AutoCloseable {
-        @Override
-        public void close() throws IOException {
-            Files.deleteIfExists(file);
-        }
+    private LocalMediaCopy fetch(TaskContext ctx) throws IOException {
+        return LocalMediaCopy.of(media, ownedInput(ctx), "framegrid-ghostcut-", ".video");
     }
 
     /** The segments' frames back to back, read as the encoder asks for them. */

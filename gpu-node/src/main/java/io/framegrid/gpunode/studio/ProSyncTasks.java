@@ -16,6 +16,7 @@ import io.framegrid.gpunode.engine.text.UserArea;
 import io.framegrid.gpunode.media.AudioPcm;
 import io.framegrid.gpunode.media.DecodedFrame;
 import io.framegrid.gpunode.media.FrameSampling;
+import io.framegrid.gpunode.media.LocalMediaCopy;
 import io.framegrid.gpunode.media.MediaDecoder;
 import io.framegrid.gpunode.media.MediaEncoder;
 import io.framegrid.gpunode.media.MediaInfo;
@@ -29,7 +30,6 @@ import io.framegrid.proto.studio.StudioContract;
 import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
@@ -91,7 +91,7 @@ final class ProSyncTasks {
                 ? "Processing segment " + (piece.segment() + 1) + " of " + t.segments().size()
                 : "Erasing frames " + piece.from() + "-" + (piece.to() - 1);
         ctx.progress(5, step);
-        try (Local video = fetch(ctx, inputId(ctx))) {
+        try (LocalMediaCopy video = fetch(ctx, inputId(ctx))) {
             MediaInfo info = decoder.probe(video.file());
             int rate = info.hasAudio() ? info.audioSampleRate() : DEFAULT_RATE;
             int channels = info.hasAudio() ? info.audioChannels() : DEFAULT_CHANNELS;
@@ -106,7 +106,7 @@ final class ProSyncTasks {
                 ProSyncTimeline.Segment s = t.segments().get(piece.segment());
                 audioFrom = Math.round(s.start() * rate);
                 audioFrames = Math.max(0, Math.round(s.end() * rate) - audioFrom);
-                try (Local audio = fetch(ctx, audioId(ctx, s.audio()))) {
+                try (LocalMediaCopy audio = fetch(ctx, audioId(ctx, s.audio()))) {
                     AudioPcm crop = AudioPcm.decode(audio.file(), rate, channels);
                     short[] cut = crop.slice(Math.round(s.cropStart() * rate), audioFrames);
                     short[] original = info.hasAudio()
@@ -194,7 +194,7 @@ final class ProSyncTasks {
         ctx.progress(5, "Encoding video...");
         Path out = Files.createTempFile("pro-sync-" + ctx.jobId(), ".mp4");
         List<Media> intermediate = new ArrayList<>();
-        try (Local video = fetch(ctx, inputId(ctx))) {
+        try (LocalMediaCopy video = fetch(ctx, inputId(ctx))) {
             MediaInfo info = decoder.probe(video.file());
             int rate = info.hasAudio() ? info.audioSampleRate() : DEFAULT_RATE;
             int channels = info.hasAudio() ? info.audioChannels() : DEFAULT_CHANNELS;
@@ -458,24 +458,8 @@ final class ProSyncTasks {
                 .orElseThrow(() -> TaskFailure.permanent("File " + mediaId + " not found", null));
     }
 
-    private Local fetch(TaskContext ctx, String mediaId) throws IOException {
-        Media m = owned(ctx, mediaId);
-        Path file = Files.createTempFile("framegrid-pro-sync-", ".media");
-        try (InputStream in = media.store().open(m.getStorageKey(), 0, -1);
-                OutputStream out = Files.newOutputStream(file)) {
-            in.transferTo(out);
-        } catch (IOException | RuntimeException e) {
-            Files.deleteIfExists(file);
-            throw e;
-        }
-        return new Local(file);
-    }
-
-    private record Local(Path file) implements AutoCloseable {
-        @Override
-        public void close() throws IOException {
-            Files.deleteIfExists(file);
-        }
+    private LocalMediaCopy fetch(TaskContext ctx, String mediaId) throws IOException {
+        return LocalMediaCopy.of(media, owned(ctx, mediaId), "framegrid-pro-sync-", ".media");
     }
 
     private String storeBlob(TaskContext ctx, String name, byte[] bytes) throws IOException {

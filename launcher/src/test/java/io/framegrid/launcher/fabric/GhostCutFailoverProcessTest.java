@@ -6,7 +6,6 @@ import static org.awaitility.Awaitility.await;
 import io.framegrid.gpunode.studio.TextClip;
 import io.framegrid.launcher.FramegridProcess;
 import io.framegrid.proto.cluster.v1.NodeStatus;
-import io.framegrid.proto.identity.v1.RegisterRequest;
 import io.framegrid.proto.jobs.v1.Job;
 import io.framegrid.proto.jobs.v1.JobStatus;
 import io.framegrid.proto.media.v1.Media;
@@ -22,7 +21,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.bytedeco.opencv.opencv_core.Mat;
@@ -51,15 +49,9 @@ class GhostCutFailoverProcessTest {
         FramegridProcess nodeA = cluster.startGpuNodes(2, "gpu-a", "gpu-b").get("gpu-a");
 
         try (FramegridClient client = FramegridClient.builder(cluster.target()).build()) {
-            FramegridClient admin = client.withBearerToken(
-                    client.identity().login("admin", SharedMediaCluster.ADMIN_PASSWORD).getAccessToken());
-            await().atMost(Duration.ofSeconds(30)).until(() -> admin.nodes().list().size() == 2);
-            Map<String, String> nodeIds = new LinkedHashMap<>();
-            admin.nodes().list().forEach(n -> nodeIds.put(n.getName(), n.getNodeId()));
-            client.identity().register(RegisterRequest.newBuilder().setEmail("ghostcut@example.com")
-                    .setUsername("ghostcut").setPassword("Sup3rSecret").build());
-            FramegridClient user = client.withBearerToken(
-                    client.identity().login("ghostcut", "Sup3rSecret").getAccessToken());
+            FramegridClient admin = SharedMediaCluster.admin(client);
+            Map<String, String> nodeIds = SharedMediaCluster.awaitNodeIds(admin, 2);
+            FramegridClient user = SharedMediaCluster.newUser(client, "ghostcut");
             StudioClient studio = user.product(StudioClient.class);
 
             // 120 frames in ranges of 20: six detect and six erase tasks spread over both nodes, then the mux.

@@ -13,7 +13,6 @@ import io.framegrid.gpunode.media.VideoEncodeSettings;
 import io.framegrid.gpunode.studio.DubbedClip;
 import io.framegrid.launcher.FramegridProcess;
 import io.framegrid.proto.cluster.v1.NodeStatus;
-import io.framegrid.proto.identity.v1.RegisterRequest;
 import io.framegrid.proto.jobs.v1.Job;
 import io.framegrid.proto.jobs.v1.JobStatus;
 import io.framegrid.proto.media.v1.Media;
@@ -31,7 +30,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
@@ -70,15 +68,9 @@ class ProSyncFailoverProcessTest {
         cluster.startCoordinator();
         FramegridProcess nodeA = cluster.startGpuNodes(2, "gpu-a", "gpu-b").get("gpu-a");
         try (FramegridClient client = FramegridClient.builder(cluster.target()).build()) {
-            FramegridClient admin = client.withBearerToken(
-                    client.identity().login("admin", SharedMediaCluster.ADMIN_PASSWORD).getAccessToken());
-            await().atMost(Duration.ofSeconds(30)).until(() -> admin.nodes().list().size() == 2);
-            Map<String, String> nodeIds = new LinkedHashMap<>();
-            admin.nodes().list().forEach(n -> nodeIds.put(n.getName(), n.getNodeId()));
-            client.identity().register(RegisterRequest.newBuilder().setEmail("prosync@example.com")
-                    .setUsername("prosync").setPassword("Sup3rSecret").build());
-            FramegridClient user = client.withBearerToken(
-                    client.identity().login("prosync", "Sup3rSecret").getAccessToken());
+            FramegridClient admin = SharedMediaCluster.admin(client);
+            Map<String, String> nodeIds = SharedMediaCluster.awaitNodeIds(admin, 2);
+            FramegridClient user = SharedMediaCluster.newUser(client, "prosync");
             StudioClient studio = user.product(StudioClient.class);
 
             // Probes first, finished before the job: only the job's own tasks can then run on gpu-a.

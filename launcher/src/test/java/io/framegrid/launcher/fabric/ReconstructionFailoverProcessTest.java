@@ -6,7 +6,6 @@ import static org.awaitility.Awaitility.await;
 import io.framegrid.config.local.SharedFiles;
 import io.framegrid.launcher.FramegridProcess;
 import io.framegrid.proto.cluster.v1.NodeStatus;
-import io.framegrid.proto.identity.v1.RegisterRequest;
 import io.framegrid.proto.jobs.v1.Job;
 import io.framegrid.proto.jobs.v1.JobStatus;
 import io.framegrid.proto.media.v1.Media;
@@ -19,7 +18,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -39,15 +37,9 @@ class ReconstructionFailoverProcessTest {
         cluster.startCoordinator();
         Map<String, FramegridProcess> nodes = cluster.startGpuNodes(1, "gpu-a", "gpu-b");
         try (FramegridClient client = FramegridClient.builder(cluster.target()).build()) {
-            FramegridClient admin = client.withBearerToken(
-                    client.identity().login("admin", SharedMediaCluster.ADMIN_PASSWORD).getAccessToken());
-            await().atMost(Duration.ofSeconds(30)).until(() -> admin.nodes().list().size() == 2);
-            Map<String, String> nodeIds = new LinkedHashMap<>();
-            admin.nodes().list().forEach(n -> nodeIds.put(n.getName(), n.getNodeId()));
-            client.identity().register(RegisterRequest.newBuilder().setEmail("mesher@example.com")
-                    .setUsername("mesher").setPassword("Sup3rSecret").build());
-            FramegridClient user = client.withBearerToken(
-                    client.identity().login("mesher", "Sup3rSecret").getAccessToken());
+            FramegridClient admin = SharedMediaCluster.admin(client);
+            Map<String, String> nodeIds = SharedMediaCluster.awaitNodeIds(admin, 2);
+            FramegridClient user = SharedMediaCluster.newUser(client, "mesher");
             ReconstructionClient recon = new ReconstructionClient(user);
 
             long project = recon.createAsync("P8 failover", "").get().getId();

@@ -6,7 +6,6 @@ import static org.awaitility.Awaitility.await;
 import io.framegrid.config.local.SharedFiles;
 import io.framegrid.launcher.FramegridProcess;
 import io.framegrid.proto.cluster.v1.NodeStatus;
-import io.framegrid.proto.identity.v1.RegisterRequest;
 import io.framegrid.proto.jobs.v1.Job;
 import io.framegrid.proto.jobs.v1.JobStatus;
 import io.framegrid.proto.reframer.v1.ReframerResults;
@@ -15,7 +14,6 @@ import io.framegrid.sdk.reframer.ReframerClient;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -39,15 +37,9 @@ class ReframerFailoverProcessTest {
         // 200 frames in ranges of 40: five scans and five mask tasks spread over both nodes.
         Map<String, String> options = Map.of("max_frames", "200", "range_frames", "40", "sample_every", "5");
         try (FramegridClient client = FramegridClient.builder(cluster.target()).build()) {
-            FramegridClient admin = client.withBearerToken(
-                    client.identity().login("admin", SharedMediaCluster.ADMIN_PASSWORD).getAccessToken());
-            await().atMost(Duration.ofSeconds(30)).until(() -> admin.nodes().list().size() == 2);
-            Map<String, String> nodeIds = new LinkedHashMap<>();
-            admin.nodes().list().forEach(n -> nodeIds.put(n.getName(), n.getNodeId()));
-            client.identity().register(RegisterRequest.newBuilder().setEmail("reframer@example.com")
-                    .setUsername("reframer").setPassword("Sup3rSecret").build());
-            FramegridClient user = client.withBearerToken(
-                    client.identity().login("reframer", "Sup3rSecret").getAccessToken());
+            FramegridClient admin = SharedMediaCluster.admin(client);
+            Map<String, String> nodeIds = SharedMediaCluster.awaitNodeIds(admin, 2);
+            FramegridClient user = SharedMediaCluster.newUser(client, "reframer");
             ReframerClient reframer = new ReframerClient(user);
 
             ReframerClient.ReframerJob interrupted = reframer.process(vtest, options);

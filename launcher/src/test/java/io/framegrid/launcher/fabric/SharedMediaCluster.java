@@ -1,8 +1,12 @@
 package io.framegrid.launcher.fabric;
 
+import static org.awaitility.Awaitility.await;
+
 import io.framegrid.config.local.LocalPorts;
 import io.framegrid.config.local.SharedFiles;
 import io.framegrid.launcher.FramegridProcess;
+import io.framegrid.proto.identity.v1.RegisterRequest;
+import io.framegrid.sdk.FramegridClient;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -36,6 +40,26 @@ final class SharedMediaCluster implements AfterEachCallback {
     /** The coordinator's public gRPC address. */
     String target() {
         return "127.0.0.1:" + grpc;
+    }
+
+    /** {@code client} signed in as the administrator the coordinator was started with. */
+    static FramegridClient admin(FramegridClient client) {
+        return client.withBearerToken(client.identity().login("admin", ADMIN_PASSWORD).getAccessToken());
+    }
+
+    /** Waits until {@code count} gpu-nodes are listed; their node ids by name. */
+    static Map<String, String> awaitNodeIds(FramegridClient admin, int count) {
+        await().atMost(Duration.ofSeconds(30)).until(() -> admin.nodes().list().size() == count);
+        Map<String, String> ids = new LinkedHashMap<>();
+        admin.nodes().list().forEach(n -> ids.put(n.getName(), n.getNodeId()));
+        return ids;
+    }
+
+    /** A new user {@code name} ({@code name@example.com}), registered through {@code client} and signed in. */
+    static FramegridClient newUser(FramegridClient client, String name) {
+        client.identity().register(RegisterRequest.newBuilder().setEmail(name + "@example.com").setUsername(name)
+                .setPassword("Sup3rSecret").build());
+        return client.withBearerToken(client.identity().login(name, "Sup3rSecret").getAccessToken());
     }
 
     /** A new temporary directory, deleted after the test. */
