@@ -29,7 +29,9 @@ final class FaceTrack {
 
     /** Per frame, the face box in frame pixels, or null. */
     static Rect[] boxes(Detector faces, List<Mat> frames) {
-        ByteTracker tracker = new ByteTracker(0.4, Math.max(5, frames.size()));
+        // Every detection the cascade keeps may start a track (ByteTracker starts them 0.1 above its high
+        // threshold): a steady face at the cascade's 4 neighbours (0.4) must not lose a whole segment's lip-sync.
+        ByteTracker tracker = new ByteTracker(DETECT_THRESHOLD - 0.1, Math.max(5, frames.size()));
         for (int start = 0; start < frames.size(); start += DETECT_BATCH) {
             List<Mat> batch = frames.subList(start, Math.min(frames.size(), start + DETECT_BATCH));
             List<List<Detection>> found = faces.detect(batch, DETECT_THRESHOLD);

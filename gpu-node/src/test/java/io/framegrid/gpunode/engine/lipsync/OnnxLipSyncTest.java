@@ -181,7 +181,7 @@ class OnnxLipSyncTest {
     void withoutAnInstalledModelThereIsNoLipSyncAndAWrongContractIsRefusedByName(@TempDir Path dir)
             throws IOException {
         assertEquals(Optional.empty(), new LipSyncModels(new ModelRegistry(dir), () -> faces).open());
-        OnnxGraph.wrongContractModel(dir.resolve("bad.onnx"));
+        wrongContractModel(dir.resolve("bad.onnx"));
         Files.writeString(dir.resolve("bad.model.properties"),
                 "id=bad-lipsync\ntask=lip-sync\nruntime=onnxruntime\nfile=bad.onnx\n");
         IllegalStateException e = assertThrows(IllegalStateException.class,
@@ -204,5 +204,16 @@ class OnnxLipSyncTest {
                 () -> new DetectorFactory(registry, ComputeDevice.cpuOnly().kernels())
                         .load(registry.find("test-lipsync").orElseThrow()));
         assertTrue(e.getMessage().contains("not a detector"), e.getMessage());
+    }
+
+    /** A model of the wrong contract: a 3-channel face (no masked half). */
+    private static void wrongContractModel(Path file) {
+        new OnnxGraph()
+                .input("mel", -1, 1, 80, 16)
+                .input("vid", -1, 3, 96, 96)
+                .output("out", -1, 3, 96, 96)
+                .floats("zero", new long[0], 0f)
+                .node("Mul", List.of("vid", "zero"), "out")
+                .write(file);
     }
 }

@@ -12,8 +12,12 @@ import java.util.List;
 /**
  * Writes a small ONNX model with protobuf's wire format directly (no onnx proto artifact is in the build): the
  * handful of {@code onnx.proto} fields a graph of a few standard operators needs, numbered as in onnx.proto (IR 7,
- * opset 13). Dimensions given as {@code -1} are written as the symbolic {@code N}. Public (this module's test-jar)
- * for the tests elsewhere that install {@link #testLipSyncModel} through a node's models folder.
+ * opset 13). Dimensions given as {@code -1} are written as the symbolic {@code N}.
+ *
+ * <p>A contract-test and benchmark model generator, <b>not a lip-sync model</b>: {@link #testLipSyncModel} meets
+ * {@link LipSyncContract} so the tests (here and in gateway-rest and launcher, through a node's models folder) and
+ * {@code framegrid bench prosync} run the whole lip-sync path without a licensed model. In main code rather than the
+ * test-jar because the bench is production code; nothing else in main code calls it, and no node installs it.
  */
 public final class OnnxGraph {
     private final List<byte[]> nodes = new ArrayList<>();
@@ -177,17 +181,6 @@ public final class OnnxGraph {
                 .node("Add", List.of("level", "four"), "shifted")
                 .node("Div", List.of("shifted", "eight"), "grey")
                 .node("Add", List.of("blank", "grey"), "out")
-                .write(file);
-    }
-
-    /** A model of the wrong contract: a 3-channel face (no masked half). */
-    static void wrongContractModel(Path file) {
-        new OnnxGraph()
-                .input("mel", -1, 1, 80, 16)
-                .input("vid", -1, 3, 96, 96)
-                .output("out", -1, 3, 96, 96)
-                .floats("zero", new long[0], 0f)
-                .node("Mul", List.of("vid", "zero"), "out")
                 .write(file);
     }
 }
