@@ -27,6 +27,7 @@ public final class InferenceEngine implements AutoCloseable {
     private final BatchingMetrics metrics;
     private final Map<String, Detector> detectors = new ConcurrentHashMap<>();
     private final Map<String, DynamicBatcher<Request, List<Detection>>> batchers = new ConcurrentHashMap<>();
+    private final Map<String, DynamicBatcher<?, float[]>> stagedBatchers = new ConcurrentHashMap<>();
 
     public InferenceEngine(ModelRegistry registry, DetectorFactory factory, BatchSettings batching,
             BatchingMetrics metrics) {
@@ -62,23 +63,61 @@ public final class InferenceEngine implements AutoCloseable {
             throw new InferenceException(InferenceException.Reason.BAD_INPUT, "expected a non-empty BGR image");
         }
         float effective = threshold > 0 ? threshold : manifest.defaultThreshold();
+        if (detector(id) instanceof StagedDetector<?> staged) {
+            return staged(id, manifest, staged, image, effective, Set.copyOf(classes));
+        }
         return batcher(manifest).submit(new Request(image, effective, Set.copyOf(classes)))
                 .handle((result, error) -> {
                     if (error != null) {
-                        Throwable cause = error instanceof CompletionException && error.getCause() != null
-                                ? error.getCause() : error;
-                        if (cause instanceof RejectedExecutionException) {
-                            throw new InferenceException(InferenceException.Reason.OVERLOADED, cause.getMessage(), cause);
-                        }
-                        if (cause instanceof InferenceException ie) {
-                            throw ie;
-                        }
-                        throw new InferenceException(InferenceException.Reason.MODEL_FAILED,
-                                "model '" + id + "' failed: " + cause.getMessage(), cause);
+                        throw failure(id, error);
                     }
                     return new DetectionResult(id, result.value(), image.cols(), image.rows(), result.queueNanos(),
                             result.runNanos(), result.batchSize());
                 });
+    }
+
+    /**
+     * A staged detector's request: prepared here, on the caller's thread; the batcher only stacks and runs the
+     * model; decoded on the detector's decode pool, so the batcher's thread is free for the next batch at once.
+     */
+    private <P> CompletableFuture<DetectionResult> staged(String id, ModelManifest manifest, StagedDetector<P> detector,
+            Mat image, float threshold, Set<String> classes) {
+        P prepared;
+        try {
+            prepared = detector.prepare(image);
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(failure(id, e));
+        }
+        @SuppressWarnings("unchecked")
+        DynamicBatcher<P, float[]> batcher = (DynamicBatcher<P, float[]>) stagedBatchers.computeIfAbsent(
+                manifest.id(), m -> new DynamicBatcher<P, float[]>(m, batching, detector::run, metrics));
+        return batcher.submit(prepared).handleAsync((result, error) -> {
+            if (error != null) {
+                throw failure(id, error);
+            }
+            List<Detection> found;
+            try {
+                found = detector.finish(prepared, result.value(), threshold).stream()
+                        .filter(d -> classes.isEmpty() || classes.contains(d.className()))
+                        .toList();
+            } catch (RuntimeException e) {
+                throw failure(id, e);
+            }
+            return new DetectionResult(id, found, image.cols(), image.rows(), result.queueNanos(),
+                    result.runNanos(), result.batchSize());
+        }, detector.decoders());
+    }
+
+    private static InferenceException failure(String id, Throwable error) {
+        Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+        if (cause instanceof RejectedExecutionException) {
+            return new InferenceException(InferenceException.Reason.OVERLOADED, cause.getMessage(), cause);
+        }
+        if (cause instanceof InferenceException ie) {
+            return ie;
+        }
+        return new InferenceException(InferenceException.Reason.MODEL_FAILED,
+                "model '" + id + "' failed: " + cause.getMessage(), cause);
     }
 
     /** The loaded detector for a model (loading it now if needed); for callers that bypass batching. */
@@ -123,6 +162,7 @@ public final class InferenceEngine implements AutoCloseable {
     @Override
     public void close() {
         batchers.values().forEach(DynamicBatcher::close);
+        stagedBatchers.values().forEach(DynamicBatcher::close);
         detectors.values().forEach(Detector::close);
     }
 }

@@ -15,6 +15,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 
@@ -89,6 +90,22 @@ final class OnnxModel implements AutoCloseable {
      * and returns its first output, which stays valid after the call.
      */
     FloatBuffer run(float[] data, int offset, int length, long[] shape) {
+        return run(List.of(data), offset, length, shape);
+    }
+
+    /**
+     * Runs the model on one tensor of {@code shape} whose data is {@code parts} one after the other (a batch of
+     * separately prepared inputs, copied straight into the predictor's input buffer); returns its first output.
+     */
+    FloatBuffer run(List<float[]> parts, long[] shape) {
+        int length = 0;
+        for (float[] p : parts) {
+            length += p.length;
+        }
+        return run(parts, 0, length, shape);
+    }
+
+    private FloatBuffer run(List<float[]> parts, int offset, int length, long[] shape) {
         Slot slot;
         try {
             slot = slots.take();
@@ -98,7 +115,12 @@ final class OnnxModel implements AutoCloseable {
         }
         try (NDManager manager = model.getNDManager().newSubManager()) {
             FloatBuffer input = slot.input(length);
-            input.put(data, offset, length).flip();
+            if (parts.size() == 1) {
+                input.put(parts.get(0), offset, length);
+            } else {
+                parts.forEach(input::put);
+            }
+            input.flip();
             NDArray tensor = manager.create(input, new Shape(shape));
             NDList output = slot.predictor.predict(new NDList(tensor));
             // toByteBuffer copies the result out of the native tensor, so it outlives the manager.
