@@ -243,7 +243,17 @@ final class PaddleTextDetector implements StagedDetector<PaddleTextDetector.Prep
 
     @Override
     public void close() {
+        // A worker may be inside OrtSession.run, which interruption does not stop: closing a session under it is a
+        // use-after-free in native code (seen as a SIGSEGV in CI). Wait for the workers before closing the sessions.
         workers.shutdownNow();
+        try {
+            if (!workers.awaitTermination(30, java.util.concurrent.TimeUnit.SECONDS)) {
+                throw new IllegalStateException("text detection workers still running after 30 s; sessions left open");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+        }
         if (narrow != model) {
             narrow.close();
         }
