@@ -29,6 +29,8 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.function.IntFunction;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.opencv.opencv_core.Mat;
@@ -56,6 +58,7 @@ final class PaddleTextDetector implements StagedDetector<PaddleTextDetector.Prep
     private final OnnxModel narrow;
     private final int cores;
     private final ExecutorService workers;
+    private volatile boolean closed;
 
     PaddleTextDetector(ModelManifest manifest, Path file, FrameKernels kernels) {
         this.manifest = manifest;
@@ -81,6 +84,7 @@ final class PaddleTextDetector implements StagedDetector<PaddleTextDetector.Prep
 
     @Override
     public List<List<Detection>> detect(List<Mat> images, float scoreThreshold) {
+        checkOpen();
         if (images.size() == 1) {
             Prepared p = prepare(images.get(0));
             return List.of(finish(p, run(List.of(p)).get(0), scoreThreshold));
@@ -98,6 +102,7 @@ final class PaddleTextDetector implements StagedDetector<PaddleTextDetector.Prep
      */
     @Override
     public Prepared prepare(Mat image) {
+        checkOpen();
         double r = Math.min(1.0, (double) MAX_SIDE / Math.max(image.cols(), image.rows()));
         int w = roundUp32((int) Math.round(image.cols() * r));
         int h = roundUp32((int) Math.round(image.rows() * r));
@@ -107,6 +112,7 @@ final class PaddleTextDetector implements StagedDetector<PaddleTextDetector.Prep
 
     @Override
     public List<float[]> run(List<Prepared> batch) {
+        checkOpen();
         float[][] out = new float[batch.size()][];
         Map<Long, List<Integer>> buckets = new LinkedHashMap<>();
         for (int i = 0; i < batch.size(); i++) {
@@ -126,7 +132,12 @@ final class PaddleTextDetector implements StagedDetector<PaddleTextDetector.Prep
             List<Future<?>> running = new ArrayList<>(parts);
             for (int k = 0; k < parts; k++) {
                 List<Integer> part = bucket.subList(k * bucket.size() / parts, (k + 1) * bucket.size() / parts);
-                running.add(workers.submit(() -> runBucket(batch, part, narrow, out)));
+                try {
+                    running.add(workers.submit(() -> runBucket(batch, part, narrow, out)));
+                } catch (RejectedExecutionException e) {
+                    // Closed meanwhile; the parts already submitted still finish (close drains the pool).
+                    throw closedError(e);
+                }
             }
             try {
                 for (Future<?> f : running) {
@@ -174,7 +185,11 @@ final class PaddleTextDetector implements StagedDetector<PaddleTextDetector.Prep
         List<Future<T>> futures = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
             int index = i;
-            futures.add(workers.submit(() -> task.apply(index)));
+            try {
+                futures.add(workers.submit(() -> task.apply(index)));
+            } catch (RejectedExecutionException e) {
+                throw closedError(e);
+            }
         }
         List<T> out = new ArrayList<>(n);
         try {
@@ -241,19 +256,29 @@ final class PaddleTextDetector implements StagedDetector<PaddleTextDetector.Prep
         return Math.max(0, Math.min(max, v));
     }
 
+    private void checkOpen() {
+        if (closed) {
+            throw closedError(null);
+        }
+    }
+
+    private IllegalStateException closedError(Throwable cause) {
+        return new IllegalStateException("text detector " + manifest.id() + " is closed", cause);
+    }
+
+    /**
+     * Stops accepting work, lets the pool finish what is queued and running (shutdown, not shutdownNow: a dropped
+     * queued task would leave the thread waiting on its future blocked for good, and interrupting does not stop a
+     * native model run anyway), then closes the sessions, which themselves wait for runs still in flight on other
+     * threads (the batcher's, a direct caller's) before freeing native memory.
+     */
     @Override
     public void close() {
-        // A worker may be inside OrtSession.run, which interruption does not stop: closing a session under it is a
-        // use-after-free in native code (seen as a SIGSEGV in CI). Wait for the workers before closing the sessions.
-        workers.shutdownNow();
-        try {
-            if (!workers.awaitTermination(30, java.util.concurrent.TimeUnit.SECONDS)) {
-                throw new IllegalStateException("text detection workers still running after 30 s; sessions left open");
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        if (closed) {
             return;
         }
+        closed = true;
+        WorkerPools.drain(workers, "text detector " + manifest.id());
         if (narrow != model) {
             narrow.close();
         }
