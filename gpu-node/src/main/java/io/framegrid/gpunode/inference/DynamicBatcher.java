@@ -17,6 +17,13 @@ import java.util.function.Function;
  */
 public final class DynamicBatcher<I, O> implements AutoCloseable {
 
+    /** A request refused or dropped because the batcher is closed (a rejection, not a model failure). */
+    public static final class ClosedException extends RejectedExecutionException {
+        ClosedException(String message) {
+            super(message);
+        }
+    }
+
     private record Pending<I, O>(I item, long enqueuedNanos, CompletableFuture<BatchResult<O>> future) {
     }
 
@@ -44,11 +51,20 @@ public final class DynamicBatcher<I, O> implements AutoCloseable {
     /** Queues one request; the future fails with {@link RejectedExecutionException} when the queue is full. */
     public CompletableFuture<BatchResult<O>> submit(I item) {
         CompletableFuture<BatchResult<O>> future = new CompletableFuture<>();
-        if (closed || !queue.offer(new Pending<>(item, System.nanoTime(), future))) {
+        if (closed) {
+            metrics.requests.labelValues(model, "rejected").inc();
+            future.completeExceptionally(new ClosedException("batcher for " + model + " is closed"));
+            return future;
+        }
+        Pending<I, O> pending = new Pending<>(item, System.nanoTime(), future);
+        if (!queue.offer(pending)) {
             metrics.requests.labelValues(model, "rejected").inc();
             future.completeExceptionally(new RejectedExecutionException(
-                    closed ? "batcher for " + model + " is closed"
-                            : "queue for " + model + " is full (" + settings.maxQueueSize() + " waiting)"));
+                    "queue for " + model + " is full (" + settings.maxQueueSize() + " waiting)"));
+        } else if (closed && queue.remove(pending)) {
+            // Closed between the check and the offer: the worker may already have failed what was queued and
+            // gone, and nobody else would ever complete this future.
+            future.completeExceptionally(new ClosedException("batcher for " + model + " is closed"));
         }
         return future;
     }
@@ -87,7 +103,7 @@ public final class DynamicBatcher<I, O> implements AutoCloseable {
         }
         Pending<I, O> left;
         while ((left = queue.poll()) != null) {
-            left.future().completeExceptionally(new RejectedExecutionException("batcher for " + model + " closed"));
+            left.future().completeExceptionally(new ClosedException("batcher for " + model + " closed"));
         }
     }
 

@@ -3,8 +3,8 @@ package io.framegrid.gpunode.inference;
 /** A detection request the engine cannot serve, with the reason the gRPC layer maps to a status. */
 public final class InferenceException extends RuntimeException {
 
-    /** Why the request failed. */
-    public enum Reason { UNKNOWN_MODEL, INACTIVE_MODEL, BAD_INPUT, OVERLOADED, MODEL_FAILED }
+    /** Why the request failed; CLOSED: the engine (the node) is shutting down. */
+    public enum Reason { UNKNOWN_MODEL, INACTIVE_MODEL, BAD_INPUT, OVERLOADED, MODEL_FAILED, CLOSED }
 
     private final Reason reason;
 

@@ -208,6 +208,7 @@ public final class InferenceGrpcService extends InferenceServiceGrpc.InferenceSe
                 case BAD_INPUT -> Status.INVALID_ARGUMENT;
                 case OVERLOADED -> Status.RESOURCE_EXHAUSTED;
                 case MODEL_FAILED -> Status.INTERNAL;
+                case CLOSED -> Status.UNAVAILABLE;
             };
             return status.withDescription(ie.getMessage()).withCause(ie).asRuntimeException();
         }

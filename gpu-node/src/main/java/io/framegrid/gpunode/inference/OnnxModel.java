@@ -15,8 +15,12 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * An ONNX model on DJL's ONNX Runtime engine, with a small pool of predictors (a DJL predictor is not
@@ -24,6 +28,11 @@ import java.util.concurrent.BlockingQueue;
  *
  * <p>Each pooled predictor owns a reusable direct input buffer: ONNX Runtime wraps a direct native-order buffer
  * without copying, whereas a heap array costs a fresh 2 MB direct allocation plus a copy on every call.
+ *
+ * <p>{@link #close} waits for the runs in flight: ONNX Runtime's {@code OrtSession.run} does not guard against a
+ * concurrent {@code close}, and a session freed under a running call is a use-after-free in native code (it killed
+ * a test JVM with a SIGSEGV inside {@code OrtSession.run}). Runs that start after close fail with
+ * {@link IllegalStateException}.
  */
 final class OnnxModel implements AutoCloseable {
 
@@ -44,9 +53,18 @@ final class OnnxModel implements AutoCloseable {
         }
     }
 
+    private static final Logger log = LoggerFactory.getLogger(OnnxModel.class);
+    /** How long close waits for runs in flight; a CPU batch of large frames on a loaded machine takes seconds. */
+    private static final long CLOSE_WAIT_NANOS = TimeUnit.SECONDS.toNanos(60);
+
+    private final Path file;
     private final ZooModel<NDList, NDList> model;
     private final BlockingQueue<Slot> slots;
     private final int poolSize;
+    /** Guards {@link #running} and {@link #closed}; close waits on it for running to reach zero. */
+    private final Object lifecycle = new Object();
+    private int running;
+    private boolean closed;
 
     OnnxModel(Path file, int poolSize) {
         this(file, poolSize, OnnxSessionOptions.intraOpThreads());
@@ -54,6 +72,7 @@ final class OnnxModel implements AutoCloseable {
 
     /** A session whose runs use {@code intraOpThreads} threads each, shared by {@code poolSize} predictors. */
     OnnxModel(Path file, int poolSize, int intraOpThreads) {
+        this.file = file;
         try {
             Criteria.Builder<NDList, NDList> criteria = Criteria.builder()
                     .setTypes(NDList.class, NDList.class)
@@ -89,6 +108,40 @@ final class OnnxModel implements AutoCloseable {
      * and returns its first output, which stays valid after the call.
      */
     FloatBuffer run(float[] data, int offset, int length, long[] shape) {
+        return run(List.of(data), offset, length, shape);
+    }
+
+    /**
+     * Runs the model on one tensor of {@code shape} whose data is {@code parts} one after the other (a batch of
+     * separately prepared inputs, copied straight into the predictor's input buffer); returns its first output.
+     */
+    FloatBuffer run(List<float[]> parts, long[] shape) {
+        int length = 0;
+        for (float[] p : parts) {
+            length += p.length;
+        }
+        return run(parts, 0, length, shape);
+    }
+
+    private FloatBuffer run(List<float[]> parts, int offset, int length, long[] shape) {
+        synchronized (lifecycle) {
+            if (closed) {
+                throw new IllegalStateException("ONNX model " + file.getFileName() + " is closed");
+            }
+            running++;
+        }
+        try {
+            return runOpen(parts, offset, length, shape);
+        } finally {
+            synchronized (lifecycle) {
+                if (--running == 0) {
+                    lifecycle.notifyAll();
+                }
+            }
+        }
+    }
+
+    private FloatBuffer runOpen(List<float[]> parts, int offset, int length, long[] shape) {
         Slot slot;
         try {
             slot = slots.take();
@@ -98,7 +151,12 @@ final class OnnxModel implements AutoCloseable {
         }
         try (NDManager manager = model.getNDManager().newSubManager()) {
             FloatBuffer input = slot.input(length);
-            input.put(data, offset, length).flip();
+            if (parts.size() == 1) {
+                input.put(parts.get(0), offset, length);
+            } else {
+                parts.forEach(input::put);
+            }
+            input.flip();
             NDArray tensor = manager.create(input, new Shape(shape));
             NDList output = slot.predictor.predict(new NDList(tensor));
             // toByteBuffer copies the result out of the native tensor, so it outlives the manager.
@@ -110,8 +168,41 @@ final class OnnxModel implements AutoCloseable {
         }
     }
 
+    /**
+     * Refuses new runs, waits for the runs in flight, then frees the predictors and the session. Should runs still
+     * be in flight after the wait, the native session is left open (a leak) rather than freed under them (a crash).
+     */
     @Override
     public void close() {
+        synchronized (lifecycle) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            long deadline = System.nanoTime() + CLOSE_WAIT_NANOS;
+            boolean interrupted = false;
+            while (running > 0) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    break;
+                }
+                try {
+                    TimeUnit.NANOSECONDS.timedWait(lifecycle, left);
+                } catch (InterruptedException e) {
+                    // Keep waiting: giving up early would free the session under a running call.
+                    interrupted = true;
+                }
+            }
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+            if (running > 0) {
+                log.warn("ONNX model {}: {} run(s) still in flight after {} s; its native session is left open",
+                        file.getFileName(), running, TimeUnit.NANOSECONDS.toSeconds(CLOSE_WAIT_NANOS));
+                return;
+            }
+        }
+        // No run in flight and none can start: every predictor is back in the pool.
         slots.forEach(s -> s.predictor.close());
         model.close();
     }

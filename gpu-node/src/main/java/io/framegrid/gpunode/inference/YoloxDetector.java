@@ -172,7 +172,9 @@ public final class YoloxDetector implements Detector {
 
     @Override
     public void close() {
-        workers.shutdownNow();
+        // shutdown, not shutdownNow: a dropped queued task would leave its waiter blocked; the sessions wait for
+        // runs in flight before freeing native memory.
+        WorkerPools.drain(workers, "detector " + manifest.id());
         if (narrow != wide) {
             narrow.close();
         }

@@ -71,6 +71,33 @@ class DetectorsTest {
     }
 
     @Test
+    void textBatchOfMixedSizesMatchesSingleRuns() {
+        // Two sizes (two buckets, one model call each; the larger bucket split across the cores on the CPU): every
+        // image must get exactly the boxes a single run gives it.
+        List<Mat> frames = new java.util.ArrayList<>(new MediaDecoder().decodeToList(SharedFiles.media("counter-text.mp4"),
+                FrameSampling.everyNth(300)).stream().map(DecodedFrame::image).toList());
+        Mat small = new Mat();
+        org.bytedeco.opencv.global.opencv_imgproc.resize(frames.get(0), small,
+                new org.bytedeco.opencv.opencv_core.Size(frames.get(0).cols() / 2, frames.get(0).rows() / 2));
+        frames.add(1, small);
+        assertThat(frames.size()).isGreaterThanOrEqualTo(4);
+        try (Detector text = factory.load(registry.find("paddleocr-db-text").orElseThrow())) {
+            List<List<Detection>> batched = text.detect(frames, 0.6f);
+            assertThat(batched).hasSize(frames.size());
+            for (int i = 0; i < frames.size(); i++) {
+                List<Detection> single = text.detect(List.of(frames.get(i)), 0.6f).get(0);
+                assertThat(single).isNotEmpty();
+                assertThat(batched.get(i)).hasSameSizeAs(single);
+                for (int d = 0; d < single.size(); d++) {
+                    assertThat(batched.get(i).get(d).x()).isCloseTo(single.get(d).x(), org.assertj.core.data.Offset.offset(0.5f));
+                    assertThat(batched.get(i).get(d).y()).isCloseTo(single.get(d).y(), org.assertj.core.data.Offset.offset(0.5f));
+                    assertThat(batched.get(i).get(d).width()).isCloseTo(single.get(d).width(), org.assertj.core.data.Offset.offset(0.5f));
+                }
+            }
+        }
+    }
+
+    @Test
     void selfieSegmentationAndHaarFacesRun() {
         try (Detector selfie = factory.load(registry.find("selfie-segmentation").orElseThrow());
                 Detector faces = factory.load(registry.find("haar-face").orElseThrow())) {
