@@ -27,6 +27,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Iterator;
 import java.util.Locale;
 import java.util.Map;
@@ -50,6 +51,9 @@ class OpenApiTest {
     void everySurfaceDocumentsExactlyTheRoutesItServesInAValidOpenApi31Document() throws Exception {
         FramegridConfig config = FramegridConfig.from(IsolatedSettings.freeGatewayPorts(Settings.builder()).build());
         // A surface server configured exactly as the gateway configures its own, so its routes can be listed.
+        // HTTP/1.1: the JDK client's h2c upgrade on a fresh connection to a just-started server was seen to end in
+        // an EOF on the loaded CI machine; the documents, not the upgrade, are under test here.
+        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
         try (FramegridClient client = FramegridClient.builder("127.0.0.1:1").build()) {
             GatewayServer configurer = new GatewayServer(config.gateway(), new Telemetry(new PrometheusRegistry()),
                     client, false);
@@ -61,8 +65,9 @@ class OpenApiTest {
                 Server server = sb.build();
                 server.start().join();
                 try {
-                    String body = HttpClient.newHttpClient().send(HttpRequest.newBuilder(java.net.URI.create(
-                            "http://127.0.0.1:" + server.activeLocalPort() + "/openapi.json")).build(),
+                    String body = http.send(HttpRequest.newBuilder(java.net.URI.create(
+                            "http://127.0.0.1:" + server.activeLocalPort() + "/openapi.json"))
+                                    .timeout(Duration.ofSeconds(60)).build(),
                             HttpResponse.BodyHandlers.ofString()).body();
                     JsonNode doc = Json.MAPPER.readTree(body);
                     // Kept beside the test reports for reading.
