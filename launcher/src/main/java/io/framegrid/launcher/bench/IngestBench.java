@@ -93,16 +93,8 @@ public final class IngestBench implements Callable<Integer> {
             // Unmeasured: JIT, connections, buffers. A long-running gateway is measured in its steady state: on two
             // cores C2 compiling the HTTP, multipart, gRPC and grid paths otherwise takes a quarter of the CPU during
             // the first measured rounds, so chunked warm-ups repeat until compiling is under 10 % of one's time.
-            java.lang.management.CompilationMXBean jit = java.lang.management.ManagementFactory.getCompilationMXBean();
-            int warmups = 0;
-            double jitShare = 1;
-            while (warmups < Math.max(1, warmupMax) && (warmups == 0 || jitShare > 0.10)) {
-                long jit0 = jit.getTotalCompilationTime();
-                Upload w = chunked(source);
-                jitShare = (jit.getTotalCompilationTime() - jit0) / (w.seconds() * 1000);
-                user.media().delete(w.mediaId());
-                warmups++;
-            }
+            JitWarmup.Result warm = JitWarmup.run(() -> user.media().delete(chunked(source).mediaId()), 1,
+                    Math.max(1, warmupMax), 0.10, Duration.ofDays(1));
             user.media().delete(user.media().upload(source, "application/octet-stream").getMediaId());
 
             double[] dd = new double[rounds];
@@ -141,7 +133,7 @@ public final class IngestBench implements Callable<Integer> {
                     sizeMb, DiskBaseline.median(grpc), DiskBaseline.rates(grpc), DiskBaseline.median(grpc) / ddMbps));
             // Process CPU is what other processes' load does not inflate much: compare code by it on a busy machine.
             lines.add(String.format("  warm-up: %d chunked uploads; JIT compiling %.0f%% of the last one's time",
-                    warmups, jitShare * 100));
+                    warm.rounds(), warm.lastShare() * 100));
             lines.add(String.format("  chunks phase process CPU (all threads, the HTTP client included): median %.2f"
                             + " s per GiB of %s; last round by thread group, ms per GiB: %s",
                     DiskBaseline.median(chunkCpu), java.util.Arrays.toString(java.util.Arrays.stream(chunkCpu)

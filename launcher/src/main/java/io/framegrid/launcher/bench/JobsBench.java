@@ -22,6 +22,7 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -122,22 +123,14 @@ public final class JobsBench implements Callable<Integer> {
             // On two cores C2 keeps compiling Ignite's transaction paths for a minute or more, taking a core from the
             // cluster; the measures are of the steady state, so the warm-up lasts until compiling has (nearly) stopped.
             java.lang.management.CompilationMXBean jit = java.lang.management.ManagementFactory.getCompilationMXBean();
-            long warmStart = System.nanoTime();
-            int warmed = 0;
-            double jitShare = 1;
-            while (warmed < warmupJobs || (jitShare > 0.10
-                    && System.nanoTime() - warmStart < TimeUnit.SECONDS.toNanos(warmupMaxSeconds))) {
-                long jit0 = jit.getTotalCompilationTime();
-                long r0 = System.nanoTime();
+            JitWarmup.Result warm = JitWarmup.run(() -> {
                 runConcurrent(jobs, noop, 1000, inFlight);
                 for (int i = 0; i < 100; i++) {
                     jobs.terminal(jobs.submit(noop).join().getJobId()).join();
                 }
-                jitShare = (jit.getTotalCompilationTime() - jit0) / ((System.nanoTime() - r0) / 1e6);
-                warmed += 1100;
-            }
-            System.out.printf("warm-up: %d jobs in %.0f s; JIT compiling %.0f%% of the last round's time%n", warmed,
-                    (System.nanoTime() - warmStart) / 1e9, jitShare * 100);
+            }, (warmupJobs + 1099) / 1100, Integer.MAX_VALUE, 0.10, Duration.ofSeconds(warmupMaxSeconds));
+            System.out.printf("warm-up: %d jobs in %.0f s; JIT compiling %.0f%% of the last round's time%n",
+                    warm.rounds() * 1100, warm.seconds(), warm.lastShare() * 100);
             com.sun.management.OperatingSystemMXBean os = (com.sun.management.OperatingSystemMXBean)
                     java.lang.management.ManagementFactory.getOperatingSystemMXBean();
             String loadBefore = loadAverage();
