@@ -132,8 +132,8 @@ public final class IngestBench implements Callable<Integer> {
             lines.add(String.format("single gRPC stream upload %d MiB (fsynced): median %.0f MiB/s of %s; ratio %.2f",
                     sizeMb, DiskBaseline.median(grpc), DiskBaseline.rates(grpc), DiskBaseline.median(grpc) / ddMbps));
             // Process CPU is what other processes' load does not inflate much: compare code by it on a busy machine.
-            lines.add(String.format("  warm-up: %d chunked uploads; JIT compiling %.0f%% of the last one's time",
-                    warm.rounds(), warm.lastShare() * 100));
+            lines.add(String.format("  warm-up: %d chunked uploads; JIT compiling %.0f%% of the last one's %s",
+                    warm.rounds(), warm.lastShare() * 100, warm.ofCpu() ? "process CPU" : "time"));
             lines.add(String.format("  chunks phase process CPU (all threads, the HTTP client included): median %.2f"
                             + " s per GiB of %s; last round by thread group, ms per GiB: %s",
                     DiskBaseline.median(chunkCpu), java.util.Arrays.toString(java.util.Arrays.stream(chunkCpu)

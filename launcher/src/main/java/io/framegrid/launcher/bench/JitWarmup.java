@@ -1,27 +1,38 @@
 package io.framegrid.launcher.bench;
 
-import java.lang.management.CompilationMXBean;
+import java.io.IOException;
 import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.stream.Stream;
 
 /**
  * Unmeasured rounds until the JIT has (nearly) stopped compiling. A benchmark of a long-running cluster measures its
  * steady state; on two cores C2 compiling the HTTP, gRPC and grid paths of a freshly started cluster otherwise takes
- * a third of the CPU or more from the first measured phases (seen in async-profiler CPU profiles), while an in-process
- * baseline measured later runs already compiled.
+ * a fifth to two fifths of the process's CPU in the first measured phases (seen in async-profiler CPU profiles),
+ * while an in-process baseline measured later runs already compiled.
+ *
+ * <p>The share is the compiler threads' CPU time (read from {@code /proc/self/task}) over the whole process's: the
+ * JIT's own compilation-time counter is wall time per compilation, which a preempted compiler thread inflates on a
+ * loaded machine. Where {@code /proc} is not readable the counter is used instead, against the round's wall time.
  */
 final class JitWarmup {
+    private static final Path TASKS = Path.of("/proc/self/task");
+    /** Clock ticks per second of {@code /proc} CPU times (USER_HZ, 100 on every Linux build that matters). */
+    private static final long TICKS_PER_SECOND = 100;
+
     /** One warm-up round: a representative slice of the workload about to be measured. */
     @FunctionalInterface
     interface Round {
         void run() throws Exception;
     }
 
-    /** How the warm-up ended: rounds run, its length, and JIT compiling time over the last round's wall time. */
-    record Result(int rounds, double seconds, double lastShare) {
+    /** How the warm-up ended: rounds run, its length, and the JIT's share of the last round. */
+    record Result(int rounds, double seconds, double lastShare, boolean ofCpu) {
         String describe() {
-            return String.format("warm-up: %d rounds in %.0f s; JIT compiling %.0f%% of the last round's time", rounds,
-                    seconds, lastShare * 100);
+            return String.format("warm-up: %d rounds in %.0f s; JIT compiling %.0f%% of the last round's %s", rounds,
+                    seconds, lastShare * 100, ofCpu ? "process CPU" : "time");
         }
     }
 
@@ -30,21 +41,52 @@ final class JitWarmup {
 
     /**
      * Runs {@code round} at least {@code minRounds} times, then again while compiling took more than {@code maxShare}
-     * of a round's wall time, stopping after {@code maxRounds} rounds or {@code maxTime} in any case.
+     * of a round, stopping after {@code maxRounds} rounds or {@code maxTime} in any case.
      */
     static Result run(Round round, int minRounds, int maxRounds, double maxShare, Duration maxTime) throws Exception {
-        CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+        boolean ofCpu = compilerCpuNanos() >= 0;
+        com.sun.management.OperatingSystemMXBean os =
+                (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+        var jit = ManagementFactory.getCompilationMXBean();
         long start = System.nanoTime();
         int rounds = 0;
         double share = 1;
         while (rounds < minRounds || (share > maxShare && rounds < maxRounds
                 && System.nanoTime() - start < maxTime.toNanos())) {
-            long jit0 = jit.getTotalCompilationTime();
-            long r0 = System.nanoTime();
+            long compiler0 = ofCpu ? compilerCpuNanos() : jit.getTotalCompilationTime();
+            long process0 = ofCpu ? os.getProcessCpuTime() : System.nanoTime();
             round.run();
-            share = (jit.getTotalCompilationTime() - jit0) / ((System.nanoTime() - r0) / 1e6);
+            if (ofCpu) {
+                share = (compilerCpuNanos() - compiler0) / (double) Math.max(1, os.getProcessCpuTime() - process0);
+            } else {
+                share = (jit.getTotalCompilationTime() - compiler0) / ((System.nanoTime() - process0) / 1e6);
+            }
             rounds++;
         }
-        return new Result(rounds, (System.nanoTime() - start) / 1e9, share);
+        return new Result(rounds, (System.nanoTime() - start) / 1e9, share, ofCpu);
+    }
+
+    /** CPU time of the JVM's JIT compiler threads so far, or -1 where {@code /proc/self/task} cannot be read. */
+    static long compilerCpuNanos() {
+        try (Stream<Path> tasks = Files.list(TASKS)) {
+            long ticks = 0;
+            for (Path task : (Iterable<Path>) tasks::iterator) {
+                try {
+                    // HotSpot names them "C1 CompilerThreadN" / "C2 CompilerThreadN" (cut to 15 characters).
+                    if (!Files.readString(task.resolve("comm")).contains("CompilerThre")) {
+                        continue;
+                    }
+                    String stat = Files.readString(task.resolve("stat"));
+                    // Fields after the parenthesised name: state is field 3, utime 14, stime 15.
+                    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                    ticks += Long.parseLong(f[11]) + Long.parseLong(f[12]);
+                } catch (IOException | RuntimeException e) {
+                    // The thread ended between listing and reading: its time is gone with it.
+                }
+            }
+            return ticks * (1_000_000_000L / TICKS_PER_SECOND);
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
     }
 }

@@ -129,8 +129,8 @@ public final class JobsBench implements Callable<Integer> {
                     jobs.terminal(jobs.submit(noop).join().getJobId()).join();
                 }
             }, (warmupJobs + 1099) / 1100, Integer.MAX_VALUE, 0.10, Duration.ofSeconds(warmupMaxSeconds));
-            System.out.printf("warm-up: %d jobs in %.0f s; JIT compiling %.0f%% of the last round's time%n",
-                    warm.rounds() * 1100, warm.seconds(), warm.lastShare() * 100);
+            System.out.printf("warm-up: %d jobs in %.0f s; JIT compiling %.0f%% of the last round's %s%n",
+                    warm.rounds() * 1100, warm.seconds(), warm.lastShare() * 100, warm.ofCpu() ? "process CPU" : "time");
             com.sun.management.OperatingSystemMXBean os = (com.sun.management.OperatingSystemMXBean)
                     java.lang.management.ManagementFactory.getOperatingSystemMXBean();
             String loadBefore = loadAverage();
