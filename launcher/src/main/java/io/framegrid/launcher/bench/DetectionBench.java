@@ -261,23 +261,7 @@ public final class DetectionBench implements Callable<Integer> {
 
     /** {@code count} uploads by the users' clients side by side, one client per user; images/s. */
     private double concurrentUploads(List<Uploader> users, int count) throws Exception {
-        ExecutorService pool = Executors.newFixedThreadPool(clients);
-        AtomicInteger next = new AtomicInteger();
-        long t0 = System.nanoTime();
-        List<Future<?>> workers = new ArrayList<>();
-        for (Uploader user : users) {
-            workers.add(pool.submit(() -> {
-                for (int i; (i = next.getAndIncrement()) < count; ) {
-                    uploadToResult(user, i);
-                }
-                return null;
-            }));
-        }
-        for (Future<?> w : workers) {
-            w.get();
-        }
-        pool.shutdown();
-        return count / ((System.nanoTime() - t0) / 1e9);
+        return imagesPerSecond(count, users.size(), (worker, i) -> uploadToResult(users.get(worker), i));
     }
 
     /** The bare baseline: the gpu-node's engine in-process, with the gpu-node's batching settings. */
@@ -289,23 +273,38 @@ public final class DetectionBench implements Callable<Integer> {
 
     /** Images/s of {@code uploads} images with {@code clients} threads: decode + detect only. */
     private double bareRate(InferenceEngine engine) throws Exception {
-        ExecutorService pool = Executors.newFixedThreadPool(clients);
+        return imagesPerSecond(uploads, clients, (worker, i) -> bareOne(engine, i));
+    }
+
+    /** One image of a throughput phase, done by worker {@code worker}. */
+    @FunctionalInterface
+    private interface ImageStep {
+        void run(int worker, int image) throws Exception;
+    }
+
+    /** Images/s of {@code count} images shared out to {@code workers} threads, each taking the next image as it is free. */
+    private static double imagesPerSecond(int count, int workers, ImageStep step) throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(workers);
         AtomicInteger next = new AtomicInteger();
         long t0 = System.nanoTime();
-        List<Future<?>> workers = new ArrayList<>();
-        for (int c = 0; c < clients; c++) {
-            workers.add(pool.submit(() -> {
-                for (int i; (i = next.getAndIncrement()) < uploads; ) {
-                    bareOne(engine, i);
+        List<Future<?>> running = new ArrayList<>();
+        for (int w = 0; w < workers; w++) {
+            int worker = w;
+            running.add(pool.submit(() -> {
+                for (int i; (i = next.getAndIncrement()) < count; ) {
+                    step.run(worker, i);
                 }
                 return null;
             }));
         }
-        for (Future<?> w : workers) {
-            w.get();
+        try {
+            for (Future<?> f : running) {
+                f.get();
+            }
+        } finally {
+            pool.shutdownNow();
         }
-        pool.shutdown();
-        return uploads / ((System.nanoTime() - t0) / 1e9);
+        return count / ((System.nanoTime() - t0) / 1e9);
     }
 
     /**
