@@ -168,9 +168,9 @@ public final class DetectionBench implements Callable<Integer> {
                     e2eRates[r] = concurrentUploads(users, uploads);
                     ratios[r] = e2eRates[r] / bareRates[r];
                 }
-                bare = new double[] {pct(latencies, 50), pct(latencies, 99), median(bareRates)};
+                bare = new double[] {pct(latencies, 50), pct(latencies, 99), DiskBaseline.median(bareRates)};
             }
-            double e2eRate = median(e2eRates);
+            double e2eRate = DiskBaseline.median(e2eRates);
             List<Double> ws = singleSocket(frames);
             double[] paired = interleaved(frames);
             Multi eight = sockets(8, 10);
@@ -184,7 +184,7 @@ public final class DetectionBench implements Callable<Integer> {
             lines.add(String.format("upload -> result (HTTP upload, job on the gpu-node, HTTP results), sequential: "
                     + "p50 %.1f ms, p99 %.1f ms", pct(e2e, 50), pct(e2e, 99)));
             lines.add(String.format("end-to-end throughput, %d concurrent clients: %.1f images/s = %.2fx bare "
-                    + "(target >= 0.8x)", clients, e2eRate, median(ratios)));
+                    + "(target >= 0.8x)", clients, e2eRate, DiskBaseline.median(ratios)));
             lines.add(String.format("  throughput in %d alternating rounds (bare, then the cluster; one user per client):"
                     + " cluster images/s %s; ratio per round %s; the line above gives the medians", rounds,
                     rounded(e2eRates, 1), rounded(ratios, 2)));
@@ -448,13 +448,6 @@ public final class DetectionBench implements Callable<Integer> {
             dropped += s.dropped.get();
         }
         return new Multi((long) perSocket * count, all, dropped);
-    }
-
-    private static double median(double[] values) {
-        double[] sorted = values.clone();
-        java.util.Arrays.sort(sorted);
-        int n = sorted.length;
-        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
     }
 
     private static String rounded(double[] values, int decimals) {

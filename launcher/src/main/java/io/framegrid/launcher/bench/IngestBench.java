@@ -92,7 +92,7 @@ public final class IngestBench implements Callable<Integer> {
             DiskBaseline.writeRandom(source, sizeMb);
             // Unmeasured: JIT, connections, buffers. A long-running gateway is measured in its steady state: on two
             // cores C2 compiling the HTTP, multipart, gRPC and grid paths otherwise takes a quarter of the CPU during
-            // the first measured rounds, so chunked warm-ups repeat until compiling is under 10 % of one's time.
+            // the first measured rounds, so chunked warm-ups repeat until compiling is under 10 % of one's process CPU.
             JitWarmup.Result warm = JitWarmup.run(() -> user.media().delete(chunked(source).mediaId()), 1,
                     Math.max(1, warmupMax), 0.10, Duration.ofDays(1));
             user.media().delete(user.media().upload(source, "application/octet-stream").getMediaId());
