@@ -12,9 +12,6 @@ import com.linecorp.armeria.common.HttpResponse;
 import com.linecorp.armeria.common.HttpStatus;
 import com.linecorp.armeria.common.MediaType;
 import com.linecorp.armeria.common.RequestHeaders;
-import com.linecorp.armeria.common.multipart.AggregatedBodyPart;
-import com.linecorp.armeria.common.multipart.AggregatedMultipart;
-import com.linecorp.armeria.common.multipart.Multipart;
 import com.linecorp.armeria.server.DecoratingHttpServiceFunction;
 import com.linecorp.armeria.server.HttpService;
 import com.linecorp.armeria.server.ServerBuilder;
@@ -38,6 +35,7 @@ import io.framegrid.gateway.http.Required;
 import io.framegrid.gateway.http.Surface;
 import io.framegrid.gateway.http.SurfaceRoutes;
 import io.framegrid.gateway.http.Users;
+import io.framegrid.gateway.http.WholeFormData;
 import io.framegrid.gateway.studio.StudioSurface;
 import io.framegrid.proto.media.v1.InitUploadRequest;
 import io.framegrid.proto.media.v1.Media;
@@ -259,14 +257,17 @@ public final class StudioUploadRoutes implements SurfaceRoutes {
                     throw new ApiException(HttpStatus.UNPROCESSABLE_ENTITY, "UNSUPPORTED_CONTENT_TYPE",
                             "Request body must be multipart/form-data with fields 'chunk' and 'chunk_index'");
                 }
-                return Multipart.from(req).aggregate().thenCompose(form -> {
+                String boundary = type.parameters().get("boundary").get(0);
+                // Read whole (the coordinator stores a chunk with one call), then split in place: see WholeFormData.
+                return req.aggregate().thenCompose(body -> {
+                    WholeFormData form = form(body.content(), boundary);
                     int index = chunkIndex(form);
-                    AggregatedBodyPart chunk = form.field("chunk");
+                    WholeFormData.Field chunk = form.field("chunk");
                     if (chunk == null) {
                         throw new ApiException(HttpStatus.UNPROCESSABLE_ENTITY, "MISSING_FIELD",
                                 "Form field 'chunk' is required", Map.of("field", "chunk"));
                     }
-                    return client.withBearerToken(token).mediaAsync().uploadChunk(uploadId, index, bytes(chunk.content()));
+                    return client.withBearerToken(token).mediaAsync().uploadChunk(uploadId, index, bytes(chunk));
                 }).thenApply(s -> new ChunkStored(s.getUploadId(), s.getChunkIndex(), s.getChunksReceived(),
                         s.getChunkCount()));
             } catch (RuntimeException e) {
@@ -298,23 +299,32 @@ public final class StudioUploadRoutes implements SurfaceRoutes {
 
     // ---- chunk ---------------------------------------------------------------------------------------
 
-    private static int chunkIndex(AggregatedMultipart form) {
-        AggregatedBodyPart field = form.field("chunk_index");
+    private static WholeFormData form(HttpData body, String boundary) {
+        try {
+            return WholeFormData.parse(body.array(), boundary);
+        } catch (WholeFormData.MalformedFormException e) {
+            throw new ApiException(HttpStatus.UNPROCESSABLE_ENTITY, "INVALID_MULTIPART",
+                    "Malformed multipart/form-data body: " + e.getMessage());
+        }
+    }
+
+    private static int chunkIndex(WholeFormData form) {
+        WholeFormData.Field field = form.field("chunk_index");
         if (field == null) {
             throw new ApiException(HttpStatus.UNPROCESSABLE_ENTITY, "MISSING_FIELD",
                     "Form field 'chunk_index' is required", Map.of("field", "chunk_index"));
         }
         try {
-            return Integer.parseInt(field.contentUtf8().trim());
+            return Integer.parseInt(field.text().trim());
         } catch (NumberFormatException e) {
             throw new ApiException(HttpStatus.UNPROCESSABLE_ENTITY, "INVALID_FIELD",
                     "Form field 'chunk_index' must be an integer", Map.of("field", "chunk_index"));
         }
     }
 
-    /** Wraps the aggregated (unpooled, heap) part without another copy; the protobuf message owns it from here. */
-    private static ByteString bytes(HttpData data) {
-        return UnsafeByteOperations.unsafeWrap(data.array());
+    /** Wraps the part's range of the aggregated (unpooled, heap) body without a copy; the message owns it from here. */
+    private static ByteString bytes(WholeFormData.Field part) {
+        return UnsafeByteOperations.unsafeWrap(part.body(), part.offset(), part.length());
     }
 
     /** The coordinator says RESOURCE_EXHAUSTED/FILE_TOO_LARGE; the spec says 413 for a file over the tier limit. */

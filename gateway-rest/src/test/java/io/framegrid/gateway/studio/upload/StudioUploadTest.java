@@ -328,6 +328,17 @@ class StudioUploadTest {
         assertStudioError(chunk(token, uploadId, 2, new byte[5]), 422, "INVALID_CHUNK_INDEX");
         assertStudioError(chunk(token, uploadId, 0, new byte[4]), 422, "INVALID_CHUNK_SIZE");
         assertStudioError(chunk("not-a-token", uploadId, 0, new byte[5]), 401, "INVALID_TOKEN");
+        Reply unterminated = gw.send(HttpRequest.newBuilder(gw.uri("studio", "/api/v1/chunked-upload/chunk/" + uploadId))
+                .header("Content-Type", "multipart/form-data; boundary=xyz")
+                .POST(HttpRequest.BodyPublishers.ofString("--xyz\r\nContent-Disposition: form-data; "
+                        + "name=\"chunk_index\"\r\n\r\n0\r\n--xyz\r\nContent-Disposition: form-data; "
+                        + "name=\"chunk\"\r\n\r\n12345")), bearer(token));
+        assertStudioError(unterminated, 422, "INVALID_MULTIPART");
+        Reply noIndex = gw.send(HttpRequest.newBuilder(gw.uri("studio", "/api/v1/chunked-upload/chunk/" + uploadId))
+                .header("Content-Type", "multipart/form-data; boundary=\"xyz\"")
+                .POST(HttpRequest.BodyPublishers.ofString("--xyz\r\nContent-Disposition: form-data; "
+                        + "name=\"chunk\"\r\n\r\n12345\r\n--xyz--\r\n")), bearer(token));
+        assertStudioError(noIndex, 422, "MISSING_FIELD");
     }
 
     // ---- helpers ---------------------------------------------------------------------------------
