@@ -142,7 +142,7 @@ public final class CoordinatorServer implements AutoCloseable {
         sb.addService(ServerInterceptors.intercept(identity, authenticator));
         sb.addService(ServerInterceptors.intercept(jobs, authenticator));
         sb.addService(ServerInterceptors.intercept(nodes, authenticator));
-        sb.addService(ServerInterceptors.intercept(media, authenticator));
+        sb.addService(ServerInterceptors.intercept(media.definition(), authenticator));
         sb.addService(ServerInterceptors.intercept(inference, authenticator));
         // Products' own services: authenticated like every other, named by no one here.
         productServices.forEach(service -> sb.addService(ServerInterceptors.intercept(service, authenticator)));

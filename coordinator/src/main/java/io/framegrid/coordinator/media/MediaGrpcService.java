@@ -58,6 +58,15 @@ public final class MediaGrpcService extends MediaServiceGrpc.MediaServiceImplBas
         this.tierOf = tierOf;
     }
 
+    /**
+     * What the coordinator serves: {@link #bindService()} except that chunks (up to 16 MiB each) are parsed without
+     * copying their bytes twice.
+     */
+    public io.grpc.ServerServiceDefinition definition() {
+        return io.framegrid.coordinator.grpc.WholeMessageMarshaller.forRequests(super.bindService(),
+                MediaServiceGrpc.getUploadChunkMethod(), UploadChunkRequest.parser());
+    }
+
     /** Streams the blob to the store (never whole in memory); metadata is written once the blob is durable. */
     @Override
     public StreamObserver<UploadRequest> upload(StreamObserver<Media> response) {
