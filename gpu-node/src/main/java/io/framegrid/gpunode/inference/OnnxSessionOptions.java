@@ -40,11 +40,16 @@ public final class OnnxSessionOptions {
 
     /** The same settings for a session created directly on ONNX Runtime; the caller closes the result. */
     public static OrtSession.SessionOptions create() {
+        return create(intraOpThreads());
+    }
+
+    /** The same with {@code intraOpThreads} threads per run (as the detectors' sessions for concurrent runs). */
+    public static OrtSession.SessionOptions create(int intraOpThreads) {
         OrtSession.SessionOptions options = new OrtSession.SessionOptions();
         try {
             options.setOptimizationLevel(OPT_LEVEL);
             options.setExecutionMode(MODE);
-            options.setIntraOpNumThreads(intraOpThreads());
+            options.setIntraOpNumThreads(Math.max(1, intraOpThreads));
             return options;
         } catch (OrtException e) {
             options.close();

@@ -26,6 +26,8 @@ import io.framegrid.gpunode.inference.BatchingMetrics;
 import io.framegrid.gpunode.inference.Detector;
 import io.framegrid.gpunode.inference.DetectorFactory;
 import io.framegrid.gpunode.inference.InferenceEngine;
+import io.framegrid.gpunode.inference.OnnxBatchDimension;
+import io.framegrid.gpunode.inference.OnnxSessionOptions;
 import io.framegrid.gpunode.inference.YoloxDetector;
 import io.framegrid.gpunode.kernels.ComputeDevice;
 import io.framegrid.gpunode.kernels.CpuFrameKernels;
@@ -276,7 +278,93 @@ public final class EngineBenchmark {
         out.printf(Locale.ROOT, "  with batching (max 8, 5 ms)        %8.1f requests/s, mean batch %.1f (best of 2)%n", with,
                 batchTotal.doubleValue() / (clients * requests));
         out.printf(Locale.ROOT, "  ratio with/without                 %8.2fx%n", with / without);
+        try (YoloxDetector yolox = (YoloxDetector) factory.load(registry.find("yolox-nano").orElseThrow())) {
+            yoloxVariableBatch(yolox.preprocess(images.subList(0, Math.min(8, images.size()))),
+                    registry.localFile(registry.find("yolox-nano").orElseThrow()).orElseThrow());
+        }
         textBatching(images, registry, factory);
+    }
+
+    /**
+     * Issue 17: YOLOX-Nano with its batch dimension made variable ({@code OnnxBatchDimension}): one model call over
+     * a batch of up to 8 tensors against the same tensors as single runs side by side (one per core, one thread
+     * each, as the detector runs a batch on the CPU), alternating rounds, best of each; plus the largest difference
+     * between the batched outputs and the single ones.
+     */
+    private void yoloxVariableBatch(TensorBatch tensors, Path modelFile) throws Exception {
+        out.println();
+        out.printf(Locale.ROOT, "== YOLOX-Nano with a variable batch dimension (graph rewritten at load), batch of %d%n",
+                tensors.n());
+        java.util.Optional<byte[]> variable = OnnxBatchDimension.variable(java.nio.file.Files.readAllBytes(modelFile));
+        if (variable.isEmpty()) {
+            out.println("  the model's graph could not be rewritten: skipped");
+            return;
+        }
+        int cores = Runtime.getRuntime().availableProcessors();
+        int n = tensors.n();
+        int size = tensors.channels() * tensors.height() * tensors.width();
+        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(cores);
+        try (OrtSession.SessionOptions wide = OnnxSessionOptions.create(cores);
+                OrtSession.SessionOptions narrow = OnnxSessionOptions.create(1);
+                OrtSession batched = env.createSession(variable.get(), wide);
+                OrtSession single = env.createSession(modelFile.toString(), narrow)) {
+            float[] together = runTensors(env, batched, tensors.data(), 0, n, tensors);
+            int per = together.length / n;
+            double maxDiff = 0;
+            for (int i = 0; i < n; i++) {
+                float[] one = runTensors(env, single, tensors.data(), i * size, 1, tensors);
+                for (int j = 0; j < per; j++) {
+                    maxDiff = Math.max(maxDiff, Math.abs(one[j] - together[i * per + j]));
+                }
+            }
+            double batchRate = 0;
+            double sideRate = 0;
+            int calls = 4;
+            for (int round = 0; round < 3; round++) {
+                long t0 = System.nanoTime();
+                for (int c = 0; c < calls; c++) {
+                    runTensors(env, batched, tensors.data(), 0, n, tensors);
+                }
+                batchRate = Math.max(batchRate, calls * n / ((System.nanoTime() - t0) / 1e9));
+                t0 = System.nanoTime();
+                for (int c = 0; c < calls; c++) {
+                    List<java.util.concurrent.Future<float[]>> runs = new ArrayList<>();
+                    for (int i = 0; i < n; i++) {
+                        int offset = i * size;
+                        runs.add(pool.submit(() -> runTensors(env, single, tensors.data(), offset, 1, tensors)));
+                    }
+                    for (var r : runs) {
+                        r.get();
+                    }
+                }
+                sideRate = Math.max(sideRate, calls * n / ((System.nanoTime() - t0) / 1e9));
+            }
+            out.printf(Locale.ROOT, "  %-35s%8.1f images/s (best of 3 rounds)%n",
+                    "one call, batch " + n + " (" + cores + " threads)", batchRate);
+            out.printf(Locale.ROOT, "  %-35s%8.1f images/s (best of 3 rounds)%n",
+                    n + " single runs, " + cores + " side by side", sideRate);
+            out.printf(Locale.ROOT, "  %-35s%8.2fx; batched outputs vs single runs: max difference %.2g%n",
+                    "ratio batched/side by side", batchRate / sideRate, maxDiff);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    private static float[] runTensors(OrtEnvironment env, OrtSession session, float[] data, int offset, int n,
+            TensorBatch tensors) throws OrtException {
+        int length = n * tensors.channels() * tensors.height() * tensors.width();
+        FloatBuffer input = java.nio.ByteBuffer.allocateDirect(length * Float.BYTES)
+                .order(java.nio.ByteOrder.nativeOrder()).asFloatBuffer();
+        input.put(data, offset, length).flip();
+        try (OnnxTensor t = OnnxTensor.createTensor(env, input,
+                new long[] {n, tensors.channels(), tensors.height(), tensors.width()});
+                OrtSession.Result r = session.run(Map.of(session.getInputNames().iterator().next(), t))) {
+            FloatBuffer result = ((OnnxTensor) r.get(0)).getFloatBuffer();
+            float[] values = new float[result.remaining()];
+            result.get(values);
+            return values;
+        }
     }
 
     /**
