@@ -2,7 +2,9 @@ package io.framegrid.sdk.detection;
 
 import io.framegrid.proto.detection.DetectionContract;
 import io.framegrid.proto.detection.v1.DetectionParams;
+import io.framegrid.proto.detection.v1.DetectionOutcome;
 import io.framegrid.proto.detection.v1.DetectionResults;
+import io.framegrid.proto.detection.v1.GetDetectionRequest;
 import io.framegrid.proto.detection.v1.AddedModel;
 import io.framegrid.proto.detection.v1.DeliveryList;
 import io.framegrid.proto.detection.v1.DetectionIntegrationServiceGrpc;
@@ -32,7 +34,6 @@ import io.framegrid.sdk.FramegridClient;
 import io.framegrid.sdk.FramegridException;
 import io.grpc.Status;
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 
@@ -199,33 +200,31 @@ public final class DetectionClient {
     }
 
     /**
-     * The results the gpu-node stored for the completed {@code job}; FAILED_PRECONDITION with {@link #NOT_COMPLETED}
-     * while it runs and {@link #DETECTION_FAILED} (with the job's own words) when it failed or was cancelled.
+     * The caller's detection {@code detectionId} with its results once completed, in one call; NOT_FOUND
+     * ({@link #DETECTION_NOT_FOUND}) for anyone else's, an unknown id, or a job of another product.
+     */
+    public CompletableFuture<DetectionOutcome> detectionAsync(String detectionId) {
+        return CallSupport.toCompletable(historyFutureStub().getDetection(GetDetectionRequest.newBuilder()
+                .setDetectionId(detectionId).build()));
+    }
+
+    /**
+     * The results of the completed {@code job}; FAILED_PRECONDITION with {@link #NOT_COMPLETED} while it runs and
+     * {@link #DETECTION_FAILED} (with the job's own words) when it failed or was cancelled.
      */
     public CompletableFuture<DetectionResults> resultsAsync(Job job) {
-        String resultsId;
         try {
-            resultsId = resultsMedia(job);
+            requireCompleted(job);
         } catch (FramegridException e) {
             return CompletableFuture.failedFuture(e);
         }
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        return client.mediaAsync().downloadTo(resultsId, bytes).thenApply(v -> {
-            try {
-                return DetectionResults.parseFrom(bytes.toByteArray());
-            } catch (com.google.protobuf.InvalidProtocolBufferException e) {
-                throw new FramegridException(Status.Code.DATA_LOSS, "UNREADABLE_RESULTS",
-                        "The results of detection " + job.getJobId() + " are unreadable", e);
-            }
-        });
+        return detectionAsync(job.getJobId()).thenApply(DetectionOutcome::getResults);
     }
 
-    private static String resultsMedia(Job job) {
+    private static void requireCompleted(Job job) {
         switch (job.getStatus()) {
             case JOB_STATUS_COMPLETED:
-                return DetectionContract.ref(job, DetectionContract.RESULTS_REF).orElseThrow(() ->
-                        new FramegridException(Status.Code.INTERNAL, "NO_RESULTS",
-                                "Detection " + job.getJobId() + " completed without results", null));
+                return;
             case JOB_STATUS_FAILED:
                 throw new FramegridException(Status.Code.FAILED_PRECONDITION, DETECTION_FAILED,
                         DetectionContract.userError(job.getErrorMessage()), null);

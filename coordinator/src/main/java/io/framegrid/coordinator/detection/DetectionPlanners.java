@@ -3,6 +3,7 @@ package io.framegrid.coordinator.detection;
 import io.framegrid.coordinator.products.CoordinatorProduct;
 import io.framegrid.fabric.jobs.JobTypes;
 import io.framegrid.proto.cluster.v1.StagePlan;
+import io.framegrid.fabric.jobs.JobLedger;
 import io.framegrid.proto.detection.DetectionContract;
 import io.framegrid.proto.detection.v1.DetectionParams;
 import io.grpc.BindableService;
@@ -47,7 +48,8 @@ public final class DetectionPlanners implements CoordinatorProduct {
                 new HttpWebhookTransport(settings.duration("webhook-timeout")), context.clock(),
                 settings.positiveInt("webhook-max-attempts"), settings.duration("webhook-backoff"));
         return List.of(new DetectionSettingsGrpcService(new DetectionSettingsStore(context.ignite())),
-                new DetectionHistoryGrpcService(new DetectionHistory(context.ignite())),
+                new DetectionHistoryGrpcService(new DetectionHistory(context.ignite()),
+                        new JobLedger(context.ignite(), context.config().jobs(), context.clock()), context.media()),
                 new DetectionWebhookGrpcService(store, context.clock(), webhooks::registered), models,
                 new DetectionIntegrationGrpcService(settings.getString("enginelabs-secret"), models, context.media(),
                         context.clock()));

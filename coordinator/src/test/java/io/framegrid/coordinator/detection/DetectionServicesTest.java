@@ -6,7 +6,18 @@ import io.framegrid.coordinator.testing.CoordinatorExtension;
 import io.framegrid.coordinator.testing.InProcessTransport;
 import io.framegrid.fabric.grid.CacheNames;
 import io.framegrid.proto.detection.DetectionContract;
+import io.framegrid.fabric.jobs.JobLedger;
+import io.framegrid.fabric.jobs.TaskCommit;
+import io.framegrid.proto.cluster.v1.TaskState;
 import io.framegrid.proto.detection.v1.DetectedObject;
+import io.framegrid.proto.detection.v1.DetectionOutcome;
+import io.framegrid.proto.detection.v1.DetectionParams;
+import io.framegrid.proto.detection.v1.DetectionResults;
+import io.framegrid.proto.jobs.v1.Job;
+import io.framegrid.proto.jobs.v1.JobStatus;
+import io.framegrid.proto.jobs.v1.SubmitJobRequest;
+import io.framegrid.proto.media.v1.Media;
+import io.framegrid.proto.media.v1.UploadHeader;
 import io.framegrid.proto.detection.v1.DetectionRecord;
 import io.framegrid.proto.detection.v1.DetectionSettings;
 import io.framegrid.proto.detection.v1.HistoryEntry;
@@ -37,14 +48,15 @@ class DetectionServicesTest {
 
     private static final long DAY = 86_400_000L;
 
-    private record User(String id, DetectionClient client) {}
+    private record User(String id, DetectionClient client, io.framegrid.sdk.FramegridClient sdk) {}
 
     private static User user() {
         String name = "de" + UUID.randomUUID().toString().substring(0, 8);
         String id = cluster.client().identity().register(RegisterRequest.newBuilder().setEmail(name + "@example.com")
                 .setUsername(name).setPassword("Detect1234").build()).getUserId();
         String token = cluster.client().identity().login(name + "@example.com", "Detect1234").getAccessToken();
-        return new User(id, cluster.client().withBearerToken(token).product(DetectionClient.class));
+        io.framegrid.sdk.FramegridClient sdk = cluster.client().withBearerToken(token);
+        return new User(id, sdk.product(DetectionClient.class), sdk);
     }
 
     private static FramegridException failure(CompletableFuture<?> call) {
@@ -54,6 +66,73 @@ class DetectionServicesTest {
             return (FramegridException) e.getCause();
         }
         throw new AssertionError("call succeeded but was expected to fail");
+    }
+
+    // ---- one detection ------------------------------------------------------------------------------------
+
+    private static JobLedger ledger() {
+        return new JobLedger(cluster.ignite(), cluster.config().jobs(), cluster.clock());
+    }
+
+    private static Job submitDetection(User u) {
+        return u.client().detectAsync(new byte[] {1, 2, 3}, "a.jpg", "image/jpeg",
+                DetectionParams.newBuilder().setConfidenceThreshold(0.4f).build()).join();
+    }
+
+    /** Leases and commits the detection's one task as a gpu-node does. */
+    private static void complete(Job job, TaskCommit commit) {
+        String taskId = JobLedger.taskId(job.getJobId(), 0, 0);
+        TaskState leased = ledger().lease(taskId, "node-test").orElseThrow();
+        ledger().commit(taskId, "node-test", leased.getFence(), commit);
+    }
+
+    private static DetectionResults results(String detectionId, String className) {
+        return DetectionResults.newBuilder().setDetectionId(detectionId).setModelId("yolox-nano").setImageWidth(640)
+                .setImageHeight(480).setConfidenceThreshold(0.4f).addObjects(DetectedObject.newBuilder()
+                        .setClassName(className).setConfidence(0.9f).setX(1).setY(2).setWidth(30).setHeight(40))
+                .build();
+    }
+
+    @Test
+    void aDetectionIsReadWithItsCommittedResultsByItsOwnerOnly() {
+        User owner = user();
+        User stranger = user();
+        Job job = submitDetection(owner);
+
+        DetectionOutcome running = owner.client().detectionAsync(job.getJobId()).join();
+        assertThat(running.getJob().getJobId()).isEqualTo(job.getJobId());
+        assertThat(running.hasResults()).isFalse();
+
+        DetectionResults found = results(job.getJobId(), "dog");
+        complete(job, new TaskCommit(found.toByteArray(), List.of(), 0, List.of("detected")));
+        DetectionOutcome done = owner.client().detectionAsync(job.getJobId()).join();
+        assertThat(done.getJob().getStatus()).isEqualTo(JobStatus.JOB_STATUS_COMPLETED);
+        assertThat(done.getResults()).isEqualTo(found);
+        assertThat(owner.client().resultsAsync(done.getJob()).join()).isEqualTo(found);
+
+        FramegridException other = failure(stranger.client().detectionAsync(job.getJobId()));
+        assertThat(other.code()).isEqualTo(Status.Code.NOT_FOUND);
+        assertThat(other.reason()).isEqualTo(DetectionClient.DETECTION_NOT_FOUND);
+        assertThat(failure(owner.client().detectionAsync(UUID.randomUUID().toString())).code())
+                .isEqualTo(Status.Code.NOT_FOUND);
+        assertThat(failure(owner.client().detectionAsync("")).code()).isEqualTo(Status.Code.NOT_FOUND);
+        Job noop = owner.sdk().jobsAsync().submit(SubmitJobRequest.newBuilder().setType("noop").build()).join();
+        assertThat(failure(owner.client().detectionAsync(noop.getJobId())).reason())
+                .isEqualTo(DetectionClient.DETECTION_NOT_FOUND);
+    }
+
+    @Test
+    void detectionsStoredBeforeResultsMovedIntoTheLedgerAreReadFromTheirResultsMedia() {
+        User owner = user();
+        Job job = submitDetection(owner);
+        DetectionResults found = results(job.getJobId(), "cat");
+        Media stored = owner.sdk().mediaAsync().upload(UploadHeader.newBuilder().setFilename("detection.pb")
+                .setSize(found.getSerializedSize()).build(), new java.io.ByteArrayInputStream(found.toByteArray()))
+                .join();
+        complete(job, new TaskCommit(new byte[0], List.of(DetectionContract.RESULTS_REF + stored.getMediaId()), 0,
+                List.of()));
+
+        assertThat(owner.client().detectionAsync(job.getJobId()).join().getResults()).isEqualTo(found);
     }
 
     // ---- settings ----------------------------------------------------------------------------------------

@@ -71,12 +71,16 @@ public final class DetectionQueries {
             // Detection ids are UUIDs; anything else names no detection (and is not the ledger's to parse).
             throw notFound();
         }
-        return detection.jobAsync(detectionId).thenCompose(job -> switch (status(job)) {
-            case "completed" -> detection.resultsAsync(job).thenApply(DetectionQueries::completed);
-            case "failed" -> CompletableFuture.completedFuture(new Result(job.getJobId(), "failed", List.of(), null,
-                    null, null, null, null, null, DetectionContract.userError(job.getErrorMessage()), null));
-            default -> CompletableFuture.completedFuture(new Result(job.getJobId(), "processing", List.of(), null,
-                    null, null, null, null, null, null, null));
+        // One call: the job and, once completed, its results (from the task's commit in the ledger).
+        return detection.detectionAsync(detectionId).thenApply(outcome -> {
+            Job job = outcome.getJob();
+            return switch (status(job)) {
+                case "completed" -> completed(outcome.getResults());
+                case "failed" -> new Result(job.getJobId(), "failed", List.of(), null, null, null, null, null, null,
+                        DetectionContract.userError(job.getErrorMessage()), null);
+                default -> new Result(job.getJobId(), "processing", List.of(), null, null, null, null, null, null, null,
+                        null);
+            };
         });
     }
 

@@ -74,6 +74,10 @@ class DetectionJobsTest {
 
         // The same detection reads the same under both prefixes.
         assertThat(gateway.get(E, "/api/v1/detection/results/" + id, auth(token)).json()).isEqualTo(done);
+        // The results ride in the task's commit: the user's media holds the uploaded image and nothing else.
+        assertThat(gateway.coordinator().client().withBearerToken(token).mediaAsync()
+                .list(50, 0).join().getMediaList())
+                .extracting(io.framegrid.proto.media.v1.Media::getFilename).containsExactly("dog.jpg");
     }
 
     @Test

@@ -4,7 +4,6 @@ import static org.bytedeco.opencv.global.opencv_imgcodecs.IMREAD_COLOR;
 import static org.bytedeco.opencv.global.opencv_imgcodecs.imdecode;
 
 import io.framegrid.fabric.jobs.TaskCommit;
-import io.framegrid.fabric.media.BlobStore;
 import io.framegrid.fabric.media.MediaLibrary;
 import io.framegrid.gpunode.inference.Detection;
 import io.framegrid.gpunode.inference.DetectionResult;
@@ -22,15 +21,12 @@ import io.framegrid.proto.detection.v1.DetectionResults;
 import io.framegrid.proto.media.v1.Media;
 import java.io.IOException;
 import java.io.InputStream;
-import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -41,7 +37,7 @@ import org.bytedeco.opencv.opencv_core.Rect;
 /**
  * The gpu-node side of product E: {@code detection.detect} reads the job's image from the media store, decodes it,
  * runs the engine's detector (YOLOX-Nano unless the job names another model) and stores the objects at or above the
- * job's threshold, boxes in the original image's pixels, as a {@link DetectionResults} media of the job's owner.
+ * job's threshold, boxes in the original image's pixels, as a {@link DetectionResults} in the task's commit.
  */
 public final class DetectionTasks {
     /** The gateway refuses larger uploads; this only keeps a job naming some other media from reading it whole. */
@@ -118,15 +114,15 @@ public final class DetectionTasks {
             built.setNote(DetectionContract.CPU_NOTE);
         }
         DetectionResults results = built.build();
-        Media stored = store(ctx.task().getOwnerId(), "detection-" + ctx.jobId() + ".pb", results.toByteArray(),
-                Map.of("job_id", ctx.jobId(), "kind", "results", "product", DetectionContract.PRODUCT));
         // Before the commit: a task retried after a lost commit rewrites the same record (keyed by detection id).
         history.write(DetectionRecord.newBuilder().setDetectionId(ctx.jobId()).setOwnerId(ctx.task().getOwnerId())
                 .setCreatedMs(submittedMs(ctx.params())).setModelId(results.getModelId())
                 .setImageWidth(results.getImageWidth()).setImageHeight(results.getImageHeight())
                 .setConfidenceThreshold(threshold).addAllObjects(results.getObjectsList())
                 .setFilename(image.getFilename()).build());
-        return new TaskCommit(new byte[0], List.of(DetectionContract.RESULTS_REF + stored.getMediaId()), 0,
+        // The results ride in the task's commit (a few KB): no blob, fsync and media record per detection, and the
+        // owner reads them back with the job in one call (DetectionHistoryService.GetDetection).
+        return new TaskCommit(results.toByteArray(), List.of(), 0,
                 List.of(String.format(Locale.ROOT, "Detected %d objects (%s, threshold %.3f) in %dx%d on %s",
                         results.getObjectsCount(), results.getModelId(), threshold, results.getImageWidth(),
                         results.getImageHeight(), ctx.nodeId())));
@@ -266,20 +262,5 @@ public final class DetectionTasks {
         String mediaId = ctx.params().getOrDefault(DetectionContract.MEDIA_ID, "");
         return media.get(mediaId).filter(m -> m.getOwnerId().equals(ctx.task().getOwnerId()))
                 .orElseThrow(() -> TaskFailure.permanent("Image " + mediaId + " not found", null));
-    }
-
-    private Media store(String owner, String filename, byte[] data, Map<String, String> meta) throws IOException {
-        String id = UUID.randomUUID().toString();
-        MessageDigest sha = MediaLibrary.sha256();
-        sha.update(data);
-        BlobStore.BlobWriter writer = media.store().create(MediaLibrary.blobKey(owner, id));
-        try {
-            writer.write(data, 0, data.length);
-            long size = writer.commit();
-            return media.register(id, owner, filename, DetectionContract.RESULTS_CONTENT_TYPE, size,
-                    HexFormat.of().formatHex(sha.digest()), meta);
-        } finally {
-            writer.close();
-        }
     }
 }

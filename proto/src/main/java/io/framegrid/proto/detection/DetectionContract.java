@@ -9,8 +9,7 @@ import java.util.Optional;
 
 /**
  * Product E's contract between roles, defined once: the job and task type, the job metadata the SDK sets and the
- * executor reads, and the result ref a completed detection carries. The coordinator plans with it, gpu-nodes execute
- * by it, the SDK and the gateway read results through it.
+ * executor reads. The coordinator plans with it, gpu-nodes execute by it, the SDK and the gateway read through it.
  */
 public final class DetectionContract {
     /** The product's name in every role: plug-in names, configuration keys {@code gateway.detection.*}, quotas. */
@@ -40,11 +39,12 @@ public final class DetectionContract {
     public static final float MIN_CONFIDENCE = 0.001f;
     /** Decoded pixels an image may have unless the job says less: 50 megapixels (about 150 MB as BGR). */
     public static final long DEFAULT_MAX_PIXELS = 50_000_000L;
-    /** Result ref: {@code results:<media id of the serialized DetectionResults>}. */
+    /**
+     * Result ref of detections completed before their results moved into the task's commit (2026-12-03):
+     * {@code results:<media id of the serialized DetectionResults>}; still read for those. New detections commit the
+     * serialized {@code DetectionResults} as their one task's output and carry no ref.
+     */
     public static final String RESULTS_REF = "results:";
-    /** Content type of the stored results blob. */
-    public static final String RESULTS_CONTENT_TYPE =
-            "application/x-protobuf; messageType=framegrid.detection.v1.DetectionResults";
 
     private DetectionContract() {
     }
