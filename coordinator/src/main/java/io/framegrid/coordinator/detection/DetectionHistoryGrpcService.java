@@ -69,7 +69,12 @@ final class DetectionHistoryGrpcService extends DetectionHistoryServiceGrpc.Dete
      */
     private DetectionResults results(Job job) {
         try {
-            Optional<TaskOutput> output = ledger.output(JobLedger.taskId(job.getJobId(), 0, 0));
+            String taskId = JobLedger.taskId(job.getJobId(), 0, 0);
+            Optional<TaskOutput> output = ledger.output(taskId);
+            if (output.isEmpty()) {
+                // The completed job may be visible before its commit's output is: read it under the output's lock.
+                output = ledger.committedOutput(taskId);
+            }
             if (output.isPresent() && !output.get().getData().isEmpty()) {
                 return DetectionResults.parseFrom(output.get().getData());
             }

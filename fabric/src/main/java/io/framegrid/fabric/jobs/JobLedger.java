@@ -107,6 +107,16 @@ public final class JobLedger {
         return Optional.ofNullable(records.output(taskId));
     }
 
+    /**
+     * The output of a task whose job a plain read has shown as ended, when a plain {@link #output} found none. A plain
+     * read can see the job's new state before the output written by the same commit (Ignite applies a transaction's
+     * entries one at a time and plain reads take no locks); this read runs in a pessimistic transaction, so it waits
+     * on the output's key, which the committing transaction holds until all its entries are in.
+     */
+    public Optional<TaskOutput> committedOutput(String taskId) {
+        return Optional.ofNullable(tx.inTx(() -> records.output(taskId)));
+    }
+
     /** Stored log lines of a job, oldest first; at most the last {@code tail} when tail &gt; 0. */
     public List<LogEntry> logLines(String jobId, int tail) {
         return state(jobId).map(s -> log.lines(s, tail)).orElse(List.of());
