@@ -93,8 +93,11 @@ final class ProjectViews {
         });
     }
 
+    /** Called for completed jobs only, which a plain read may show before their last commit's output. */
     private Optional<TaskOutput> output(String jobId, int stage) {
-        return ledger.output(JobLedger.taskId(jobId, stage, 0));
+        String taskId = JobLedger.taskId(jobId, stage, 0);
+        Optional<TaskOutput> output = ledger.output(taskId);
+        return output.isPresent() ? output : ledger.committedOutput(taskId);
     }
 
     private static double seconds(Job job) {
