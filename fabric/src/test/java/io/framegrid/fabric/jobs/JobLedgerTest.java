@@ -217,4 +217,29 @@ class JobLedgerTest {
                 (io.prometheus.metrics.model.snapshots.CounterSnapshot) exported.get("framegrid_jobs_submitted");
         assertThat(submitted.getDataPoints()).singleElement().satisfies(p -> assertThat(p.getValue()).isEqualTo(3));
     }
+
+    @Test
+    void aReaderThatSeesTheJobCompletedFindsItsOutputUnderTheOutputsLock() throws Exception {
+        String owner = owner();
+        for (int i = 0; i < 100; i++) {
+            JobState job = ledger().submit(owner, "free", JobTypes.NOOP, "one task", Map.of(),
+                    TYPES.plan(JobTypes.NOOP, Map.of()).orElseThrow());
+            String jobId = job.getJob().getJobId();
+            String taskId = JobLedger.taskId(jobId, 0, 0);
+            TaskState leased = ledger().lease(taskId, "node-a").orElseThrow();
+            byte[] data = {(byte) i, 42};
+            // The reader spins (no sleep: the window between the job's entry and the output's is microseconds).
+            java.util.concurrent.CompletableFuture<byte[]> seen = java.util.concurrent.CompletableFuture.supplyAsync(
+                    () -> {
+                        while (status(job) != JobStatus.JOB_STATUS_COMPLETED) {
+                            Thread.onSpinWait();
+                        }
+                        return ledger().output(taskId).or(() -> ledger().committedOutput(taskId))
+                                .map(o -> o.getData().toByteArray()).orElse(null);
+                    });
+            ledger().commit(leased, "node-a", new TaskCommit(data, List.of(), 0, List.of()));
+            assertThat(seen.get(30, java.util.concurrent.TimeUnit.SECONDS)).as("job %d", i).isEqualTo(data);
+        }
+        assertThat(ledger().committedOutput(JobLedger.taskId("no-such-job", 0, 0))).isEmpty();
+    }
 }
