@@ -37,7 +37,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Leases tasks from the grid and runs them. New and re-queued tasks are pushed to the node by a
- * continuous query (no polling); the node keeps those it can run (capabilities, registered executor)
+ * continuous query (no polling; only the tasks of a lease that failed are read again, a heartbeat later); the node
+ * keeps those it can run (capabilities, registered executor)
  * in a per-owner fair queue, leases one per free slot, renews its leases every heartbeat, and stops a
  * task at once when its job is cancelled (its grid entry disappears) or its lease is lost.
  *
@@ -255,6 +256,7 @@ public final class TaskWorker implements AutoCloseable {
                 } catch (RuntimeException e) {
                     log.debug("Lease of {} failed: {}", wanted, e.toString());
                     leased = java.util.List.of();
+                    lookAgainLater(wanted);
                 }
                 slots.release(wanted.size() - leased.size());
                 for (TaskState task : leased) {
@@ -265,6 +267,32 @@ public final class TaskWorker implements AutoCloseable {
             } catch (RuntimeException e) {
                 log.warn("Dispatch failed: {}", e.toString());
             }
+        }
+    }
+
+    /**
+     * A lease that failed (its transaction timed out on locks a node being cut off still holds, a grid hiccup)
+     * changed nothing in the grid, so no event will bring these tasks back, and they already left the queue: after a
+     * heartbeat they are read again and queued if still pending. Without this, a node that lost such a race sat idle
+     * beside pending work (the multi-host test's stall).
+     */
+    private void lookAgainLater(java.util.List<String> taskIds) {
+        try {
+            heartbeat.schedule(() -> {
+                for (String id : taskIds) {
+                    if (stopped) {
+                        return;
+                    }
+                    try {
+                        ledger.task(id).ifPresent(this::onTask);
+                    } catch (RuntimeException e) {
+                        // The grid is gone too: a rejoin re-reads every pending task anyway.
+                        log.debug("Cannot re-read task {}: {}", id, e.toString());
+                    }
+                }
+            }, config.heartbeatInterval().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // Closing: nothing to look at again.
         }
     }
 
