@@ -6,16 +6,17 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.repository.zoo.Criteria;
-import ai.djl.repository.zoo.ModelNotFoundException;
-import ai.djl.repository.zoo.ZooModel;
+import ai.djl.Model;
+import ai.djl.translate.NoopTranslator;
 import ai.djl.translate.TranslateException;
+import ai.onnxruntime.OrtSession;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -58,7 +59,9 @@ final class OnnxModel implements AutoCloseable {
     private static final long CLOSE_WAIT_NANOS = TimeUnit.SECONDS.toNanos(60);
 
     private final Path file;
-    private final ZooModel<NDList, NDList> model;
+    private final Model model;
+    /** Owned here: DJL closes only the session options it created itself. */
+    private final OrtSession.SessionOptions sessionOptions;
     private final BlockingQueue<Slot> slots;
     private final int poolSize;
     /** Guards {@link #running} and {@link #closed}; close waits on it for running to reach zero. */
@@ -73,20 +76,23 @@ final class OnnxModel implements AutoCloseable {
     /** A session whose runs use {@code intraOpThreads} threads each, shared by {@code poolSize} predictors. */
     OnnxModel(Path file, int poolSize, int intraOpThreads) {
         this.file = file;
+        this.sessionOptions = OnnxSessionOptions.create(intraOpThreads);
+        Model loaded = Model.newInstance(file.getFileName().toString(), "OnnxRuntime");
         try {
-            Criteria.Builder<NDList, NDList> criteria = Criteria.builder()
-                    .setTypes(NDList.class, NDList.class)
-                    .optModelPath(file)
-                    .optEngine("OnnxRuntime");
-            OnnxSessionOptions.djlOptions(intraOpThreads).forEach(criteria::optOption);
-            this.model = criteria.build().loadModel();
-        } catch (IOException | ModelNotFoundException | MalformedModelException e) {
+            // Model.load, not Criteria: only its argument map carries a SessionOptions object to the session (the
+            // criteria's options are strings, and DJL has no string option for ORT's session config entries).
+            loaded.load(file.toAbsolutePath().getParent(), file.getFileName().toString(),
+                    Map.of("sessionOptions", sessionOptions));
+        } catch (IOException | MalformedModelException | RuntimeException e) {
+            loaded.close();
+            sessionOptions.close();
             throw new IllegalStateException("cannot load ONNX model " + file + ": " + e.getMessage(), e);
         }
+        this.model = loaded;
         this.poolSize = poolSize;
         this.slots = new ArrayBlockingQueue<>(poolSize);
         for (int i = 0; i < poolSize; i++) {
-            slots.add(new Slot(model.newPredictor()));
+            slots.add(new Slot(model.newPredictor(new NoopTranslator())));
         }
     }
 
@@ -205,5 +211,6 @@ final class OnnxModel implements AutoCloseable {
         // No run in flight and none can start: every predictor is back in the pool.
         slots.forEach(s -> s.predictor.close());
         model.close();
+        sessionOptions.close();
     }
 }

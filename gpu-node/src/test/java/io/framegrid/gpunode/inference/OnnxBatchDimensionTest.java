@@ -25,7 +25,7 @@ class OnnxBatchDimensionTest {
         for (int i = 0; i < images.length; i++) {
             images[i] = random.nextFloat() * 255;
         }
-        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        OrtEnvironment env = OnnxSessionOptions.environment();
         try (OrtSession.SessionOptions options = OnnxSessionOptions.create();
                 OrtSession fixed = env.createSession(shipped, options);
                 OrtSession free = env.createSession(variable, options)) {

@@ -150,6 +150,8 @@ public final class DetectionBench implements Callable<Integer> {
                 e2e.add(uploadToResult(user, i));
             }
             double[] bare;
+            PhaseCpu bareCpu = new PhaseCpu();
+            PhaseCpu clusterCpu = new PhaseCpu();
             double[] e2eRates = new double[rounds];
             double[] ratios = new double[rounds];
             try (InferenceEngine engine = bareEngine()) {
@@ -164,8 +166,12 @@ public final class DetectionBench implements Callable<Integer> {
                 // to minute (other tenants' builds, CPU steal) each round's ratio compares the two under one load.
                 double[] bareRates = new double[rounds];
                 for (int r = 0; r < rounds; r++) {
+                    bareCpu.start();
                     bareRates[r] = bareRate(engine);
+                    bareCpu.stop(uploads);
+                    clusterCpu.start();
                     e2eRates[r] = concurrentUploads(users, uploads);
+                    clusterCpu.stop(uploads);
                     ratios[r] = e2eRates[r] / bareRates[r];
                 }
                 bare = new double[] {pct(latencies, 50), pct(latencies, 99), DiskBaseline.median(bareRates)};
@@ -188,6 +194,10 @@ public final class DetectionBench implements Callable<Integer> {
             lines.add(String.format("  throughput in %d alternating rounds (bare, then the cluster; one user per client):"
                     + " cluster images/s %s; ratio per round %s; the line above gives the medians", rounds,
                     rounded(e2eRates, 1), rounded(ratios, 2)));
+            lines.add(String.format("  CPU per image in those rounds (process CPU / images; busy = share of all cores): "
+                    + "bare %.1f ms (busy %.0f%%; %s), cluster %.1f ms (busy %.0f%%; %s); cluster by thread, us/image: %s",
+                    bareCpu.msPerImage(), bareCpu.busy() * 100, bareCpu.jvmSplit(), clusterCpu.msPerImage(),
+                    clusterCpu.busy() * 100, clusterCpu.jvmSplit(), clusterCpu.split()));
             lines.add(String.format("WebSocket, one socket, one frame at a time: p50 %.1f ms, p99 %.1f ms; p50 overhead "
                     + "over bare %.1f ms (target <= 15 ms)", pct(ws, 50), pct(ws, 99), pct(ws, 50) - bare[0]));
             lines.add(String.format("WebSocket vs bare interleaved (one bare frame, then the same image over the socket, "

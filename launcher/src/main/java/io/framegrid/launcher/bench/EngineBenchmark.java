@@ -213,7 +213,7 @@ public final class EngineBenchmark {
         try (YoloxDetector yolox = (YoloxDetector) factory.load(registry.find("yolox-nano").orElseThrow())) {
             // Bare ONNX Runtime over exactly the tensors our preprocessing makes.
             TensorBatch tensors = yolox.preprocess(images);
-            OrtEnvironment env = OrtEnvironment.getEnvironment();
+            OrtEnvironment env = OnnxSessionOptions.environment();
             double bare = 0;
             double e2e = 0;
             long found = 0;
@@ -303,7 +303,7 @@ public final class EngineBenchmark {
         int cores = Runtime.getRuntime().availableProcessors();
         int n = tensors.n();
         int size = tensors.channels() * tensors.height() * tensors.width();
-        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        OrtEnvironment env = OnnxSessionOptions.environment();
         java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(cores);
         try (OrtSession.SessionOptions wide = OnnxSessionOptions.create(cores);
                 OrtSession.SessionOptions narrow = OnnxSessionOptions.create(1);

@@ -68,12 +68,22 @@ final class JitWarmup {
 
     /** CPU time of the JVM's JIT compiler threads so far, or -1 where {@code /proc/self/task} cannot be read. */
     static long compilerCpuNanos() {
+        // HotSpot names them "C1 CompilerThreadN" / "C2 CompilerThreadN" (cut to 15 characters).
+        return nativeThreadCpuNanos(comm -> comm.contains("CompilerThre"));
+    }
+
+    /** CPU time of the garbage collector's threads so far (G1's "GC Thread#N", "G1 Conc#N", ...), or -1. */
+    static long gcCpuNanos() {
+        return nativeThreadCpuNanos(comm -> comm.startsWith("GC Thread") || comm.startsWith("G1 "));
+    }
+
+    /** CPU time so far of this process's threads whose kernel name matches, or -1 where procfs cannot be read. */
+    private static long nativeThreadCpuNanos(java.util.function.Predicate<String> comm) {
         try (Stream<Path> tasks = Files.list(TASKS)) {
             long ticks = 0;
             for (Path task : (Iterable<Path>) tasks::iterator) {
                 try {
-                    // HotSpot names them "C1 CompilerThreadN" / "C2 CompilerThreadN" (cut to 15 characters).
-                    if (!Files.readString(task.resolve("comm")).contains("CompilerThre")) {
+                    if (!comm.test(Files.readString(task.resolve("comm")))) {
                         continue;
                     }
                     String stat = Files.readString(task.resolve("stat"));

@@ -16,7 +16,7 @@ import ai.djl.repository.zoo.ZooModel;
 import ai.djl.translate.TranslateException;
 import ai.djl.util.PairList;
 import ai.onnxruntime.NodeInfo;
-import ai.onnxruntime.OrtEnvironment;
+import io.framegrid.gpunode.inference.OnnxSessionOptions;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
@@ -93,7 +93,7 @@ public final class OnnxLipSync implements LipSync {
      * Runtime model does not describe its inputs; inference still runs through DJL).
      */
     private static LipSyncContract declaredContract(Path file) {
-        try (OrtSession session = OrtEnvironment.getEnvironment().createSession(file.toString())) {
+        try (OrtSession session = OnnxSessionOptions.environment().createSession(file.toString())) {
             return LipSyncContract.of(shapes(session.getInputInfo()), shapes(session.getOutputInfo()));
         } catch (OrtException e) {
             throw new IllegalArgumentException("cannot read ONNX model " + file + ": " + e.getMessage(), e);
