@@ -76,8 +76,8 @@ final class OnnxModel implements AutoCloseable {
     /** A session whose runs use {@code intraOpThreads} threads each, shared by {@code poolSize} predictors. */
     OnnxModel(Path file, int poolSize, int intraOpThreads) {
         this.file = file;
-        this.sessionOptions = OnnxSessionOptions.create(intraOpThreads);
         Model loaded = Model.newInstance(file.getFileName().toString(), "OnnxRuntime");
+        this.sessionOptions = OnnxSessionOptions.create(intraOpThreads);
         try {
             // Model.load, not Criteria: only its argument map carries a SessionOptions object to the session (the
             // criteria's options are strings, and DJL has no string option for ORT's session config entries).
