@@ -28,7 +28,10 @@ import io.grpc.BindableService;
 import io.grpc.Server;
 import io.grpc.ServerBuilder;
 import io.grpc.ServerInterceptors;
+import io.grpc.ManagedChannel;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.inprocess.InProcessChannelBuilder;
+import io.grpc.inprocess.InProcessServerBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionService;
@@ -38,6 +41,7 @@ import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.util.List;
+import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.apache.ignite.Ignite;
 import org.slf4j.Logger;
@@ -66,6 +70,8 @@ public final class CoordinatorServer implements AutoCloseable {
     private final List<CoordinatorProduct> plugins;
     private final List<BindableService> productServices;
     private Server server;
+    private Server inProcessServer;
+    private String inProcessName;
 
     /** A coordinator running every {@link CoordinatorProduct} on its class path. */
     public CoordinatorServer(Ignite ignite, FramegridConfig config, Telemetry telemetry, Clock clock) {
@@ -171,6 +177,27 @@ public final class CoordinatorServer implements AutoCloseable {
         return this;
     }
 
+    /**
+     * A new channel to this coordinator's services from inside this JVM, over gRPC's in-process transport: the same
+     * services, interceptors and authentication as the network server, without sockets or HTTP/2 framing, and with
+     * protobuf messages handed over as objects instead of serialised. For roles that share the process (the
+     * standalone launcher's gateway, benchmarks); multi-host roles reach {@link #port()}. The in-process server
+     * starts with the first channel and stops with this coordinator; the caller shuts its channel down.
+     */
+    public synchronized ManagedChannel inProcessChannel() {
+        if (inProcessServer == null) {
+            inProcessName = "framegrid-coordinator-" + UUID.randomUUID();
+            InProcessServerBuilder sb = InProcessServerBuilder.forName(inProcessName);
+            configure(sb);
+            try {
+                inProcessServer = sb.build().start();
+            } catch (IOException e) {
+                throw new UncheckedIOException("In-process coordinator server cannot start", e);
+            }
+        }
+        return InProcessChannelBuilder.forName(inProcessName).build();
+    }
+
     public int port() {
         return server.getPort();
     }
@@ -181,7 +208,7 @@ public final class CoordinatorServer implements AutoCloseable {
     }
 
     @Override
-    public void close() {
+    public synchronized void close() {
         plugins.forEach(CoordinatorProduct::close);
         leaseReaper.close();
         nodeDirectory.close();
@@ -189,10 +216,15 @@ public final class CoordinatorServer implements AutoCloseable {
         uploadJanitor.close();
         blobStore.close();
         jobEvents.close();
+        health.enterTerminalState();
+        stop(inProcessServer);
+        stop(server);
+    }
+
+    private static void stop(Server server) {
         if (server == null) {
             return;
         }
-        health.enterTerminalState();
         server.shutdown();
         try {
             if (!server.awaitTermination(5, TimeUnit.SECONDS)) {

@@ -126,6 +126,35 @@ class CoordinatorServerTest {
         assertThat(closed.get()).isTrue();
     }
 
+    @Test
+    void anInProcessChannelServesTheSameAuthenticatedServicesUntilTheServerCloses() {
+        io.grpc.ManagedChannel channel;
+        try (CoordinatorServer server = new CoordinatorServer(cluster.ignite(), cluster.config(),
+                new Telemetry(new PrometheusRegistry()), cluster.clock(), List.of())) {
+            channel = server.inProcessChannel();
+            io.framegrid.sdk.FramegridClient client = io.framegrid.sdk.FramegridClient.builder(channel).build();
+            String admin = client.identity().login("admin@framegrid.local", "AdminPass123").getAccessToken();
+            assertThat(client.withBearerToken(admin).identity().currentUser().getRole())
+                    .isEqualTo(io.framegrid.proto.identity.v1.Role.ROLE_ADMIN);
+            // The interceptors are the network server's: no token, no caller.
+            assertThatThrownBy(() -> client.identity().currentUser())
+                    .isInstanceOf(io.framegrid.sdk.FramegridException.class)
+                    .extracting(e -> ((io.framegrid.sdk.FramegridException) e).code())
+                    .isEqualTo(io.grpc.Status.Code.UNAUTHENTICATED);
+            // A second channel reaches the one in-process server already running.
+            io.grpc.ManagedChannel second = server.inProcessChannel();
+            assertThat(io.framegrid.sdk.FramegridClient.builder(second).build().withBearerToken(admin).identity()
+                    .currentUser().getRole()).isEqualTo(io.framegrid.proto.identity.v1.Role.ROLE_ADMIN);
+            second.shutdownNow();
+        }
+        io.framegrid.sdk.FramegridClient after = io.framegrid.sdk.FramegridClient.builder(channel).build();
+        assertThatThrownBy(() -> after.identity().login("admin@framegrid.local", "AdminPass123"))
+                .isInstanceOf(io.framegrid.sdk.FramegridException.class)
+                .extracting(e -> ((io.framegrid.sdk.FramegridException) e).code())
+                .isEqualTo(io.grpc.Status.Code.UNAVAILABLE);
+        channel.shutdownNow();
+    }
+
     private static io.grpc.Channel bearer(io.grpc.Channel channel, String token) {
         io.grpc.Metadata headers = new io.grpc.Metadata();
         headers.put(io.grpc.Metadata.Key.of("authorization", io.grpc.Metadata.ASCII_STRING_MARSHALLER), "Bearer " + token);

@@ -69,7 +69,11 @@ public final class DetectionBench implements Callable<Integer> {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String BOUNDARY = "----framegridbench";
 
-    @Option(names = "--uploads", defaultValue = "70", description = "Uploads per measured phase") int uploads;
+    @Option(names = "--uploads", defaultValue = "70", description = "Sequential uploads, and bare latency"
+            + " samples, measured") int uploads;
+    @Option(names = "--round-images", defaultValue = "280", description = "Images per throughput round, bare and"
+            + " cluster alike (a few seconds each: in 1-second rounds the JIT's recompiling weighed on the cluster's)")
+    int roundImages;
     @Option(names = "--rounds", defaultValue = "3", description = "Alternating bare/cluster throughput rounds")
     int rounds;
     @Option(names = "--clients", defaultValue = "4", description = "Concurrent clients for the throughput phases")
@@ -80,7 +84,12 @@ public final class DetectionBench implements Callable<Integer> {
     int seconds;
     @Option(names = "--dir", description = "Scratch directory (default: a temp dir)") Path dir;
     @Option(names = "--warmup-max-seconds", defaultValue = "300", description = "Warm-up goes on in rounds (every"
-            + " measured path) until the JIT takes under 10%% of a round's process CPU, or this long") int warmupMaxSeconds;
+            + " measured path) until the JIT takes under --warmup-jit-share of a round's process CPU, or this long")
+    int warmupMaxSeconds;
+    @Option(names = "--gateway-over-network", description = "The gateway reaches the coordinator over its gRPC port"
+            + " (as a multi-host gateway) instead of in-process (as the standalone's)") boolean gatewayOverNetwork;
+    @Option(names = "--warmup-jit-share", defaultValue = "0.02", description = "The warm-up's stop rule: the JIT"
+            + " compilers' share of a round's process CPU") double warmupJitShare;
 
     private final HttpClient http = HttpClient.newHttpClient();
     private String base;
@@ -114,7 +123,14 @@ public final class DetectionBench implements Callable<Integer> {
         try (CoordinatorServer coordinator = new CoordinatorServer(ignite, config, telemetry, Clock.systemUTC()).start();
              GpuNode node = new GpuNode(config, telemetry, ignite, capabilities).start();
              FramegridClient client = FramegridClient.builder("127.0.0.1:" + coordinator.port()).build();
-             GatewayServer gateway = new GatewayServer(config.gateway(), telemetry, client, false,
+             // The gateway calls the coordinator as the standalone's does (in-process), or as a multi-host
+             // gateway's does (the gRPC port) with --gateway-over-network; the bench's own SDK client, which
+             // awaits the jobs, is an outside client on the gRPC port either way.
+             FramegridClient gatewayClient = gatewayOverNetwork
+                     ? FramegridClient.builder("127.0.0.1:" + coordinator.port()).build()
+                     : FramegridClient.builder(coordinator.inProcessChannel()).build();
+             AutoCloseable gatewayChannel = gatewayClient.channel()::shutdownNow;
+             GatewayServer gateway = new GatewayServer(config.gateway(), telemetry, gatewayClient, false,
                      Clock.systemUTC()).start()) {
             int port = gateway.port("detection");
             base = "http://127.0.0.1:" + port;
@@ -143,7 +159,7 @@ public final class DetectionBench implements Callable<Integer> {
                 }
                 concurrentUploads(users, 4 * images.size());
                 singleSocket(images.size());
-            }, 2, Integer.MAX_VALUE, 0.10, Duration.ofSeconds(warmupMaxSeconds));
+            }, 2, Integer.MAX_VALUE, warmupJitShare, Duration.ofSeconds(warmupMaxSeconds));
 
             List<Double> e2e = new ArrayList<>();
             for (int i = 0; i < uploads; i++) {
@@ -168,10 +184,10 @@ public final class DetectionBench implements Callable<Integer> {
                 for (int r = 0; r < rounds; r++) {
                     bareCpu.start();
                     bareRates[r] = bareRate(engine);
-                    bareCpu.stop(uploads);
+                    bareCpu.stop(roundImages);
                     clusterCpu.start();
-                    e2eRates[r] = concurrentUploads(users, uploads);
-                    clusterCpu.stop(uploads);
+                    e2eRates[r] = concurrentUploads(users, roundImages);
+                    clusterCpu.stop(roundImages);
                     ratios[r] = e2eRates[r] / bareRates[r];
                 }
                 bare = new double[] {pct(latencies, 50), pct(latencies, 99), DiskBaseline.median(bareRates)};
@@ -185,6 +201,8 @@ public final class DetectionBench implements Callable<Integer> {
             lines.add(String.format("images: %d from the shared media, cycled; %d cores; clients %d",
                     images.size(), Runtime.getRuntime().availableProcessors(), clients));
             lines.add(warm.describe());
+            lines.add("gateway -> coordinator: " + (gatewayOverNetwork ? "gRPC over the network (as a multi-host gateway)"
+                    : "in-process gRPC (as in framegrid standalone)"));
             lines.add(String.format("bare detector (decode + YOLOX, in-process): p50 %.1f ms, p99 %.1f ms; %.1f images/s "
                     + "with %d threads", bare[0], bare[1], bare[2], clients));
             lines.add(String.format("upload -> result (HTTP upload, job on the gpu-node, HTTP results), sequential: "
@@ -281,9 +299,9 @@ public final class DetectionBench implements Callable<Integer> {
                 new BatchSettings(8, Duration.ofMillis(5), 256), new BatchingMetrics(new PrometheusRegistry()));
     }
 
-    /** Images/s of {@code uploads} images with {@code clients} threads: decode + detect only. */
+    /** Images/s of one round's images with {@code clients} threads: decode + detect only. */
     private double bareRate(InferenceEngine engine) throws Exception {
-        return imagesPerSecond(uploads, clients, (worker, i) -> bareOne(engine, i));
+        return imagesPerSecond(roundImages, clients, (worker, i) -> bareOne(engine, i));
     }
 
     /** One image of a throughput phase, done by worker {@code worker}. */
