@@ -382,7 +382,7 @@ class DetectionJobsTest {
             }
         }
         // Read line by line as it streams; only the count and the order are kept.
-        var response = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+        var response = GatewayExtension.testHttpClient().send(java.net.http.HttpRequest.newBuilder(
                         gateway.uri(E, "/api/history/export")).header("Authorization", "Bearer " + token).build(),
                 java.net.http.HttpResponse.BodyHandlers.ofLines());
         assertThat(response.statusCode()).isEqualTo(200);

@@ -51,9 +51,7 @@ class OpenApiTest {
     void everySurfaceDocumentsExactlyTheRoutesItServesInAValidOpenApi31Document() throws Exception {
         FramegridConfig config = FramegridConfig.from(IsolatedSettings.freeGatewayPorts(Settings.builder()).build());
         // A surface server configured exactly as the gateway configures its own, so its routes can be listed.
-        // HTTP/1.1: the JDK client's h2c upgrade on a fresh connection to a just-started server was seen to end in
-        // an EOF on the loaded CI machine; the documents, not the upgrade, are under test here.
-        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        HttpClient http = GatewayExtension.testHttpClient();
         try (FramegridClient client = FramegridClient.builder("127.0.0.1:1").build()) {
             GatewayServer configurer = new GatewayServer(config.gateway(), new Telemetry(new PrometheusRegistry()),
                     client, false);

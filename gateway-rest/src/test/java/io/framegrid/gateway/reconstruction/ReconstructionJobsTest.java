@@ -43,7 +43,7 @@ class ReconstructionJobsTest {
     static final GatewayExtension gateway = new GatewayExtension(Map.of(
             "gateway.reconstruction.requests-per-second", 1000, "gateway.reconstruction.colmap-requests-per-second", 100)).withGpuNode();
 
-    private static final HttpClient http = HttpClient.newHttpClient();
+    private static final HttpClient http = GatewayExtension.testHttpClient();
 
     // ---- P8: images → reconstruction at low → figures, accuracy, downloads, logs, events -------------------------
 

@@ -59,7 +59,7 @@ class ReframerJobsTest {
     static Path dir;
 
     private static Path joined;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final HttpClient http = GatewayExtension.testHttpClient();
 
     @BeforeAll
     static void prepare() throws Exception {

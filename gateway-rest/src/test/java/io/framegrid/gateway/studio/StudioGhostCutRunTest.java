@@ -133,7 +133,7 @@ class StudioGhostCutRunTest {
         HttpRequest.Builder get = HttpRequest.newBuilder(gw.uri(B, path)).GET();
         String[] auth = u.auth();
         get.header(auth[0], auth[1]);
-        HttpResponse<Path> response = HttpClient.newHttpClient().send(get.build(),
+        HttpResponse<Path> response = GatewayExtension.testHttpClient().send(get.build(),
                 HttpResponse.BodyHandlers.ofFile(work.resolve(name)));
         assertThat(response.statusCode()).isEqualTo(200);
         return response.body();

@@ -240,7 +240,7 @@ class StudioProSyncRunTest {
         String path = done.get("result_url").asText().replaceFirst("^http://[^/]+", "");
         HttpRequest.Builder get = HttpRequest.newBuilder(gw.uri(B, path)).GET();
         get.header(u.auth()[0], u.auth()[1]);
-        HttpResponse<Path> response = HttpClient.newHttpClient().send(get.build(),
+        HttpResponse<Path> response = GatewayExtension.testHttpClient().send(get.build(),
                 HttpResponse.BodyHandlers.ofFile(work.resolve("result-" + System.nanoTime() + ".mp4")));
         assertThat(response.statusCode()).isEqualTo(200);
         return response.body();

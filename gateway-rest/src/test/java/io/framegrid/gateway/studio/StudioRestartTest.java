@@ -12,6 +12,7 @@ import io.framegrid.fabric.grid.GridBootstrap;
 import io.framegrid.fabric.jobs.JobLedger;
 import io.framegrid.fabric.jobs.TaskCommit;
 import io.framegrid.fabric.testing.MutableClock;
+import io.framegrid.gateway.GatewayExtension;
 import io.framegrid.gateway.GatewayServer;
 import io.framegrid.gateway.http.Json;
 import io.framegrid.observability.Telemetry;
@@ -46,7 +47,7 @@ import org.junit.jupiter.api.Test;
  */
 class StudioRestartTest {
     private static final String B = "studio";
-    private final HttpClient http = HttpClient.newHttpClient();
+    private final HttpClient http = GatewayExtension.testHttpClient();
 
     /** One run of the cluster over {@code config}'s data directory. */
     private static final class Cluster implements AutoCloseable {

@@ -31,7 +31,7 @@ class StudioUploadTest {
     @RegisterExtension
     static final GatewayExtension gw = new GatewayExtension(Map.of());
 
-    private static final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private static final HttpClient http = GatewayExtension.testHttpClient();
 
     // ---- the spec's flow -------------------------------------------------------------------------
 
