@@ -6,7 +6,6 @@ import com.linecorp.armeria.common.HttpRequest;
 import com.linecorp.armeria.common.MediaType;
 import com.linecorp.armeria.common.RequestHeaders;
 import com.linecorp.armeria.common.multipart.AggregatedBodyPart;
-import com.linecorp.armeria.common.multipart.Multipart;
 import com.linecorp.armeria.server.ServiceRequestContext;
 import com.linecorp.armeria.server.annotation.Description;
 import com.linecorp.armeria.server.annotation.Get;
@@ -14,6 +13,7 @@ import com.linecorp.armeria.server.annotation.Param;
 import com.linecorp.armeria.server.annotation.Post;
 import io.framegrid.gateway.http.ApiException;
 import io.framegrid.gateway.http.Credentials;
+import io.framegrid.gateway.http.Multiparts;
 import io.framegrid.proto.annotation.v1.TelemetryPoint;
 import io.framegrid.sdk.FramegridClient;
 import io.framegrid.sdk.annotation.AnnotationClient;
@@ -55,7 +55,7 @@ public final class AnnotationDataRoutes {
                     "Request must be multipart/form-data with 'video_id' and 'csv_file' fields");
         }
         AnnotationClient annotation = new AnnotationClient(client.withBearerToken(token));
-        return Multipart.from(req).aggregate().thenCompose(form -> {
+        return Multiparts.from(req).aggregate().thenCompose(form -> {
             AggregatedBodyPart id = form.field("video_id");
             AggregatedBodyPart file = form.field("csv_file");
             if (id == null || id.contentUtf8().isBlank()) {

@@ -7,7 +7,6 @@ import com.linecorp.armeria.common.HttpRequest;
 import com.linecorp.armeria.common.MediaType;
 import com.linecorp.armeria.common.RequestHeaders;
 import com.linecorp.armeria.common.multipart.AggregatedBodyPart;
-import com.linecorp.armeria.common.multipart.Multipart;
 import com.linecorp.armeria.server.annotation.Description;
 import com.linecorp.armeria.server.annotation.Get;
 import com.linecorp.armeria.server.annotation.Param;
@@ -15,6 +14,7 @@ import com.linecorp.armeria.server.annotation.Post;
 import com.linecorp.armeria.server.annotation.RequestObject;
 import io.framegrid.gateway.http.ApiException;
 import io.framegrid.gateway.http.Credentials;
+import io.framegrid.gateway.http.Multiparts;
 import io.framegrid.gateway.http.Required;
 import io.framegrid.proto.annotation.v1.ButtonSample;
 import io.framegrid.proto.annotation.v1.ShiftTarget;
@@ -100,7 +100,7 @@ public final class AnnotationSyncRoutes {
                     "Request must be multipart/form-data with 'video_id' and 'button_data_file' fields");
         }
         AnnotationClient annotation = annotation(token);
-        return Multipart.from(req).aggregate().thenCompose(form -> {
+        return Multiparts.from(req).aggregate().thenCompose(form -> {
             AggregatedBodyPart id = form.field("video_id");
             AggregatedBodyPart file = form.field("button_data_file");
             if (id == null || id.contentUtf8().isBlank()) {

@@ -10,6 +10,7 @@ import com.linecorp.armeria.server.ServiceRequestContext;
 import com.linecorp.armeria.server.annotation.Description;
 import com.linecorp.armeria.server.annotation.Post;
 import io.framegrid.gateway.http.ApiException;
+import io.framegrid.gateway.http.Multiparts;
 import io.framegrid.gateway.http.StreamedFileUpload;
 import io.framegrid.gateway.http.Credentials;
 import io.framegrid.proto.annotation.v1.Video;
@@ -67,7 +68,7 @@ public final class AnnotationUploads {
                         "Request must be multipart/form-data with a 'video_file' field");
             }
             AnnotationClient annotation = new AnnotationClient(client.withBearerToken(token), settings.probeTimeout());
-            answer = video.receive(ctx, Multipart.from(req), store(annotation)).thenCompose(annotation::registerAsync)
+            answer = video.receive(ctx, Multiparts.from(req), store(annotation)).thenCompose(annotation::registerAsync)
                     .thenApply(AnnotationUploads::uploaded);
         } catch (RuntimeException e) {
             answer = CompletableFuture.failedFuture(e);

@@ -6,6 +6,7 @@ import com.linecorp.armeria.server.ServerBuilder;
 import com.linecorp.armeria.server.docs.DocServiceBuilder;
 import io.framegrid.gateway.http.ClusterLimits;
 import io.framegrid.gateway.http.Endpoints;
+import io.framegrid.gateway.http.Multiparts;
 import io.framegrid.gateway.http.Surface;
 import io.framegrid.gateway.http.SurfaceRoutes;
 import io.framegrid.proto.detection.DetectionContract;
@@ -73,8 +74,9 @@ public final class DetectionApiRoutes implements SurfaceRoutes {
                     // Unlimited here so size errors are answered in E's format (declared length, then counted).
                     binding.maxRequestLength(0).requestTimeout(Duration.ofMinutes(2));
                 } else if (route instanceof DetectionModelUploads) {
+                    // Armeria parses this form for the annotated MultipartFile parameter: see Multiparts.
                     binding.maxRequestLength(DetectionModelUploads.MAX_MODEL_BYTES + FORM_OVERHEAD_BYTES)
-                            .requestTimeout(Duration.ofMinutes(5));
+                            .requestTimeout(Duration.ofMinutes(5)).decorator(Multiparts::guard);
                 } else if (route instanceof DetectionHistoryExport) {
                     // A long export streams for as long as the client keeps reading.
                     binding.requestTimeout(Duration.ZERO);

@@ -8,12 +8,12 @@ import com.linecorp.armeria.common.HttpRequest;
 import com.linecorp.armeria.common.HttpStatus;
 import com.linecorp.armeria.common.MediaType;
 import com.linecorp.armeria.common.multipart.AggregatedBodyPart;
-import com.linecorp.armeria.common.multipart.Multipart;
 import com.linecorp.armeria.server.ServiceRequestContext;
 import com.linecorp.armeria.server.annotation.Description;
 import com.linecorp.armeria.server.annotation.Post;
 import io.framegrid.gateway.http.ApiException;
 import io.framegrid.gateway.http.Credentials;
+import io.framegrid.gateway.http.Multiparts;
 import io.framegrid.sdk.FramegridClient;
 import io.framegrid.sdk.detection.DetectionClient;
 import java.util.Locale;
@@ -58,7 +58,7 @@ public final class DetectionUploads {
         }
         // Counted as it arrives, so a body without a declared length cannot grow past the limit in memory.
         HttpRequest bounded = capped(req, limits.maxBytes() + DetectionApiRoutes.FORM_OVERHEAD_BYTES);
-        return Multipart.from(bounded).aggregate().exceptionally(t -> {
+        return Multiparts.from(bounded).aggregate().exceptionally(t -> {
             throw exceeded(t) ? tooLarge() : ApiException.badRequest("INVALID_MULTIPART",
                     "Malformed multipart/form-data body");
         }).thenCompose(form -> {

@@ -9,7 +9,6 @@ import com.linecorp.armeria.common.HttpResponse;
 import com.linecorp.armeria.common.HttpStatus;
 import com.linecorp.armeria.common.MediaType;
 import com.linecorp.armeria.common.multipart.AggregatedBodyPart;
-import com.linecorp.armeria.common.multipart.Multipart;
 import com.linecorp.armeria.server.ServiceRequestContext;
 import com.linecorp.armeria.server.annotation.Description;
 import com.linecorp.armeria.server.annotation.Get;
@@ -19,6 +18,7 @@ import com.linecorp.armeria.server.annotation.Post;
 import io.framegrid.gateway.http.ApiException;
 import io.framegrid.gateway.http.Credentials;
 import io.framegrid.gateway.http.MediaDownloads;
+import io.framegrid.gateway.http.Multiparts;
 import io.framegrid.gateway.http.StreamedFileUpload;
 import io.framegrid.proto.jobs.v1.Job;
 import io.framegrid.proto.media.v1.Media;
@@ -83,7 +83,7 @@ public final class FileRoutes {
         checkMultipart(req, video.maxBytes() + (1L << 20), video.tooLarge());
         ReconstructionClient recon = new ReconstructionClient(client.withBearerToken(token), limits.probeTimeout());
         Map<String, String> fields = new ConcurrentHashMap<>();
-        return video.receive(ctx, Multipart.from(req), new StreamedFileUpload.Store<>() {
+        return video.receive(ctx, Multiparts.from(req), new StreamedFileUpload.Store<>() {
             @Override
             public CompletableFuture<Media> upload(InputStream content, String filename, String contentType) {
                 return recon.storeVideoAsync(content, filename, contentType);
@@ -123,7 +123,7 @@ public final class FileRoutes {
                 "Upload exceeds " + limits.maxImagesUploadMb() + "MB limit");
         checkMultipart(req, max, tooLarge);
         ReconstructionClient recon = new ReconstructionClient(client.withBearerToken(token));
-        return Multipart.from(capped(req, max)).aggregate().exceptionally(t -> {
+        return Multiparts.from(capped(req, max)).aggregate().exceptionally(t -> {
             throw exceeded(t) ? tooLarge : ApiException.badRequest("INVALID_MULTIPART",
                     "Malformed multipart/form-data body");
         }).thenCompose(form -> {

@@ -11,6 +11,7 @@ import com.linecorp.armeria.server.annotation.Description;
 import com.linecorp.armeria.server.annotation.Header;
 import com.linecorp.armeria.server.annotation.Post;
 import io.framegrid.gateway.http.ApiException;
+import io.framegrid.gateway.http.Multiparts;
 import io.framegrid.gateway.http.StreamedFileUpload;
 import io.framegrid.gateway.http.ClusterLimits;
 import io.framegrid.proto.media.v1.Media;
@@ -80,7 +81,7 @@ public final class ReframerUploads {
             ReframerClient reframer = new ReframerClient(client.withApiKey(key), config.probeTimeout());
             return limits.acquire(ctx, key, "uploads").thenCompose(held -> {
                 permit.set(held);
-                return video.receive(ctx, Multipart.from(req), store(reframer))
+                return video.receive(ctx, Multiparts.from(req), store(reframer))
                         .thenCompose(media -> reframer.analyzeAsync(media, params));
             }).thenApply(job -> HttpResponse.ofJson(new Queued(job.jobId(), "queued", "Video queued for processing")));
         }).whenComplete((response, t) -> {

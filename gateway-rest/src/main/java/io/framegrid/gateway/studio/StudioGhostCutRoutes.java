@@ -8,7 +8,6 @@ import com.linecorp.armeria.common.HttpHeaders;
 import com.linecorp.armeria.common.HttpRequest;
 import com.linecorp.armeria.common.HttpStatus;
 import com.linecorp.armeria.common.MediaType;
-import com.linecorp.armeria.common.multipart.Multipart;
 import com.linecorp.armeria.server.ServerBuilder;
 import com.linecorp.armeria.server.ServiceRequestContext;
 import com.linecorp.armeria.server.annotation.Description;
@@ -19,6 +18,7 @@ import io.framegrid.gateway.http.ApiException;
 import io.framegrid.gateway.http.Credentials;
 import io.framegrid.gateway.http.Endpoints;
 import io.framegrid.gateway.http.Json;
+import io.framegrid.gateway.http.Multiparts;
 import io.framegrid.gateway.http.StreamedFileUpload;
 import io.framegrid.gateway.http.Surface;
 import io.framegrid.gateway.http.SurfaceRoutes;
@@ -125,7 +125,7 @@ public final class StudioGhostCutRoutes implements SurfaceRoutes {
                 }
                 StudioClient studio = client.withBearerToken(token).product(StudioClient.class);
                 Map<String, String> fields = new ConcurrentHashMap<>();
-                answer = video.receive(ctx, Multipart.from(req), store(studio), fields)
+                answer = video.receive(ctx, Multiparts.from(req), store(studio), fields)
                         .thenCompose(m -> guarded(() -> submitStored(studio, m, fields, type))
                                 .handle((job, t) -> t == null ? CompletableFuture.completedFuture(job)
                                         : studio.discardAsync(m.getMediaId()).<Submitted>thenApply(v -> {

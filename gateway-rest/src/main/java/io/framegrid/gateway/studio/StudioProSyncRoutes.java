@@ -18,6 +18,7 @@ import com.linecorp.armeria.server.docs.DocServiceBuilder;
 import io.framegrid.gateway.http.ApiException;
 import io.framegrid.gateway.http.Credentials;
 import io.framegrid.gateway.http.Endpoints;
+import io.framegrid.gateway.http.Multiparts;
 import io.framegrid.gateway.http.Surface;
 import io.framegrid.gateway.http.SurfaceRoutes;
 import io.framegrid.proto.media.v1.Media;
@@ -120,7 +121,7 @@ public final class StudioProSyncRoutes implements SurfaceRoutes {
                 Map<String, String> fields = new ConcurrentHashMap<>();
                 List<Media> audio = java.util.Collections.synchronizedList(new ArrayList<>());
                 Media[] video = new Media[1];
-                answer = receive(ctx, Multipart.from(req), studio[0], fields, video, audio, stored)
+                answer = receive(ctx, Multiparts.from(req), studio[0], fields, video, audio, stored)
                         .thenCompose(v -> submit(studio[0], fields, video[0], List.copyOf(audio)));
             } catch (RuntimeException e) {
                 answer = CompletableFuture.failedFuture(e);
