@@ -18,7 +18,7 @@ import io.framegrid.gpunode.inference.BatchSettings;
 import io.framegrid.gpunode.inference.BatchingMetrics;
 import io.framegrid.gpunode.inference.DetectorFactory;
 import io.framegrid.gpunode.inference.InferenceEngine;
-import io.framegrid.gpunode.kernels.CpuFrameKernels;
+import io.framegrid.gpunode.kernels.ComputeDevice;
 import io.framegrid.gpunode.models.ModelRegistry;
 import io.framegrid.observability.Telemetry;
 import io.framegrid.sdk.FramegridClient;
@@ -51,6 +51,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 import org.apache.ignite.Ignite;
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.opencv.opencv_core.Mat;
@@ -68,6 +69,8 @@ import picocli.CommandLine.Option;
 public final class DetectionBench implements Callable<Integer> {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String BOUNDARY = "----framegridbench";
+    /** The sockets' frame-rate cap (the default); one-at-a-time phases send no faster, so they time no cap waits. */
+    private static final int WS_MAX_FPS = 30;
 
     @Option(names = "--uploads", defaultValue = "70", description = "Sequential uploads, and bare latency"
             + " samples, measured") int uploads;
@@ -114,6 +117,7 @@ public final class DetectionBench implements Callable<Integer> {
                 .set("gateway.host", "127.0.0.1")
                 // The bench is one user sending far more than 100 requests a minute.
                 .set("gateway.detection.requests-per-minute", 1_000_000)
+                .set("gateway.detection.ws-max-fps", WS_MAX_FPS)
                 .set("gateway.auth-rate-limit.per-minute", 10_000).build());
         Telemetry telemetry = new Telemetry(new PrometheusRegistry());
         NodeCapabilities capabilities = NodeCapabilities.probe();
@@ -151,28 +155,29 @@ public final class DetectionBench implements Callable<Integer> {
                 }
                 Thread.sleep(100);
             }
-            // Warm-up: JIT, model sessions, grid pages, connections; every measured path, until compiling has
-            // (nearly) stopped, so the cluster is measured in its steady state as the in-process baseline is.
-            JitWarmup.Result warm = JitWarmup.run(() -> {
-                for (int i = 0; i < images.size(); i++) {
-                    uploadToResult(user, i);
-                }
-                concurrentUploads(users, 4 * images.size());
-                singleSocket(images.size());
-            }, 2, Integer.MAX_VALUE, warmupJitShare, Duration.ofSeconds(warmupMaxSeconds));
-
-            List<Double> e2e = new ArrayList<>();
-            for (int i = 0; i < uploads; i++) {
-                e2e.add(uploadToResult(user, i));
-            }
             double[] bare;
             PhaseCpu bareCpu = new PhaseCpu();
             PhaseCpu clusterCpu = new PhaseCpu();
             double[] e2eRates = new double[rounds];
             double[] ratios = new double[rounds];
+            JitWarmup.Result warm;
+            List<Double> e2e = new ArrayList<>();
             try (InferenceEngine engine = bareEngine()) {
-                for (int i = 0; i < 2 * images.size(); i++) {
-                    bareOne(engine, i);
+                // Warm-up: JIT, model sessions, grid pages, connections; every measured path, the bare loop
+                // included, until compiling has (nearly) stopped, so both sides are measured in their steady state.
+                // The bare loop shares the detector's code with the gpu-node: warmed apart, the first bare round
+                // after the warm-up changed that code's type profiles and the cluster rounds recompiled it.
+                warm = JitWarmup.run(() -> {
+                    for (int i = 0; i < images.size(); i++) {
+                        uploadToResult(user, i);
+                    }
+                    concurrentUploads(users, 4 * images.size());
+                    imagesPerSecond(4 * images.size(), clients, (worker, i) -> bareOne(engine, i));
+                    singleSocket(images.size());
+                }, 2, Integer.MAX_VALUE, warmupJitShare, Duration.ofSeconds(warmupMaxSeconds));
+
+                for (int i = 0; i < uploads; i++) {
+                    e2e.add(uploadToResult(user, i));
                 }
                 List<Double> latencies = new ArrayList<>();
                 for (int i = 0; i < uploads; i++) {
@@ -295,7 +300,7 @@ public final class DetectionBench implements Callable<Integer> {
     /** The bare baseline: the gpu-node's engine in-process, with the gpu-node's batching settings. */
     private static InferenceEngine bareEngine() {
         ModelRegistry registry = new ModelRegistry(SharedFiles.models());
-        return new InferenceEngine(registry, new DetectorFactory(registry, new CpuFrameKernels()),
+        return new InferenceEngine(registry, new DetectorFactory(registry, ComputeDevice.cpuOnly().kernels()),
                 new BatchSettings(8, Duration.ofMillis(5), 256), new BatchingMetrics(new PrometheusRegistry()));
     }
 
@@ -349,7 +354,7 @@ public final class DetectionBench implements Callable<Integer> {
             List<Double> diffs = new ArrayList<>();
             for (int i = 0; i < n; i++) {
                 double b = bareOne(engine, i);
-                s.send(frame(i));
+                s.sendWithinCap(frame(i));
                 JsonNode answer = s.answers.poll(30, TimeUnit.SECONDS);
                 if (answer == null || !answer.path("type").asText().equals("detection")) {
                     throw new IllegalStateException("frame " + i + ": " + answer);
@@ -392,6 +397,20 @@ public final class DetectionBench implements Callable<Integer> {
             ws.sendText(frame, true).join();
         }
 
+        /**
+         * Sends {@code frame} no sooner than the frame-rate cap's interval after the previous send: a frame sent
+         * earlier waits at the gateway for its slot, and its latency would be the cap's, not the path's.
+         */
+        synchronized void sendWithinCap(String frame) {
+            if (!sentAt.isEmpty()) {
+                long due = sentAt.get(sentAt.size() - 1) + TimeUnit.SECONDS.toNanos(1) / WS_MAX_FPS;
+                for (long wait; (wait = due - System.nanoTime()) > 0; ) {
+                    LockSupport.parkNanos(wait);
+                }
+            }
+            send(frame);
+        }
+
         @Override
         public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
             partial.append(data);
@@ -419,11 +438,14 @@ public final class DetectionBench implements Callable<Integer> {
                 + "\"}";
     }
 
-    /** One socket, the next frame sent when the previous one is answered: per-frame latency with no queueing. */
+    /**
+     * One socket, the next frame sent when the previous one is answered (and the frame-rate cap allows): per-frame
+     * latency with no queueing.
+     */
     private List<Double> singleSocket(int n) throws Exception {
         Socket s = new Socket().open();
         for (int i = 0; i < n; i++) {
-            s.send(frame(i));
+            s.sendWithinCap(frame(i));
             JsonNode answer = s.answers.poll(30, TimeUnit.SECONDS);
             if (answer == null || !answer.path("type").asText().equals("detection")) {
                 throw new IllegalStateException("frame " + i + ": " + answer);

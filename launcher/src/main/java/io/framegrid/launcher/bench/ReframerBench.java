@@ -12,7 +12,7 @@ import io.framegrid.gpunode.inference.BatchSettings;
 import io.framegrid.gpunode.inference.BatchingMetrics;
 import io.framegrid.gpunode.inference.DetectorFactory;
 import io.framegrid.gpunode.inference.InferenceEngine;
-import io.framegrid.gpunode.kernels.CpuFrameKernels;
+import io.framegrid.gpunode.kernels.ComputeDevice;
 import io.framegrid.gpunode.media.FrameSampling;
 import io.framegrid.gpunode.media.MediaDecoder;
 import io.framegrid.gpunode.media.MediaInfo;
@@ -155,7 +155,8 @@ public final class ReframerBench implements Callable<Integer> {
     /** The baseline: decode every frame, run YOLOX on the sampled ones, nothing else, one thread. */
     private double bareDetectorLoop(Path source) {
         ModelRegistry registry = new ModelRegistry(SharedFiles.models());
-        try (InferenceEngine engine = new InferenceEngine(registry, new DetectorFactory(registry, new CpuFrameKernels()),
+        try (InferenceEngine engine = new InferenceEngine(registry,
+                new DetectorFactory(registry, ComputeDevice.cpuOnly().kernels()),
                 new BatchSettings(1, Duration.ofMillis(1), 64), new BatchingMetrics(new PrometheusRegistry()))) {
             MediaDecoder decoder = new MediaDecoder();
             Runnable loop = () -> decoder.decode(source, FrameSampling.everyNth(sampleEvery), frame -> {
