@@ -1,5 +1,7 @@
 package io.framegrid.gateway.detection;
 
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -18,6 +20,7 @@ import io.framegrid.proto.inference.v1.Image;
 import io.framegrid.sdk.FramegridClient;
 import io.framegrid.sdk.FramegridException;
 import io.framegrid.sdk.inference.DetectionStream;
+import java.io.IOException;
 import java.util.ArrayDeque;
 import java.util.Base64;
 import java.util.Optional;
@@ -109,7 +112,7 @@ final class RealtimeSession implements Subscriber<WebSocketFrame> {
             } else if (frame.type() == WebSocketFrameType.PING) {
                 out.writePong(frame.array());
             } else if (frame.type() == WebSocketFrameType.TEXT) {
-                onText(frame.text());
+                onText(frame.array());
             } else if (frame.type() == WebSocketFrameType.BINARY) {
                 // In line with the text messages still being parsed, so the error keeps the socket's order.
                 parsed(arrived++, Parsed.badMessage("INVALID_MESSAGE",
@@ -125,7 +128,7 @@ final class RealtimeSession implements Subscriber<WebSocketFrame> {
      * not on the event loop, which then only reads sockets and writes answers; their outcomes are taken back on the
      * loop in the order the messages arrived, so frame ids and errors keep the socket's order.
      */
-    private void onText(String text) {
+    private void onText(byte[] text) {
         long seq = arrived++;
         decoder.execute(() -> {
             Parsed parsed = parse(text, maxPixels);
@@ -141,7 +144,7 @@ final class RealtimeSession implements Subscriber<WebSocketFrame> {
     }
 
     /** What one message turned out to be: a frame's image, or an error (of a frame, or of a message that is none). */
-    private record Parsed(boolean frame, byte[] image, String code, String message) {
+    record Parsed(boolean frame, byte[] image, String code, String message) {
         static Parsed image(byte[] image) {
             return new Parsed(true, image, null, null);
         }
@@ -155,26 +158,54 @@ final class RealtimeSession implements Subscriber<WebSocketFrame> {
         }
     }
 
-    static Parsed parse(String text, long maxPixels) {
-        JsonNode message;
-        try {
-            message = Json.MAPPER.readTree(text);
-        } catch (Exception e) {
+    /**
+     * One message, read as a stream of tokens straight from its UTF-8 bytes: the base64 of {@code data} is decoded
+     * from the parser's own buffer, never held as a tree or a String (a frame's text is a few hundred kB, and the tree
+     * with its String copies cost more CPU than the rest of the gateway's work on a frame). The whole message is read
+     * before anything is judged, so malformed JSON is INVALID_JSON wherever it breaks; as in a tree, a repeated field's
+     * last value counts.
+     */
+    static Parsed parse(byte[] text, long maxPixels) {
+        String type = null;
+        boolean dataText = false;
+        byte[] image = null;
+        try (JsonParser p = Json.MAPPER.getFactory().createParser(text)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                p.skipChildren();
+                while (p.nextToken() != null) {
+                    // Read to the end: trailing garbage after a non-object is still not JSON.
+                }
+                return Parsed.badMessage("INVALID_MESSAGE", EXPECTED_FRAME);
+            }
+            for (JsonToken t = p.nextToken(); t == JsonToken.FIELD_NAME; t = p.nextToken()) {
+                String name = p.currentName();
+                JsonToken value = p.nextToken();
+                if ("type".equals(name)) {
+                    type = value == JsonToken.VALUE_STRING ? p.getText() : null;
+                } else if ("data".equals(name) && value == JsonToken.VALUE_STRING) {
+                    dataText = true;
+                    image = base64(p.getTextCharacters(), p.getTextOffset(), p.getTextLength());
+                } else {
+                    if ("data".equals(name)) {
+                        dataText = false;
+                        image = null;
+                    }
+                    p.skipChildren();
+                }
+            }
+            while (p.nextToken() != null) {
+                // Tokens after the object: a second value is accepted as a tree reader would, broken JSON is not.
+            }
+        } catch (IOException e) {
             return Parsed.badMessage("INVALID_JSON", "The message is not JSON");
         }
-        if (message == null || !message.isObject() || !"frame".equals(message.path("type").asText())) {
-            return Parsed.badMessage("INVALID_MESSAGE", "Expected {\"type\":\"frame\",\"data\":\"<base64 JPEG/PNG>\"}");
+        if (!"frame".equals(type)) {
+            return Parsed.badMessage("INVALID_MESSAGE", EXPECTED_FRAME);
         }
-        JsonNode data = message.get("data");
-        if (data == null || !data.isTextual()) {
+        if (!dataText) {
             return Parsed.badFrame("INVALID_FRAME", "data must be a base64-encoded JPEG or PNG");
         }
-        byte[] image;
-        try {
-            String b64 = data.asText();
-            int comma = b64.startsWith("data:") ? b64.indexOf(',') : -1;
-            image = Base64.getMimeDecoder().decode(comma >= 0 ? b64.substring(comma + 1) : b64);
-        } catch (IllegalArgumentException e) {
+        if (image == null) {
             return Parsed.badFrame("INVALID_FRAME", "data is not valid base64");
         }
         Optional<ImageHeader> header = ImageHeader.read(image);
@@ -185,6 +216,38 @@ final class RealtimeSession implements Subscriber<WebSocketFrame> {
             return Parsed.badFrame("IMAGE_TOO_LARGE", "The frame has more than " + maxPixels + " pixels");
         }
         return Parsed.image(image);
+    }
+
+    private static final String EXPECTED_FRAME = "Expected {\"type\":\"frame\",\"data\":\"<base64 JPEG/PNG>\"}";
+
+    /**
+     * The bytes {@code chars[offset, offset + length)} encode in base64 (after a {@code data:...,} URL prefix, if
+     * any; line breaks and other characters outside the alphabet are skipped, as the MIME decoder does), or null when
+     * they are not base64.
+     */
+    private static byte[] base64(char[] chars, int offset, int length) {
+        int start = offset;
+        int end = offset + length;
+        if (length >= 5 && chars[offset] == 'd' && chars[offset + 1] == 'a' && chars[offset + 2] == 't'
+                && chars[offset + 3] == 'a' && chars[offset + 4] == ':') {
+            for (int i = offset; i < end; i++) {
+                if (chars[i] == ',') {
+                    start = i + 1;
+                    break;
+                }
+            }
+        }
+        byte[] ascii = new byte[end - start];
+        for (int i = start; i < end; i++) {
+            char c = chars[i];
+            // Beyond Latin-1 is outside base64's alphabet: as '%', skipped by the MIME decoder like any such byte.
+            ascii[i - start] = c < 0x100 ? (byte) c : (byte) '%';
+        }
+        try {
+            return Base64.getMimeDecoder().decode(ascii);
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
     }
 
     private void take(Parsed parsed) {

@@ -87,12 +87,12 @@ public final class DetectionBench implements Callable<Integer> {
     int seconds;
     @Option(names = "--dir", description = "Scratch directory (default: a temp dir)") Path dir;
     @Option(names = "--warmup-max-seconds", defaultValue = "300", description = "Warm-up goes on in rounds (every"
-            + " measured path) until the JIT takes under --warmup-jit-share of a round's process CPU, or this long")
+            + " measured path) until the JIT takes under --warmup-jit-share of three rounds' process CPU, or this long")
     int warmupMaxSeconds;
     @Option(names = "--gateway-over-network", description = "The gateway reaches the coordinator over its gRPC port"
             + " (as a multi-host gateway) instead of in-process (as the standalone's)") boolean gatewayOverNetwork;
     @Option(names = "--warmup-jit-share", defaultValue = "0.02", description = "The warm-up's stop rule: the JIT"
-            + " compilers' share of a round's process CPU") double warmupJitShare;
+            + " compilers' share of the process CPU of three consecutive rounds") double warmupJitShare;
 
     private final HttpClient http = HttpClient.newHttpClient();
     private String base;
@@ -174,7 +174,7 @@ public final class DetectionBench implements Callable<Integer> {
                     concurrentUploads(users, 4 * images.size());
                     imagesPerSecond(4 * images.size(), clients, (worker, i) -> bareOne(engine, i));
                     singleSocket(images.size());
-                }, 2, Integer.MAX_VALUE, warmupJitShare, Duration.ofSeconds(warmupMaxSeconds));
+                }, JitWarmup.WINDOW, Integer.MAX_VALUE, warmupJitShare, Duration.ofSeconds(warmupMaxSeconds));
 
                 for (int i = 0; i < uploads; i++) {
                     e2e.add(uploadToResult(user, i));
@@ -221,6 +221,7 @@ public final class DetectionBench implements Callable<Integer> {
                     + "bare %.1f ms (busy %.0f%%; %s), cluster %.1f ms (busy %.0f%%; %s); cluster by thread, us/image: %s",
                     bareCpu.msPerImage(), bareCpu.busy() * 100, bareCpu.jvmSplit(), clusterCpu.msPerImage(),
                     clusterCpu.busy() * 100, clusterCpu.jvmSplit(), clusterCpu.split()));
+            lines.add("  bare by thread, us/image: " + bareCpu.split());
             lines.add(String.format("WebSocket, one socket, one frame at a time: p50 %.1f ms, p99 %.1f ms; p50 overhead "
                     + "over bare %.1f ms (target <= 15 ms)", pct(ws, 50), pct(ws, 99), pct(ws, 50) - bare[0]));
             lines.add(String.format("WebSocket vs bare interleaved (one bare frame, then the same image over the socket, "

@@ -39,9 +39,15 @@ final class JitWarmup {
     private JitWarmup() {
     }
 
+    /** Consecutive rounds the stop rule looks at together: one round is too short for the 10 ms ticks of procfs. */
+    static final int WINDOW = 3;
+
     /**
      * Runs {@code round} at least {@code minRounds} times, then again while compiling took more than {@code maxShare}
-     * of a round, stopping after {@code maxRounds} rounds or {@code maxTime} in any case.
+     * of the last {@link #WINDOW} rounds together (of all rounds so far while fewer), stopping after {@code maxRounds} rounds or {@code maxTime} in any
+     * case. One round alone stopped too early: its compile time is a few procfs ticks, and a round without a C2
+     * compilation happened long before the per-request code had been compiled (it reaches C2 after thousands of
+     * requests, so such compilations keep coming, further apart, for minutes).
      */
     static Result run(Round round, int minRounds, int maxRounds, double maxShare, Duration maxTime) throws Exception {
         boolean ofCpu = compilerCpuNanos() >= 0;
@@ -51,16 +57,23 @@ final class JitWarmup {
         long start = System.nanoTime();
         int rounds = 0;
         double share = 1;
-        while (rounds < minRounds || (share > maxShare && rounds < maxRounds
+        double windowShare = 1;
+        java.util.ArrayDeque<long[]> window = new java.util.ArrayDeque<>();
+        while (rounds < minRounds || (windowShare > maxShare && rounds < maxRounds
                 && System.nanoTime() - start < maxTime.toNanos())) {
             long compiler0 = ofCpu ? compilerCpuNanos() : jit.getTotalCompilationTime();
             long process0 = ofCpu ? os.getProcessCpuTime() : System.nanoTime();
             round.run();
-            if (ofCpu) {
-                share = (compilerCpuNanos() - compiler0) / (double) Math.max(1, os.getProcessCpuTime() - process0);
-            } else {
-                share = (jit.getTotalCompilationTime() - compiler0) / ((System.nanoTime() - process0) / 1e6);
+            long compiled = (ofCpu ? compilerCpuNanos() : jit.getTotalCompilationTime()) - compiler0;
+            // Without procfs the counter is milliseconds of compilation against the round's wall time in nanoseconds.
+            long total = ofCpu ? os.getProcessCpuTime() - process0 : (System.nanoTime() - process0) / 1_000_000;
+            share = compiled / (double) Math.max(1, total);
+            window.addLast(new long[] {compiled, total});
+            if (window.size() > WINDOW) {
+                window.removeFirst();
             }
+            windowShare = window.stream().mapToLong(w -> w[0]).sum()
+                    / (double) Math.max(1, window.stream().mapToLong(w -> w[1]).sum());
             rounds++;
         }
         return new Result(rounds, (System.nanoTime() - start) / 1e9, share, ofCpu);
