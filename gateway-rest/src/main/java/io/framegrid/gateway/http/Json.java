@@ -1,6 +1,7 @@
 package io.framegrid.gateway.http;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.linecorp.armeria.common.HttpResponse;
 import com.linecorp.armeria.common.HttpStatus;
@@ -13,7 +14,9 @@ import java.time.format.DateTimeFormatter;
 
 /** JSON bodies for the REST surfaces. */
 public final class Json {
-    public static final ObjectMapper MAPPER = new ObjectMapper();
+    /** Reads exactly one JSON value per input: trailing content after it is an error, not ignored. */
+    public static final ObjectMapper MAPPER = new ObjectMapper()
+            .configure(DeserializationFeature.FAIL_ON_TRAILING_TOKENS, true);
     private static final DateTimeFormatter ISO_SECONDS =
             DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss'Z'").withZone(ZoneOffset.UTC);
 

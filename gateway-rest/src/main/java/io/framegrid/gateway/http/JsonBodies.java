@@ -23,7 +23,9 @@ import java.util.Map;
 final class JsonBodies implements RequestConverterFunction {
     private static final ObjectMapper MAPPER = new ObjectMapper()
             .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
-            .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+            .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false)
+            // A body is one JSON value: "{...} {...}" or "{...} junk" is refused, not read as its first object.
+            .configure(DeserializationFeature.FAIL_ON_TRAILING_TOKENS, true);
     private static final PropertyNamingStrategies.NamingBase WIRE_NAMES =
             (PropertyNamingStrategies.NamingBase) PropertyNamingStrategies.SNAKE_CASE;
 

@@ -29,6 +29,9 @@ class SurfaceErrorsTest {
                 413, "PAYLOAD_TOO_LARGE", "Request body too large");
         assertFormat(surface, gw.postJson(surface, postRoute, "{\"email\":"), 400, "INVALID_JSON",
                 "Request body is not valid JSON");
+        // A second value after the object is no JSON body either (it is what a merged multipart field looks like).
+        assertFormat(surface, gw.postJson(surface, postRoute, "{\"email\":\"a@example.com\"} {\"email\":\"b\"}"),
+                400, "INVALID_JSON", "Request body is not valid JSON");
     }
 
     private static void assertFormat(String surface, Reply reply, int status, String code, String message) {
