@@ -5,15 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.framegrid.coordinator.testing.CoordinatorExtension;
 import io.framegrid.coordinator.testing.InProcessTransport;
 import io.framegrid.fabric.grid.CacheNames;
+import io.framegrid.fabric.testing.MutableClock;
 import io.framegrid.proto.cluster.v1.NodeStatus;
-import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.atomic.AtomicLong;
 import org.apache.ignite.IgniteCache;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -61,38 +57,9 @@ class LiveGpusTest {
         assertThat(new LiveGpus(cluster.ignite(), cluster.clock()).any()).isFalse();
     }
 
-    /** A clock that moves only when told (the extension's runs with real time). */
-    private static final class StoppedClock extends Clock {
-        private final AtomicLong millis = new AtomicLong(System.currentTimeMillis());
-
-        void advance(Duration by) {
-            millis.addAndGet(by.toMillis());
-        }
-
-        @Override
-        public long millis() {
-            return millis.get();
-        }
-
-        @Override
-        public Instant instant() {
-            return Instant.ofEpochMilli(millis());
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-    }
-
     @Test
     void anAnswerHoldsForItsTtlAndIsReadAgainAfterIt() {
-        StoppedClock clock = new StoppedClock();
+        MutableClock clock = MutableClock.stopped();
         LiveGpus gpus = new LiveGpus(cluster.ignite(), clock);
         assertThat(gpus.any()).isFalse();
 

@@ -10,6 +10,22 @@ import java.util.concurrent.atomic.AtomicReference;
 /** A clock tests move forward to expire leases, deadlines and tokens without waiting. */
 public final class MutableClock extends Clock {
     private final AtomicReference<Duration> offset = new AtomicReference<>(Duration.ZERO);
+    /** Where a stopped clock stands before its offset; null for one that follows real time. */
+    private final Instant stoppedAt;
+
+    /** A clock at real time plus whatever it was advanced by. */
+    public MutableClock() {
+        this(null);
+    }
+
+    private MutableClock(Instant stoppedAt) {
+        this.stoppedAt = stoppedAt;
+    }
+
+    /** A clock standing at now that moves only when advanced: for checks of "within" a duration. */
+    public static MutableClock stopped() {
+        return new MutableClock(Instant.now());
+    }
 
     public void advance(Duration by) {
         offset.accumulateAndGet(by, Duration::plus);
@@ -31,6 +47,6 @@ public final class MutableClock extends Clock {
 
     @Override
     public Instant instant() {
-        return Instant.now().plus(offset.get());
+        return (stoppedAt == null ? Instant.now() : stoppedAt).plus(offset.get());
     }
 }

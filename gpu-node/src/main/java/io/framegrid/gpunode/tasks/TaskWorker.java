@@ -5,6 +5,7 @@ import io.framegrid.fabric.grid.CacheNames;
 import io.framegrid.fabric.grid.ClientReconnects;
 import io.framegrid.fabric.jobs.JobLedger;
 import io.framegrid.fabric.jobs.LeaseLostException;
+import io.framegrid.fabric.jobs.PendingTaskFilter;
 import io.framegrid.fabric.jobs.Protos;
 import io.framegrid.fabric.jobs.TaskCommit;
 import io.framegrid.proto.cluster.v1.NodeStatus;
@@ -37,8 +38,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Leases tasks from the grid and runs them. New and re-queued tasks are pushed to the node by a
- * continuous query (no polling; only the tasks of a lease that failed are read again, a heartbeat later); the node
- * keeps those it can run (capabilities, registered executor)
+ * continuous query (the tasks of a lease that failed are read again a heartbeat later; a node with a free slot and
+ * nothing queued also reads the pending tasks every {@link #RESCAN_EVERY_BEATS} heartbeats, see
+ * {@link #rescanIfIdle}); the node keeps those it can run (capabilities, registered executor)
  * in a per-owner fair queue, leases one per free slot, renews its leases every heartbeat, and stops a
  * task at once when its job is cancelled (its grid entry disappears) or its lease is lost.
  *
@@ -57,6 +59,8 @@ public final class TaskWorker implements AutoCloseable {
     private final IgniteCache<String, byte[]> tasks;
     private final IgniteCache<String, byte[]> nodes;
     private final Ignite ignite;
+    /** Heartbeats so far, counted by the heartbeat thread only. */
+    private long beats;
     // Changes when a client node rejoins the grid after being dropped: leases and status are keyed by it.
     private volatile String nodeId;
     private final FairTaskQueue queue = new FairTaskQueue();
@@ -359,6 +363,54 @@ public final class TaskWorker implements AutoCloseable {
             } catch (RuntimeException ex) {
                 log.debug("Renewal of {} failed: {}", e.getKey(), ex.toString());
             }
+        }
+        if (++beats % RESCAN_EVERY_BEATS == 0) {
+            rescanIfIdle();
+        }
+    }
+
+    /**
+     * Stops the continuous query's deliveries as a lost event would, leaving everything else running: for tests of
+     * the {@link #rescanIfIdle} safety net, which is then the only way new tasks reach this node.
+     */
+    void dropTaskEvents() {
+        QueryCursor<Cache.Entry<String, byte[]>> current = cursor;
+        if (current != null) {
+            current.close();
+        }
+    }
+
+    /** How many heartbeats apart an idle node reads the pending tasks itself. */
+    static final int RESCAN_EVERY_BEATS = 10;
+
+    /**
+     * The safety net under the continuous query: a node with a free slot and nothing queued reads every pending task
+     * (a scan filtered on the data nodes; the task cache holds only unfinished tasks) and queues those it can run.
+     * Continuous-query events can be lost: in the multi-host test a cut-off node was dropped in the same topology
+     * change that moved partitions to a second coordinator (baseline auto-adjust), the reaper re-queued its tasks
+     * during that exchange, and the other gpu-node, idle with an empty queue, never heard of them; the jobs stayed
+     * processing for good. A busy node needs no rescan: its next free slot comes with the queue it has. A task seen
+     * here that is leased meanwhile is refused by the lease, as any stale event is.
+     */
+    void rescanIfIdle() {
+        if (stopped || running.size() >= profile.slots() || queue.size() > 0) {
+            return;
+        }
+        int found = 0;
+        try (QueryCursor<Cache.Entry<String, byte[]>> pending = tasks.query(new ScanQuery<>(new PendingTaskFilter()))) {
+            for (Cache.Entry<String, byte[]> e : pending) {
+                TaskState task = Protos.parse(TaskState.parser(), e.getValue());
+                if (canRun(task)) {
+                    found++;
+                    onTask(task);
+                }
+            }
+        } catch (RuntimeException ex) {
+            log.debug("Rescan of pending tasks failed: {}", ex.toString());
+            return;
+        }
+        if (found > 0) {
+            log.info("Queued {} pending tasks whose grid events this idle node had not received (lost or late)", found);
         }
     }
 

@@ -152,7 +152,13 @@ class MultiHostNetnsTest {
                 net.link(shortName("gpu-node-1"), false);
                 await("gpu-node-1 gone from the node list").atMost(Duration.ofSeconds(30))
                         .until(() -> node(admin, "gpu-node-1").isEmpty());
-                awaitCompleted(jobs, before, Duration.ofSeconds(180));
+                try {
+                    awaitCompleted(jobs, before, Duration.ofSeconds(180));
+                } catch (org.awaitility.core.ConditionTimeoutException e) {
+                    // The known stall after a cut: what every role's threads are doing is the evidence it needs.
+                    roles.forEach((host, p) -> dumpThreads(host, p));
+                    throw e;
+                }
                 Set<String> committers = new HashSet<>();
                 int expiredOnCut = 0;
                 for (Job j : before) {
@@ -226,6 +232,19 @@ class MultiHostNetnsTest {
 
     private static String role(String host) {
         return host.startsWith("coordinator") ? "coordinator" : host.startsWith("gpu-node") ? "gpu-node" : "gateway";
+    }
+
+    /** Prints {@code jcmd Thread.print} of the role's JVM (lock owners and waiters included) to the test's output. */
+    private static void dumpThreads(String host, FramegridProcess p) {
+        try {
+            Process jcmd = new ProcessBuilder("jcmd", Long.toString(p.pid()), "Thread.print", "-l")
+                    .redirectErrorStream(true).start();
+            String dump = new String(jcmd.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            jcmd.waitFor(30, TimeUnit.SECONDS);
+            System.out.println("==== threads of " + host + " (pid " + p.pid() + ")\n" + dump);
+        } catch (java.io.IOException | InterruptedException | RuntimeException e) {
+            System.out.println("==== no thread dump of " + host + ": " + e);
+        }
     }
 
     private static String shortName(String host) {
