@@ -2,12 +2,14 @@ package io.framegrid.fabric.grid;
 
 import io.framegrid.config.FramegridConfig;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import org.apache.ignite.Ignite;
 import org.apache.ignite.IgniteException;
 import org.apache.ignite.Ignition;
 import org.apache.ignite.ShutdownPolicy;
+import org.apache.ignite.cluster.BaselineNode;
 import org.apache.ignite.cluster.ClusterState;
 import org.apache.ignite.configuration.DataPageEvictionMode;
 import org.apache.ignite.configuration.DataRegionConfiguration;
@@ -67,7 +69,27 @@ public final class GridBootstrap {
             }
         }
         awaitActive(ignite);
+        joinBaseline(ignite);
         return ignite;
+    }
+
+    /**
+     * Puts this server into the baseline when it is not in it. Auto-adjust reacts to joins and leaves of an active
+     * cluster only: a server that joined while the oldest was still activating stays outside the baseline that the
+     * activation fixed, holds no partitions, and stopping the oldest then loses every partition it owned (seen in
+     * {@code TwoCoordinatorJvmTest}: the survivor answered "all partition owners have left the grid"). Setting the
+     * baseline to the current topology is what auto-adjust would have done for a later join.
+     */
+    static void joinBaseline(Ignite ignite) {
+        Collection<BaselineNode> baseline = ignite.cluster().currentBaselineTopology();
+        Object self = ignite.cluster().localNode().consistentId();
+        if (baseline == null || baseline.stream().anyMatch(n -> n.consistentId().equals(self))) {
+            return;
+        }
+        long version = ignite.cluster().topologyVersion();
+        log.info("Server node {} joined outside the baseline topology; setting the baseline to topology {}",
+                self, version);
+        ignite.cluster().setBaselineTopology(version);
     }
 
     /** How long a stop waits for this node's partitions to be copied elsewhere before stopping anyway. */
