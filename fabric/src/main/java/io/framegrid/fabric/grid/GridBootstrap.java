@@ -86,10 +86,26 @@ public final class GridBootstrap {
         if (baseline == null || baseline.stream().anyMatch(n -> n.consistentId().equals(self))) {
             return;
         }
-        long version = ignite.cluster().topologyVersion();
-        log.info("Server node {} joined outside the baseline topology; setting the baseline to topology {}",
-                self, version);
-        ignite.cluster().setBaselineTopology(version);
+        // Ignite refuses a manual baseline change while auto-adjust is on, so it is switched off around the change
+        // and back on. A failure here must not fail the start: the node then runs as before, outside the baseline.
+        try {
+            boolean autoAdjust = ignite.cluster().isBaselineAutoAdjustEnabled();
+            if (autoAdjust) {
+                ignite.cluster().baselineAutoAdjustEnabled(false);
+            }
+            try {
+                long version = ignite.cluster().topologyVersion();
+                log.info("Server node {} joined outside the baseline topology; setting the baseline to topology {}",
+                        self, version);
+                ignite.cluster().setBaselineTopology(version);
+            } finally {
+                if (autoAdjust) {
+                    ignite.cluster().baselineAutoAdjustEnabled(true);
+                }
+            }
+        } catch (RuntimeException e) {
+            log.warn("Server node {} is outside the baseline topology and could not join it: {}", self, e.toString());
+        }
     }
 
     /** How long a stop waits for this node's partitions to be copied elsewhere before stopping anyway. */
