@@ -1,7 +1,9 @@
 package io.framegrid.sdk.detection;
 
 import io.framegrid.proto.detection.DetectionContract;
+import io.framegrid.proto.detection.v1.DetectRequest;
 import io.framegrid.proto.detection.v1.DetectionParams;
+import io.framegrid.proto.detection.v1.DetectionServiceGrpc;
 import io.framegrid.proto.detection.v1.DetectionOutcome;
 import io.framegrid.proto.detection.v1.DetectionResults;
 import io.framegrid.proto.detection.v1.GetDetectionRequest;
@@ -32,6 +34,7 @@ import io.framegrid.proto.media.v1.UploadHeader;
 import io.framegrid.sdk.CallSupport;
 import io.framegrid.sdk.FramegridClient;
 import io.framegrid.sdk.FramegridException;
+import com.google.protobuf.UnsafeByteOperations;
 import io.grpc.Status;
 import java.io.ByteArrayInputStream;
 import java.util.concurrent.CompletableFuture;
@@ -77,14 +80,21 @@ public final class DetectionClient {
     }
 
     /**
-     * Stores {@code image} and queues its detection with the caller's stored settings (threshold, GPU preference,
-     * active model) and at most {@code maxPixels} decoded pixels.
+     * Queues the detection of {@code image} with the caller's stored settings (threshold, GPU preference, active
+     * model) and at most {@code maxPixels} decoded pixels. An image of up to
+     * {@link DetectionContract#MAX_INLINE_IMAGE_BYTES} goes in one call ({@code DetectionService.Detect}: settings,
+     * image and job in one transaction, the image kept only until the job ends); a larger one is stored in the
+     * caller's media first and its job names it. {@code contentType} is used for the latter only; {@code image}
+     * is sent without a copy and must not change until the future completes.
      */
     public CompletableFuture<Job> detectAsync(byte[] image, String filename, String contentType, long maxPixels) {
-        return settingsAsync().thenCompose(s -> detectAsync(image, filename, contentType, DetectionParams.newBuilder()
-                .setConfidenceThreshold(Math.max(DetectionContract.MIN_CONFIDENCE, s.getConfidenceThreshold()))
-                .setModelId(s.getModelId()).setUseGpu(s.getUseGpu())
-                .setEnableMultiThreading(s.getEnableMultiThreading()).setMaxPixels(maxPixels).build()));
+        if (image.length <= DetectionContract.MAX_INLINE_IMAGE_BYTES) {
+            return CallSupport.toCompletable(client.prepared(DetectionServiceGrpc.newFutureStub(client.channel()))
+                    .detect(DetectRequest.newBuilder().setImage(UnsafeByteOperations.unsafeWrap(image)).setFilename(filename)
+                            .setMaxPixels(maxPixels).build()));
+        }
+        return settingsAsync().thenCompose(s -> detectAsync(image, filename, contentType,
+                DetectionContract.paramsFor(s, maxPixels)));
     }
 
     /** The caller's settings (the coordinator's {@code DetectionSettingsService}); the defaults until changed. */

@@ -1,5 +1,6 @@
 package io.framegrid.coordinator.detection;
 
+import io.framegrid.coordinator.identity.UserDirectory;
 import io.framegrid.coordinator.products.CoordinatorProduct;
 import io.framegrid.fabric.jobs.JobTypes;
 import io.framegrid.proto.cluster.v1.StagePlan;
@@ -31,12 +32,15 @@ public final class DetectionPlanners implements CoordinatorProduct {
 
     @Override
     public void register(JobTypes types, Context context) {
+        this.types = types;
         LiveGpus gpus = new LiveGpus(context.ignite(), context.clock());
         types.register(DetectionContract.DETECT, meta -> plan(meta, gpus::any, context.clock().millis()),
                 MAX_DURATION);
     }
 
+    private JobTypes types;
     private WebhookDispatcher webhooks;
+    private DetectionImageSweeper sweeper;
 
     @Override
     public List<BindableService> services(Context context) {
@@ -47,9 +51,13 @@ public final class DetectionPlanners implements CoordinatorProduct {
         webhooks = new WebhookDispatcher(context.ignite(), store,
                 new HttpWebhookTransport(settings.duration("webhook-timeout")), context.clock(),
                 settings.positiveInt("webhook-max-attempts"), settings.duration("webhook-backoff"));
-        return List.of(new DetectionSettingsGrpcService(new DetectionSettingsStore(context.ignite())),
-                new DetectionHistoryGrpcService(new DetectionHistory(context.ignite()),
-                        new JobLedger(context.ignite(), context.config().jobs(), context.clock()), context.media()),
+        DetectionSettingsStore settingsStore = new DetectionSettingsStore(context.ignite());
+        JobLedger ledger = new JobLedger(context.ignite(), context.config().jobs(), context.clock());
+        sweeper = new DetectionImageSweeper(context.ignite(), ledger).start(DetectionImageSweeper.INTERVAL);
+        return List.of(new DetectionSettingsGrpcService(settingsStore),
+                new DetectionGrpcService(context.ignite(), ledger, types, settingsStore,
+                        new UserDirectory(context.ignite(), context.clock())),
+                new DetectionHistoryGrpcService(new DetectionHistory(context.ignite()), ledger, context.media()),
                 new DetectionWebhookGrpcService(store, context.clock(), webhooks::registered), models,
                 new DetectionIntegrationGrpcService(settings.getString("enginelabs-secret"), models, context.media(),
                         context.clock()));
@@ -60,6 +68,9 @@ public final class DetectionPlanners implements CoordinatorProduct {
         if (webhooks != null) {
             webhooks.close();
         }
+        if (sweeper != null) {
+            sweeper.close();
+        }
     }
 
     static List<StagePlan> plan(Map<String, String> meta, BooleanSupplier gpuLive) {
@@ -68,7 +79,9 @@ public final class DetectionPlanners implements CoordinatorProduct {
 
     static List<StagePlan> plan(Map<String, String> meta, BooleanSupplier gpuLive, long nowMs) {
         DetectionParams params = DetectionContract.params(meta);
-        if (meta.getOrDefault(DetectionContract.MEDIA_ID, "").isBlank()) {
+        // An inline image is stored by DetectionService in the job's own submit transaction; any other job names media.
+        if (!"true".equals(meta.get(DetectionContract.INLINE_IMAGE))
+                && meta.getOrDefault(DetectionContract.MEDIA_ID, "").isBlank()) {
             throw new IllegalArgumentException(DetectionContract.MEDIA_ID + " is required");
         }
         Map<String, String> planned = new LinkedHashMap<>(meta);

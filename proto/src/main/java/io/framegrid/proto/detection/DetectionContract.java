@@ -18,6 +18,18 @@ public final class DetectionContract {
     public static final String DETECT = "detection.detect";
     /** Job metadata: the uploaded image's media id. */
     public static final String MEDIA_ID = "media_id";
+    /**
+     * Job metadata: {@code true} when the image was submitted whole ({@code DetectionService.Detect}) and lies in the
+     * grid cache {@code fg_detection_images} under the job's id instead of in the media store.
+     */
+    public static final String INLINE_IMAGE = "inline_image";
+    /** Job metadata of an inline image: the name the caller gave it, shown in history. */
+    public static final String FILENAME = "filename";
+    /**
+     * The largest image {@code DetectionService.Detect} takes: under gRPC's default 4 MiB message, and small enough to
+     * sit in the grid with its job; larger images go through the media store.
+     */
+    public static final int MAX_INLINE_IMAGE_BYTES = 3 << 20;
     /** Job metadata set from {@link DetectionParams}. */
     public static final String CONFIDENCE = "confidence_threshold";
     public static final String MODEL_ID = "model_id";
@@ -68,6 +80,17 @@ public final class DetectionContract {
             meta.put(MULTI_THREADING, "true");
         }
         return meta;
+    }
+
+    /**
+     * The parameters a detection runs with for a user's stored {@code settings}: their threshold (a 0 becomes
+     * {@link #MIN_CONFIDENCE}), model and GPU preference, tiling, and at most {@code maxPixels} decoded pixels.
+     */
+    public static DetectionParams paramsFor(DetectionSettings settings, long maxPixels) {
+        return DetectionParams.newBuilder()
+                .setConfidenceThreshold(Math.max(MIN_CONFIDENCE, settings.getConfidenceThreshold()))
+                .setModelId(settings.getModelId()).setUseGpu(settings.getUseGpu())
+                .setEnableMultiThreading(settings.getEnableMultiThreading()).setMaxPixels(maxPixels).build();
     }
 
     /** The settings a user has before changing any: threshold 0.5, GPU when live, the default model. */
