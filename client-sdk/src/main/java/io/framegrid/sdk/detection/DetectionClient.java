@@ -80,18 +80,17 @@ public final class DetectionClient {
     }
 
     /**
-     * Queues the detection of {@code image} with the caller's stored settings (threshold, GPU preference, active
-     * model) and at most {@code maxPixels} decoded pixels. An image of up to
-     * {@link DetectionContract#MAX_INLINE_IMAGE_BYTES} goes in one call ({@code DetectionService.Detect}: settings,
-     * image and job in one transaction, the image kept only until the job ends); a larger one is stored in the
-     * caller's media first and its job names it. {@code contentType} is used for the latter only; {@code image}
-     * is sent without a copy and must not change until the future completes.
+     * Stores {@code image} in the caller's media and queues its detection with the caller's stored settings
+     * (threshold, GPU preference, active model) and at most {@code maxPixels} decoded pixels. An image of up to
+     * {@link DetectionContract#MAX_INLINE_IMAGE_BYTES} goes in one call ({@code DetectionService.Detect}: the media
+     * record and the job in one transaction); a larger one is streamed to the media store first and then submitted.
+     * {@code image} is sent without a copy and must not change until the future completes.
      */
     public CompletableFuture<Job> detectAsync(byte[] image, String filename, String contentType, long maxPixels) {
         if (image.length <= DetectionContract.MAX_INLINE_IMAGE_BYTES) {
             return CallSupport.toCompletable(client.prepared(DetectionServiceGrpc.newFutureStub(client.channel()))
-                    .detect(DetectRequest.newBuilder().setImage(UnsafeByteOperations.unsafeWrap(image)).setFilename(filename)
-                            .setMaxPixels(maxPixels).build()));
+                    .detect(DetectRequest.newBuilder().setImage(UnsafeByteOperations.unsafeWrap(image))
+                            .setFilename(filename).setContentType(contentType).setMaxPixels(maxPixels).build()));
         }
         return settingsAsync().thenCompose(s -> detectAsync(image, filename, contentType,
                 DetectionContract.paramsFor(s, maxPixels)));

@@ -19,7 +19,7 @@ import java.util.function.BooleanSupplier;
  * is routed to a node with one when such a node is live, otherwise it runs on any node and its results say so.
  * Parameters are checked here, at submit, so a malformed value is the caller's 400 instead of a failed job. The
  * product's own RPCs: per-user settings ({@link DetectionSettingsGrpcService}) and history
- * ({@link DetectionHistoryGrpcService}) over grid caches.
+ * ({@link DetectionHistoryGrpcService}) over grid caches, and the one-call upload ({@link DetectionGrpcService}).
  */
 public final class DetectionPlanners implements CoordinatorProduct {
     /** One image takes well under a second; a job still processing after this has a stuck node behind it. */
@@ -40,7 +40,6 @@ public final class DetectionPlanners implements CoordinatorProduct {
 
     private JobTypes types;
     private WebhookDispatcher webhooks;
-    private DetectionImageSweeper sweeper;
 
     @Override
     public List<BindableService> services(Context context) {
@@ -53,9 +52,8 @@ public final class DetectionPlanners implements CoordinatorProduct {
                 settings.positiveInt("webhook-max-attempts"), settings.duration("webhook-backoff"));
         DetectionSettingsStore settingsStore = new DetectionSettingsStore(context.ignite());
         JobLedger ledger = new JobLedger(context.ignite(), context.config().jobs(), context.clock());
-        sweeper = new DetectionImageSweeper(context.ignite(), ledger).start(DetectionImageSweeper.INTERVAL);
         return List.of(new DetectionSettingsGrpcService(settingsStore),
-                new DetectionGrpcService(context.ignite(), ledger, types, settingsStore,
+                new DetectionGrpcService(ledger, types, settingsStore, context.media(),
                         new UserDirectory(context.ignite(), context.clock())),
                 new DetectionHistoryGrpcService(new DetectionHistory(context.ignite()), ledger, context.media()),
                 new DetectionWebhookGrpcService(store, context.clock(), webhooks::registered), models,
@@ -68,9 +66,6 @@ public final class DetectionPlanners implements CoordinatorProduct {
         if (webhooks != null) {
             webhooks.close();
         }
-        if (sweeper != null) {
-            sweeper.close();
-        }
     }
 
     static List<StagePlan> plan(Map<String, String> meta, BooleanSupplier gpuLive) {
@@ -79,9 +74,7 @@ public final class DetectionPlanners implements CoordinatorProduct {
 
     static List<StagePlan> plan(Map<String, String> meta, BooleanSupplier gpuLive, long nowMs) {
         DetectionParams params = DetectionContract.params(meta);
-        // An inline image is stored by DetectionService in the job's own submit transaction; any other job names media.
-        if (!"true".equals(meta.get(DetectionContract.INLINE_IMAGE))
-                && meta.getOrDefault(DetectionContract.MEDIA_ID, "").isBlank()) {
+        if (meta.getOrDefault(DetectionContract.MEDIA_ID, "").isBlank()) {
             throw new IllegalArgumentException(DetectionContract.MEDIA_ID + " is required");
         }
         Map<String, String> planned = new LinkedHashMap<>(meta);

@@ -67,8 +67,6 @@ public final class CacheCatalog {
         // Product E: settings change read-modify-write (transactional); history records are single puts.
         all.add(durableTransactional(CacheNames.DETECTION_SETTINGS).setAffinity(productAffinity()));
         all.add(durableAtomic(CacheNames.DETECTION_HISTORY).setAffinity(productAffinity()));
-        // Written in the job's submit transaction, so the job and its image exist together or not at all.
-        all.add(durableTransactional(CacheNames.DETECTION_IMAGES).setAffinity(productAffinity()));
         all.add(durableAtomic(CacheNames.DETECTION_WEBHOOKS).setAffinity(productAffinity()));
         all.add(durableAtomic(CacheNames.DETECTION_WEBHOOK_DELIVERIES).setAffinity(productAffinity()));
         all.add(durableAtomic(CacheNames.DETECTION_MODELS).setAffinity(productAffinity()));

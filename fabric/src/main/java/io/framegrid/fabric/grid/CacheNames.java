@@ -48,11 +48,6 @@ public final class CacheNames {
     public static final String DETECTION_SETTINGS = "fg_detection_settings";
     /** Product E: completed detections (detection id → {@code detection.v1.DetectionRecord}), read by history. */
     public static final String DETECTION_HISTORY = "fg_detection_history";
-    /**
-     * Product E: images of detections submitted whole (job id → encoded image bytes), stored in the job's submit
-     * transaction and removed once the job's one task committed or the job ended otherwise.
-     */
-    public static final String DETECTION_IMAGES = "fg_detection_images";
 
     /** Product E: outgoing webhooks (webhook id → {@code detection.v1.Webhook}). */
     public static final String DETECTION_WEBHOOKS = "fg_detection_webhooks";

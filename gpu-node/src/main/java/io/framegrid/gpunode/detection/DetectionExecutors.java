@@ -7,8 +7,8 @@ import io.framegrid.proto.detection.DetectionContract;
 import org.apache.ignite.IgniteCache;
 
 /**
- * Product E's gpu-node plug-in: the {@link DetectionTasks} executor over the node's media library, inline images
- * ({@code fg_detection_images}) and engine, filing each completed detection in {@code fg_detection_history}.
+ * Product E's gpu-node plug-in: the {@link DetectionTasks} executor over the node's media library and engine, filing
+ * each completed detection in {@code fg_detection_history}.
  */
 public final class DetectionExecutors implements NodeProduct {
     private AddedModels added;
@@ -21,21 +21,9 @@ public final class DetectionExecutors implements NodeProduct {
     @Override
     public void register(TaskExecutors executors, Context context) {
         IgniteCache<String, byte[]> history = context.ignite().cache(CacheNames.DETECTION_HISTORY);
-        IgniteCache<String, byte[]> images = context.ignite().cache(CacheNames.DETECTION_IMAGES);
         DetectionTasks tasks = new DetectionTasks(context.media(), context.inference(),
-                context.device().cudaAvailable(), r -> history.put(r.getDetectionId(), r.toByteArray()),
-                new DetectionTasks.InlineImages() {
-                    @Override
-                    public byte[] get(String jobId) {
-                        return images.get(jobId);
-                    }
-
-                    @Override
-                    public void remove(String jobId) {
-                        images.remove(jobId);
-                    }
-                });
-        executors.register(DetectionContract.DETECT, DetectionTasks.plainFailures(tasks.executor()));
+                context.device().cudaAvailable(), r -> history.put(r.getDetectionId(), r.toByteArray()));
+        executors.register(DetectionContract.DETECT, DetectionTasks.plainFailures(tasks::detect));
         try {
             added = new AddedModels(context.media(), context.inference().registry(),
                     java.nio.file.Files.createTempDirectory("framegrid-added-models-"));

@@ -35,8 +35,7 @@ import org.bytedeco.opencv.opencv_core.Mat;
 import org.bytedeco.opencv.opencv_core.Rect;
 
 /**
- * The gpu-node side of product E: {@code detection.detect} reads the job's image (from the grid when it was submitted
- * whole, else from the media store), decodes it,
+ * The gpu-node side of product E: {@code detection.detect} reads the job's image from the media store, decodes it,
  * runs the engine's detector (YOLOX-Nano unless the job names another model) and stores the objects at or above the
  * job's threshold, boxes in the original image's pixels, as a {@link DetectionResults} in the task's commit.
  */
@@ -55,7 +54,6 @@ public final class DetectionTasks {
     private final InferenceEngine engine;
     private final boolean gpu;
     private final HistoryWriter history;
-    private final InlineImages inline;
 
     /** Files a completed detection in the owner's history (the grid cache {@code fg_detection_history}). */
     @FunctionalInterface
@@ -63,57 +61,16 @@ public final class DetectionTasks {
         void write(DetectionRecord record);
     }
 
-    /**
-     * Images submitted whole, by job id (the grid cache {@code fg_detection_images}, written in the job's submit
-     * transaction): read by the task, removed once its commit succeeded.
-     */
-    public interface InlineImages {
-        InlineImages NONE = new InlineImages() {
-            @Override
-            public byte[] get(String jobId) {
-                return null;
-            }
-
-            @Override
-            public void remove(String jobId) {
-            }
-        };
-
-        /** The image of job {@code jobId}, or null. */
-        byte[] get(String jobId);
-
-        void remove(String jobId);
-    }
-
     /** @param gpu whether this node has a CUDA device (what the results report as their device) */
     public DetectionTasks(MediaLibrary media, InferenceEngine engine, boolean gpu) {
-        this(media, engine, gpu, record -> { }, InlineImages.NONE);
+        this(media, engine, gpu, record -> { });
     }
 
-    public DetectionTasks(MediaLibrary media, InferenceEngine engine, boolean gpu, HistoryWriter history,
-            InlineImages inline) {
+    public DetectionTasks(MediaLibrary media, InferenceEngine engine, boolean gpu, HistoryWriter history) {
         this.media = media;
         this.engine = engine;
         this.gpu = gpu;
         this.history = history;
-        this.inline = inline;
-    }
-
-    /** {@link #detect} as the node runs it: an inline image is removed from the grid once the commit stands. */
-    TaskExecutor executor() {
-        return new TaskExecutor() {
-            @Override
-            public TaskCommit execute(TaskContext ctx) throws IOException, InterruptedException {
-                return detect(ctx);
-            }
-
-            @Override
-            public void afterCommit(TaskContext ctx) {
-                if (inlineImage(ctx.params())) {
-                    inline.remove(ctx.jobId());
-                }
-            }
-        };
     }
 
     /**
@@ -122,27 +79,15 @@ public final class DetectionTasks {
      * the job log. Cancellation and a lost lease pass through for the worker to handle.
      */
     static TaskExecutor plainFailures(TaskExecutor executor) {
-        return new TaskExecutor() {
-            @Override
-            public TaskCommit execute(TaskContext ctx) throws Exception {
-                try {
-                    return executor.execute(ctx);
-                } catch (TaskFailure | CancellationException | InterruptedException | LeaseLostException e) {
-                    throw e;
-                } catch (Exception e) {
-                    throw TaskFailure.retryable("The detection failed on a compute node", e);
-                }
-            }
-
-            @Override
-            public void afterCommit(TaskContext ctx) {
-                executor.afterCommit(ctx);
+        return ctx -> {
+            try {
+                return executor.execute(ctx);
+            } catch (TaskFailure | CancellationException | InterruptedException | LeaseLostException e) {
+                throw e;
+            } catch (Exception e) {
+                throw TaskFailure.retryable("The detection failed on a compute node", e);
             }
         };
-    }
-
-    private static boolean inlineImage(Map<String, String> params) {
-        return "true".equals(params.get(DetectionContract.INLINE_IMAGE));
     }
 
     /** Detects objects in the job's image and stores the results; refusals of the image fail the job at once. */
@@ -153,24 +98,13 @@ public final class DetectionTasks {
         } catch (IllegalArgumentException e) {
             throw TaskFailure.permanent("Invalid detection parameters: " + e.getMessage(), e);
         }
+        Media image = ownedMedia(ctx);
+        if (image.getSize() > MAX_IMAGE_BYTES) {
+            throw TaskFailure.permanent("The image is too large", null);
+        }
         byte[] bytes;
-        String filename;
-        if (inlineImage(ctx.params())) {
-            // Keyed by this job's id, which only the ledger hands out: no other user's image can be named here.
-            bytes = inline.get(ctx.jobId());
-            if (bytes == null) {
-                throw TaskFailure.permanent("The image of detection " + ctx.jobId() + " is no longer stored", null);
-            }
-            filename = ctx.params().getOrDefault(DetectionContract.FILENAME, "image");
-        } else {
-            Media image = ownedMedia(ctx);
-            if (image.getSize() > MAX_IMAGE_BYTES) {
-                throw TaskFailure.permanent("The image is too large", null);
-            }
-            try (InputStream in = media.store().open(image.getStorageKey(), 0, -1)) {
-                bytes = in.readAllBytes();
-            }
-            filename = image.getFilename();
+        try (InputStream in = media.store().open(image.getStorageKey(), 0, -1)) {
+            bytes = in.readAllBytes();
         }
         ctx.checkCancelled();
         float threshold = Math.max(DetectionContract.MIN_CONFIDENCE, params.getConfidenceThreshold());
@@ -185,7 +119,7 @@ public final class DetectionTasks {
                 .setCreatedMs(submittedMs(ctx.params())).setModelId(results.getModelId())
                 .setImageWidth(results.getImageWidth()).setImageHeight(results.getImageHeight())
                 .setConfidenceThreshold(threshold).addAllObjects(results.getObjectsList())
-                .setFilename(filename).build());
+                .setFilename(image.getFilename()).build());
         // The results ride in the task's commit (a few KB): no blob, fsync and media record per detection, and the
         // owner reads them back with the job in one call (DetectionHistoryService.GetDetection).
         return new TaskCommit(results.toByteArray(), List.of(), 0,

@@ -318,11 +318,6 @@ public final class TaskWorker implements AutoCloseable {
             context.checkCancelled();
             ledger.commit(task, r.context.nodeId(), result);
             completed.incrementAndGet();
-            try {
-                executor.afterCommit(context);
-            } catch (RuntimeException e) {
-                log.warn("Task {} committed; releasing its inputs failed: {}", id, e.toString());
-            }
         } catch (LeaseLostException | CancellationException | InterruptedException e) {
             log.debug("Task {} stopped without committing: {}", id, e.toString());
         } catch (Throwable e) {

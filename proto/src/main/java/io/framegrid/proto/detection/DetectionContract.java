@@ -19,15 +19,8 @@ public final class DetectionContract {
     /** Job metadata: the uploaded image's media id. */
     public static final String MEDIA_ID = "media_id";
     /**
-     * Job metadata: {@code true} when the image was submitted whole ({@code DetectionService.Detect}) and lies in the
-     * grid cache {@code fg_detection_images} under the job's id instead of in the media store.
-     */
-    public static final String INLINE_IMAGE = "inline_image";
-    /** Job metadata of an inline image: the name the caller gave it, shown in history. */
-    public static final String FILENAME = "filename";
-    /**
-     * The largest image {@code DetectionService.Detect} takes: under gRPC's default 4 MiB message, and small enough to
-     * sit in the grid with its job; larger images go through the media store.
+     * The largest image {@code DetectionService.Detect} takes in its one message: under gRPC's default 4 MiB message
+     * limit. Larger images are uploaded to the media store as a stream and their job names them.
      */
     public static final int MAX_INLINE_IMAGE_BYTES = 3 << 20;
     /** Job metadata set from {@link DetectionParams}. */

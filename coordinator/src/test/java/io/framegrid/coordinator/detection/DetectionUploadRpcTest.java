@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.google.protobuf.ByteString;
 import io.framegrid.coordinator.testing.CoordinatorExtension;
 import io.framegrid.coordinator.testing.InProcessTransport;
-import io.framegrid.fabric.grid.CacheNames;
 import io.framegrid.fabric.jobs.JobLedger;
 import io.framegrid.proto.cluster.v1.TaskState;
 import io.framegrid.proto.detection.DetectionContract;
@@ -15,7 +14,7 @@ import io.framegrid.proto.detection.v1.DetectionServiceGrpc;
 import io.framegrid.proto.detection.v1.SettingsUpdate;
 import io.framegrid.proto.identity.v1.RegisterRequest;
 import io.framegrid.proto.jobs.v1.Job;
-import io.framegrid.proto.jobs.v1.JobStatus;
+import io.framegrid.proto.media.v1.Media;
 import io.framegrid.sdk.FramegridClient;
 import io.framegrid.sdk.detection.DetectionClient;
 import io.grpc.Status;
@@ -23,15 +22,14 @@ import io.grpc.StatusRuntimeException;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.UUID;
-import org.apache.ignite.IgniteCache;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * Images sent whole ({@code DetectionService.Detect}): stored with their job in one transaction under the caller's
- * settings, refused when empty or too large, and swept once their job ended without the node removing them.
+ * Images sent whole ({@code DetectionService.Detect}): stored in the caller's media with their job, under the
+ * caller's settings, in one call; refused when empty, too large or badly named, leaving nothing behind.
  */
-class DetectionInlineImagesTest {
+class DetectionUploadRpcTest {
     @RegisterExtension
     static final CoordinatorExtension cluster = new CoordinatorExtension(Map.of(), new InProcessTransport());
 
@@ -46,10 +44,6 @@ class DetectionInlineImagesTest {
         return new User(id, sdk, sdk.product(DetectionClient.class));
     }
 
-    private static IgniteCache<String, byte[]> images() {
-        return cluster.ignite().cache(CacheNames.DETECTION_IMAGES);
-    }
-
     private static JobLedger ledger() {
         return new JobLedger(cluster.ignite(), cluster.config().jobs(), cluster.clock());
     }
@@ -59,7 +53,7 @@ class DetectionInlineImagesTest {
     }
 
     @Test
-    void anImageSentWholeIsStoredUnderItsJobWithTheCallersSettings() {
+    void anImageSentWholeIsStoredInTheCallersMediaAndDetectedWithTheirSettings() throws Exception {
         User u = user();
         u.client().updateSettingsAsync(SettingsUpdate.newBuilder().setConfidenceThreshold(0.7f)
                 .setEnableMultiThreading(true).setUseGpu(false).build()).join();
@@ -70,16 +64,22 @@ class DetectionInlineImagesTest {
         assertThat(job.getType()).isEqualTo(DetectionContract.DETECT);
         assertThat(job.getOwnerId()).isEqualTo(u.id());
         assertThat(job.getDisplayName()).isEqualTo("dog.jpg");
-        assertThat(images().get(job.getJobId())).isEqualTo(image);
         Map<String, String> params = task(job).getParamsMap();
-        assertThat(params).containsEntry(DetectionContract.INLINE_IMAGE, "true")
-                .containsEntry(DetectionContract.FILENAME, "dog.jpg")
-                .containsEntry(DetectionContract.MAX_PIXELS, "1000000")
+        assertThat(params).containsEntry(DetectionContract.MAX_PIXELS, "1000000")
                 .containsEntry(DetectionContract.MULTI_THREADING, "true")
-                .doesNotContainKey(DetectionContract.MEDIA_ID).doesNotContainKey(DetectionContract.USE_GPU);
+                .doesNotContainKey(DetectionContract.USE_GPU);
         assertThat(DetectionContract.params(params).getConfidenceThreshold()).isEqualTo(0.7f);
-        // Nothing went to the caller's media.
-        assertThat(u.sdk().mediaAsync().list(100, 0).join().getMediaList()).isEmpty();
+        Media stored = u.sdk().mediaAsync().list(100, 0).join().getMediaList().get(0);
+        assertThat(params).containsEntry(DetectionContract.MEDIA_ID, stored.getMediaId());
+        assertThat(stored.getFilename()).isEqualTo("dog.jpg");
+        assertThat(stored.getContentType()).isEqualTo("image/jpeg");
+        assertThat(stored.getSize()).isEqualTo(image.length);
+        assertThat(stored.getSha256()).isEqualTo(java.util.HexFormat.of().formatHex(
+                java.security.MessageDigest.getInstance("SHA-256").digest(image)));
+        assertThat(stored.getMetadataMap()).containsEntry("product", DetectionContract.PRODUCT);
+        try (var in = cluster.server().mediaLibrary().store().open(stored.getStorageKey(), 0, -1)) {
+            assertThat(in.readAllBytes()).isEqualTo(image);
+        }
     }
 
     @Test
@@ -90,11 +90,9 @@ class DetectionInlineImagesTest {
 
         Job job = u.client().detectAsync(image, "big.png", "image/png", 1_000_000).join();
 
-        Map<String, String> params = task(job).getParamsMap();
-        assertThat(params).doesNotContainKey(DetectionContract.INLINE_IMAGE).containsKey(DetectionContract.MEDIA_ID);
-        assertThat(images().containsKey(job.getJobId())).isFalse();
-        assertThat(u.sdk().mediaAsync().list(100, 0).join().getMediaList()).singleElement()
-                .satisfies(m -> assertThat(m.getSize()).isEqualTo(image.length));
+        Media stored = u.sdk().mediaAsync().list(100, 0).join().getMediaList().get(0);
+        assertThat(stored.getSize()).isEqualTo(image.length);
+        assertThat(task(job).getParamsMap()).containsEntry(DetectionContract.MEDIA_ID, stored.getMediaId());
     }
 
     @Test
@@ -102,7 +100,6 @@ class DetectionInlineImagesTest {
         User u = user();
         DetectionServiceGrpc.DetectionServiceBlockingStub stub = u.sdk().prepared(
                 DetectionServiceGrpc.newBlockingStub(u.sdk().channel()));
-        long before = images().sizeLong();
 
         assertRefused(() -> stub.detect(DetectRequest.getDefaultInstance()), "INVALID_IMAGE");
         assertRefused(() -> stub.detect(DetectRequest.newBuilder().setImage(ByteString.copyFrom(
@@ -112,7 +109,7 @@ class DetectionInlineImagesTest {
         assertRefused(() -> stub.detect(DetectRequest.newBuilder().setImage(ByteString.copyFrom(new byte[] {1}))
                 .setMaxPixels(-1).build()), "INVALID_DETECTION_PARAMETERS");
 
-        assertThat(images().sizeLong()).isEqualTo(before);
+        assertThat(u.sdk().mediaAsync().list(100, 0).join().getMediaList()).isEmpty();
         assertThat(u.sdk().jobsAsync().list(io.framegrid.proto.jobs.v1.ListJobsRequest.getDefaultInstance()).join()
                 .getJobsList()).isEmpty();
         StatusRuntimeException anonymous = org.junit.jupiter.api.Assertions.assertThrows(StatusRuntimeException.class,
@@ -126,27 +123,5 @@ class DetectionInlineImagesTest {
             assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
             assertThat(io.framegrid.sdk.FramegridException.from(e).reason()).isEqualTo(reason);
         });
-    }
-
-    @Test
-    void theSweeperRemovesImagesOfEndedJobsAtOnceAndJoblessImagesOnlyOnTheirSecondSweep() {
-        User u = user();
-        Job cancelled = u.client().detectAsync(new byte[] {1}, "a.jpg", "image/jpeg", 100).join();
-        Job live = u.client().detectAsync(new byte[] {2}, "b.jpg", "image/jpeg", 100).join();
-        assertThat(u.sdk().jobsAsync().cancel(cancelled.getJobId()).join().getStatus())
-                .isEqualTo(JobStatus.JOB_STATUS_CANCELLED);
-        String jobless = UUID.randomUUID().toString();
-        images().put(jobless, new byte[] {3});
-        DetectionImageSweeper sweeper = new DetectionImageSweeper(cluster.ignite(), ledger());
-
-        // Asserted by state, not by the count returned: the coordinator's own sweeper may take the first one.
-        sweeper.sweep();
-        assertThat(images().containsKey(cancelled.getJobId())).isFalse();
-        assertThat(images().containsKey(jobless)).isTrue();
-
-        assertThat(sweeper.sweep()).isEqualTo(1);
-        assertThat(images().containsKey(jobless)).isFalse();
-        assertThat(images().get(live.getJobId())).containsExactly(2);
-        sweeper.close();
     }
 }
