@@ -121,9 +121,9 @@ public final class Multiparts {
 
         private static void emit(StreamDecoderInput in, StreamDecoderOutput<HttpData> out, int length) {
             if (length > 0) {
-                byte[] piece = new byte[length];
-                in.readBytes(piece);
-                out.add(HttpData.wrap(piece));
+                // The input's own buffers, sliced (copied only where the piece spans two of them): the multipart
+                // decoder downstream releases what it reads, as it does the request's pooled data.
+                out.add(HttpData.wrap(in.readBytes(length)));
             }
         }
     }

@@ -94,7 +94,10 @@ public final class DetectionBench implements Callable<Integer> {
     @Option(names = "--warmup-jit-share", defaultValue = "0.02", description = "The warm-up's stop rule: the JIT"
             + " compilers' share of the process CPU of three consecutive rounds") double warmupJitShare;
 
-    private final HttpClient http = HttpClient.newHttpClient();
+    @Option(names = "--http1", description = "The upload clients speak HTTP/1.1 keep-alive (as curl and most REST"
+            + " clients) instead of HTTP/2 (h2c, the JDK client's default)") boolean http1;
+
+    private HttpClient http;
     private String base;
     private String wsBase;
     private String token;
@@ -102,6 +105,8 @@ public final class DetectionBench implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        http = HttpClient.newBuilder().version(http1 ? HttpClient.Version.HTTP_1_1 : HttpClient.Version.HTTP_2)
+                .build();
         images = new ArrayList<>();
         try (var files = Files.list(SharedFiles.media("images"))) {
             for (Path p : files.sorted().toList()) {
@@ -208,6 +213,8 @@ public final class DetectionBench implements Callable<Integer> {
             lines.add(warm.describe());
             lines.add("gateway -> coordinator: " + (gatewayOverNetwork ? "gRPC over the network (as a multi-host gateway)"
                     : "in-process gRPC (as in framegrid standalone)"));
+            lines.add("upload clients: " + (http1 ? "HTTP/1.1 keep-alive" : "HTTP/2 (h2c upgrade)") + ", one per"
+                    + " user");
             lines.add(String.format("bare detector (decode + YOLOX, in-process): p50 %.1f ms, p99 %.1f ms; %.1f images/s "
                     + "with %d threads", bare[0], bare[1], bare[2], clients));
             lines.add(String.format("upload -> result (HTTP upload, job on the gpu-node, HTTP results), sequential: "
