@@ -1,9 +1,7 @@
 package io.framegrid.coordinator.jobs;
 
-import io.framegrid.fabric.jobs.Protos;
+import io.framegrid.fabric.jobs.JobHeader;
 
-import io.framegrid.proto.cluster.v1.JobState;
-import io.framegrid.proto.jobs.v1.Job;
 import java.util.Set;
 import org.apache.ignite.lang.IgniteBiPredicate;
 
@@ -23,9 +21,10 @@ final class OwnerJobFilter implements IgniteBiPredicate<String, byte[]> {
 
     @Override
     public boolean apply(String key, byte[] value) {
-        Job job = Protos.parse(JobState.parser(), value).getJob();
-        return job.getOwnerId().equals(ownerId)
-                && (statuses.isEmpty() || statuses.contains(job.getStatusValue()))
-                && (type.isEmpty() || type.equals(job.getType()));
+        // Runs on the data nodes over every job of the grid: only the three fields it needs are read.
+        JobHeader job = JobHeader.read(value);
+        return job.ownerId().equals(ownerId)
+                && (statuses.isEmpty() || statuses.contains(job.statusValue()))
+                && (type.isEmpty() || type.equals(job.type()));
     }
 }

@@ -2,8 +2,7 @@ package io.framegrid.coordinator.studio;
 
 import io.framegrid.fabric.grid.CacheNames;
 import io.framegrid.fabric.jobs.JobLedger;
-import io.framegrid.fabric.jobs.Protos;
-import io.framegrid.proto.cluster.v1.JobState;
+import io.framegrid.fabric.jobs.JobHeader;
 import io.framegrid.proto.studio.StudioContract;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -87,8 +86,9 @@ final class ChargeSettler implements AutoCloseable {
             if (e.getEventType() == EventType.REMOVED || e.getValue() == null) {
                 return false;
             }
-            JobState s = Protos.parse(JobState.parser(), e.getValue());
-            return StudioContract.JOB_TYPES.contains(s.getJob().getType()) && JobLedger.isTerminal(s.getJob().getStatus());
+            // Evaluated on the data nodes for every update of every job: the header only, not the whole record.
+            JobHeader job = JobHeader.read(e.getValue());
+            return StudioContract.JOB_TYPES.contains(job.type()) && JobLedger.isTerminal(job.status());
         }
     }
 }

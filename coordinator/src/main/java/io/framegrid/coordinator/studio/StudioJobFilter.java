@@ -1,8 +1,6 @@
 package io.framegrid.coordinator.studio;
 
-import io.framegrid.fabric.jobs.Protos;
-import io.framegrid.proto.cluster.v1.JobState;
-import io.framegrid.proto.jobs.v1.Job;
+import io.framegrid.fabric.jobs.JobHeader;
 import io.framegrid.proto.studio.StudioContract;
 import java.util.Set;
 import org.apache.ignite.lang.IgniteBiPredicate;
@@ -21,9 +19,9 @@ final class StudioJobFilter implements IgniteBiPredicate<String, byte[]> {
 
     @Override
     public boolean apply(String key, byte[] value) {
-        Job job = Protos.parse(JobState.parser(), value).getJob();
-        return StudioContract.JOB_TYPES.contains(job.getType())
-                && (ownerId == null || job.getOwnerId().equals(ownerId))
-                && (statuses.isEmpty() || statuses.contains(job.getStatusValue()));
+        JobHeader job = JobHeader.read(value);
+        return StudioContract.JOB_TYPES.contains(job.type())
+                && (ownerId == null || job.ownerId().equals(ownerId))
+                && (statuses.isEmpty() || statuses.contains(job.statusValue()));
     }
 }
