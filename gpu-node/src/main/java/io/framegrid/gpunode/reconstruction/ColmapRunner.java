@@ -123,6 +123,12 @@ final class ColmapRunner {
                     progress.fraction(f);
                 }
             }
+        } catch (IOException e) {
+            // Process.destroyForcibly closes the process's streams, so a read racing the cancel watcher's kill
+            // fails with "Stream closed"; that is the cancel, not an I/O failure.
+            if (!cancelled.getAsBoolean()) {
+                throw e;
+            }
         } finally {
             if (process.isAlive() && !process.waitFor(5, TimeUnit.SECONDS)) {
                 killTree(process);
