@@ -113,6 +113,37 @@ public final class MediaLibrary {
         return m;
     }
 
+    /**
+     * Stores all of {@code in} (closed afterwards) as a new media file of {@code ownerId}. The blob is hashed while it
+     * is written and committed before its record names it; when the record cannot be written the blob is deleted
+     * again, so a failure at any point leaves neither behind.
+     */
+    public Media storeNew(String ownerId, String filename, String contentType, InputStream in,
+                          Map<String, String> metadata) throws IOException {
+        String id = UUID.randomUUID().toString();
+        String key = blobKey(ownerId, id);
+        MessageDigest sha = sha256();
+        long size;
+        try (InputStream source = in; BlobStore.BlobWriter writer = store.create(key)) {
+            byte[] buffer = new byte[1 << 16];
+            for (int n; (n = source.read(buffer)) > 0; ) {
+                sha.update(buffer, 0, n);
+                writer.write(buffer, 0, n);
+            }
+            size = writer.commit();
+        }
+        try {
+            return register(id, ownerId, filename, contentType, size, HexFormat.of().formatHex(sha.digest()), metadata);
+        } catch (RuntimeException e) {
+            try {
+                store.delete(key);
+            } catch (IOException | RuntimeException cleanup) {
+                e.addSuppressed(cleanup);
+            }
+            throw e;
+        }
+    }
+
     /** A direct download URL of {@code m} valid for {@code ttl}, when the store issues them (S3); empty otherwise. */
     public Optional<java.net.URI> presignedUrl(Media m, java.time.Duration ttl) {
         return store.presignedGet(m.getStorageKey().isEmpty() ? blobKey(m.getOwnerId(), m.getMediaId())

@@ -1,7 +1,6 @@
 package io.framegrid.gpunode.reframer;
 
 import io.framegrid.fabric.jobs.TaskCommit;
-import io.framegrid.fabric.media.BlobStore;
 import io.framegrid.fabric.media.MediaLibrary;
 import io.framegrid.gpunode.engine.segmentation.ObjectMasker;
 import io.framegrid.gpunode.inference.InferenceEngine;
@@ -20,17 +19,13 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.DigestInputStream;
-import java.security.MessageDigest;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.CancellationException;
 
 /**
@@ -275,19 +270,6 @@ public final class ReframerTasks {
 
     private Media store(String owner, String filename, String type, InputStream in, Map<String, String> meta)
             throws IOException {
-        String id = UUID.randomUUID().toString();
-        MessageDigest sha = MediaLibrary.sha256();
-        BlobStore.BlobWriter writer = media.store().create(MediaLibrary.blobKey(owner, id));
-        try (DigestInputStream digest = new DigestInputStream(in, sha)) {
-            byte[] buffer = new byte[1 << 16];
-            int n;
-            while ((n = digest.read(buffer)) > 0) {
-                writer.write(buffer, 0, n);
-            }
-            long size = writer.commit();
-            return media.register(id, owner, filename, type, size, HexFormat.of().formatHex(sha.digest()), meta);
-        } finally {
-            writer.close();
-        }
+        return media.storeNew(owner, filename, type, in, meta);
     }
 }

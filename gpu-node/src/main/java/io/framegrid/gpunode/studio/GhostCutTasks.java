@@ -1,7 +1,6 @@
 package io.framegrid.gpunode.studio;
 
 import io.framegrid.fabric.jobs.TaskCommit;
-import io.framegrid.fabric.media.BlobStore;
 import io.framegrid.fabric.media.MediaLibrary;
 import io.framegrid.gpunode.engine.text.FrameBoxes;
 import io.framegrid.gpunode.engine.text.TextRemoval;
@@ -26,15 +25,11 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.DigestInputStream;
-import java.security.MessageDigest;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.UUID;
 import java.util.concurrent.CancellationException;
 import org.bytedeco.opencv.opencv_core.Mat;
 
@@ -298,19 +293,6 @@ final class GhostCutTasks {
 
     private Media store(String owner, String filename, String type, InputStream in, Map<String, String> meta)
             throws IOException {
-        String id = UUID.randomUUID().toString();
-        MessageDigest sha = MediaLibrary.sha256();
-        BlobStore.BlobWriter writer = media.store().create(MediaLibrary.blobKey(owner, id));
-        try (DigestInputStream digest = new DigestInputStream(in, sha)) {
-            byte[] buffer = new byte[1 << 16];
-            int n;
-            while ((n = digest.read(buffer)) > 0) {
-                writer.write(buffer, 0, n);
-            }
-            long size = writer.commit();
-            return media.register(id, owner, filename, type, size, HexFormat.of().formatHex(sha.digest()), meta);
-        } finally {
-            writer.close();
-        }
+        return media.storeNew(owner, filename, type, in, meta);
     }
 }
