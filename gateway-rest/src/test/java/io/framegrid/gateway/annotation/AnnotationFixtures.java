@@ -6,6 +6,7 @@ import io.framegrid.fabric.grid.CacheNames;
 import io.framegrid.gateway.GatewayExtension;
 import io.framegrid.gateway.GatewayExtension.Reply;
 import io.framegrid.proto.annotation.v1.Video;
+import java.time.Duration;
 import java.util.UUID;
 
 /** Surface A test helpers over a running gateway: annotators, the pool, A's error shape. */
@@ -47,7 +48,12 @@ final class AnnotationFixtures {
      * A video straight into the grid's pool, as {@code upload_video} leaves it after its probe (the upload itself is
      * {@code AnnotationDataTest}'s; the lock tests need many videos without a gpu-node).
      */
+    /**
+     * Puts a free video in the pool, uploaded one test-clock millisecond after the previous seed: the pool is
+     * served oldest first with ties broken by the (random) id, so seeds made on one frozen instant came out in any order.
+     */
     String seed(String title) {
+        gw.coordinator().clock().advance(Duration.ofMillis(1));
         String id = UUID.randomUUID().toString();
         gw.coordinator().ignite().<String, byte[]>cache(CacheNames.ANNOTATION_VIDEOS).put(id, Video.newBuilder()
                 .setVideoId(id).setTitle(title).setUploaderId("seed").setUploadDateMs(gw.coordinator().clock().millis())
