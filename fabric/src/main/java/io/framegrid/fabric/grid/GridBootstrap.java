@@ -1,6 +1,7 @@
 package io.framegrid.fabric.grid;
 
 import io.framegrid.config.FramegridConfig;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -18,6 +19,7 @@ import org.apache.ignite.configuration.IgniteConfiguration;
 import org.apache.ignite.configuration.TransactionConfiguration;
 import org.apache.ignite.configuration.WALMode;
 import org.apache.ignite.failure.StopNodeFailureHandler;
+import org.apache.ignite.internal.processors.configuration.distributed.NotWritablePropertyException;
 import org.apache.ignite.logger.slf4j.Slf4jLogger;
 import org.apache.ignite.spi.communication.tcp.TcpCommunicationSpi;
 import org.apache.ignite.spi.discovery.tcp.TcpDiscoverySpi;
@@ -60,17 +62,52 @@ public final class GridBootstrap {
     public Ignite startServer(String role, Map<String, ?> attributes) {
         Ignite ignite = start(false, role, attributes);
         // Only the oldest server activates: concurrent activations from nodes starting together can stall.
-        if (ignite.cluster().forServers().forOldest().node().isLocal()) {
-            // Nodes joining or leaving change the baseline at once; with backups, data stays available.
-            ignite.cluster().baselineAutoAdjustEnabled(true);
-            ignite.cluster().baselineAutoAdjustTimeout(0);
-            if (ignite.cluster().state() != ClusterState.ACTIVE) {
-                ignite.cluster().state(ClusterState.ACTIVE);
-            }
+        boolean oldest = ignite.cluster().forServers().forOldest().node().isLocal();
+        if (oldest && ignite.cluster().state() != ClusterState.ACTIVE) {
+            ignite.cluster().state(ClusterState.ACTIVE);
         }
         awaitActive(ignite);
+        if (oldest) {
+            enableBaselineAutoAdjust(ignite);
+        }
         joinBaseline(ignite);
         return ignite;
+    }
+
+    /**
+     * Nodes joining or leaving change the baseline at once; with backups, data stays available. The setting is a
+     * distributed property, writable only once the distributed metastorage is ready: set before activation it failed
+     * the start now and then ("not ready for cluster wide update", seen in CI), and even after activation readiness
+     * can trail by moments, so a refusal of that kind is retried for as long as a join may take.
+     */
+    private void enableBaselineAutoAdjust(Ignite ignite) {
+        long deadline = System.nanoTime() + Math.max(grid.joinTimeout().toNanos(), Duration.ofSeconds(60).toNanos());
+        while (true) {
+            try {
+                ignite.cluster().baselineAutoAdjustEnabled(true);
+                ignite.cluster().baselineAutoAdjustTimeout(0);
+                return;
+            } catch (IgniteException e) {
+                if (!notReady(e) || System.nanoTime() > deadline) {
+                    throw e;
+                }
+            }
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("Interrupted while enabling baseline auto-adjust", e);
+            }
+        }
+    }
+
+    private static boolean notReady(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof NotWritablePropertyException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
@@ -109,7 +146,7 @@ public final class GridBootstrap {
     }
 
     /** How long a stop waits for this node's partitions to be copied elsewhere before stopping anyway. */
-    static final java.time.Duration GRACEFUL_STOP_LIMIT = java.time.Duration.ofSeconds(30);
+    static final Duration GRACEFUL_STOP_LIMIT = Duration.ofSeconds(30);
 
     /**
      * Stops a node without losing data still being rebalanced. While other server nodes remain, the stop is
@@ -157,7 +194,7 @@ public final class GridBootstrap {
 
     /** Waits (bounded by the join timeout) until whichever node activates the cluster has done so. */
     private void awaitActive(Ignite ignite) {
-        long deadline = System.nanoTime() + Math.max(grid.joinTimeout().toNanos(), java.time.Duration.ofSeconds(60).toNanos());
+        long deadline = System.nanoTime() + Math.max(grid.joinTimeout().toNanos(), Duration.ofSeconds(60).toNanos());
         while (!ignite.cluster().state().active()) {
             if (System.nanoTime() > deadline) {
                 throw new IllegalStateException("Grid was not activated by its oldest server node in time");
