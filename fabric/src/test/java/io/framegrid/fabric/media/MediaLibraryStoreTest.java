@@ -59,7 +59,7 @@ class MediaLibraryStoreTest {
 
     @Test
     void aSourceFailingPartWayLeavesNoBlobAndNoRecord() throws Exception {
-        long before = media.list("owner-b").size();
+        int before = media.list("owner-b").size();
         InputStream failing = new InputStream() {
             private int served;
 
@@ -75,7 +75,7 @@ class MediaLibraryStoreTest {
         assertThatThrownBy(() -> media.storeNew("owner-b", "x.bin", "", failing, Map.of()))
                 .isInstanceOf(IOException.class).hasMessage("source gone");
 
-        assertThat(media.list("owner-b")).hasSize((int) before);
+        assertThat(media.list("owner-b")).hasSize(before);
         try (var left = java.nio.file.Files.walk(blobs)) {
             assertThat(left.filter(java.nio.file.Files::isRegularFile)).isEmpty();
         }

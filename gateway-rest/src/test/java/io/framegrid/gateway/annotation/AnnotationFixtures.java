@@ -46,11 +46,9 @@ final class AnnotationFixtures {
 
     /**
      * A video straight into the grid's pool, as {@code upload_video} leaves it after its probe (the upload itself is
-     * {@code AnnotationDataTest}'s; the lock tests need many videos without a gpu-node).
-     */
-    /**
-     * Puts a free video in the pool, uploaded one test-clock millisecond after the previous seed: the pool is
-     * served oldest first with ties broken by the (random) id, so seeds made on one frozen instant came out in any order.
+     * {@code AnnotationDataTest}'s; the lock tests need many videos without a gpu-node). Each seed is uploaded one
+     * test-clock millisecond after the previous one: the pool is served oldest first with ties broken by the (random)
+     * id, so two seeds within one millisecond came out in either order.
      */
     String seed(String title) {
         gw.coordinator().clock().advance(Duration.ofMillis(1));

@@ -173,11 +173,12 @@ public final class ReframerTasks {
             String owner = ctx.task().getOwnerId();
             Media source = media.get(mediaId).orElseThrow();
             String base = source.getFilename().replaceFirst("\\.[^.]*$", "");
-            Media results = store(owner, "results-" + ctx.jobId() + ".pb", ReframerContract.RESULTS_CONTENT_TYPE,
-                    analysis.results().toByteArray(), Map.of("job_id", ctx.jobId(), "kind", "results"));
+            Media results = media.storeNew(owner, "results-" + ctx.jobId() + ".pb",
+                    ReframerContract.RESULTS_CONTENT_TYPE, analysis.results().toByteString().newInput(),
+                    Map.of("job_id", ctx.jobId(), "kind", "results"));
             Media reframed;
             try (InputStream in = Files.newInputStream(rendered)) {
-                reframed = store(owner, base + "-reframed.mp4", "video/mp4", in, Map.of("job_id", ctx.jobId(),
+                reframed = media.storeNew(owner, base + "-reframed.mp4", "video/mp4", in, Map.of("job_id", ctx.jobId(),
                         "kind", "reframed", "aspect", options.aspectW() + ":" + options.aspectH()));
             }
             videos.evict(mediaId);
@@ -261,15 +262,5 @@ public final class ReframerTasks {
     private static String suffix(String filename) {
         int dot = filename.lastIndexOf('.');
         return dot < 0 ? ".bin" : filename.substring(dot).replaceAll("[^.A-Za-z0-9]", "");
-    }
-
-    private Media store(String owner, String filename, String type, byte[] data, Map<String, String> meta)
-            throws IOException {
-        return store(owner, filename, type, new java.io.ByteArrayInputStream(data), meta);
-    }
-
-    private Media store(String owner, String filename, String type, InputStream in, Map<String, String> meta)
-            throws IOException {
-        return media.storeNew(owner, filename, type, in, meta);
     }
 }

@@ -179,7 +179,7 @@ final class GhostCutTasks {
             String base = source.getFilename().replaceFirst("\\.[^.]*$", "");
             Media result;
             try (InputStream in = Files.newInputStream(out)) {
-                result = store(owner, base + "-ghostcut.mp4", "video/mp4", in,
+                result = media.storeNew(owner, base + "-ghostcut.mp4", "video/mp4", in,
                         Map.of("job_id", ctx.jobId(), "kind", "ghostcut"));
             }
             for (Media segment : stored) {
@@ -290,9 +290,4 @@ final class GhostCutTasks {
     }
 
     /** A blob writer as a stream (the segment is written frame by frame, never held whole). */
-
-    private Media store(String owner, String filename, String type, InputStream in, Map<String, String> meta)
-            throws IOException {
-        return media.storeNew(owner, filename, type, in, meta);
-    }
 }
