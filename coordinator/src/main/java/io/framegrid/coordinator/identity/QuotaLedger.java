@@ -1,5 +1,7 @@
 package io.framegrid.coordinator.identity;
 
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.LoadingCache;
 import io.framegrid.fabric.grid.CacheNames;
 import java.time.Clock;
 import java.util.HashMap;
@@ -20,10 +22,18 @@ import org.apache.ignite.cache.CacheEntryProcessor;
 public final class QuotaLedger {
     private final IgniteCache<String, Object> quotas;
     private final Clock clock;
+    /**
+     * Cache views with an expiry of so many milliseconds: a request counts on every call, and a new view per call
+     * (a proxy and its policy) was a tenth of a count's cost. Windows and TTLs are a few configured values; the
+     * bound keeps callers that send arbitrary ones from growing the map.
+     */
+    private final LoadingCache<Long, IgniteCache<String, Object>> expiringViews;
 
     public QuotaLedger(Ignite ignite, Clock clock) {
         this.quotas = ignite.cache(CacheNames.QUOTAS);
         this.clock = clock;
+        this.expiringViews = Caffeine.newBuilder().maximumSize(64).build(millis -> quotas.withExpiryPolicy(
+                new ModifiedExpiryPolicy(new Duration(TimeUnit.MILLISECONDS, millis))));
     }
 
     /** The outcome of counting one request. */
@@ -63,7 +73,7 @@ public final class QuotaLedger {
 
     /** The entry lives as long as the longest window or lease last written to it. */
     private IgniteCache<String, Object> expiring(long millis) {
-        return quotas.withExpiryPolicy(new ModifiedExpiryPolicy(new Duration(TimeUnit.MILLISECONDS, millis)));
+        return expiringViews.get(millis);
     }
 
     /** Value: {@code long[]{windowStartMillis, count}}. Returns {@code {allowed, remaining, resetMillis}}. */

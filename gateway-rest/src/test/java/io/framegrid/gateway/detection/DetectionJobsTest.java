@@ -146,6 +146,13 @@ class DetectionJobsTest {
         // No 'image' field, and a body that is not a form at all.
         assertError(upload("/api", token, "file", "dog.jpg", image("dog.jpg")), 400, "MISSING_IMAGE");
         assertError(gateway.postJson(E, "/api/detection/upload", "{}", auth(token)), 400, "INVALID_REQUEST");
+        // A form cut off before its closing boundary: the image inside it came whole, the form did not.
+        byte[] whole = form("dog.jpg", image("dog.jpg"));
+        assertError(gateway.send(java.net.http.HttpRequest.newBuilder(gateway.uri(E, "/api/detection/upload"))
+                .header("Content-Type", "multipart/form-data; boundary=" + BOUNDARY)
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(
+                        java.util.Arrays.copyOf(whole, whole.length - BOUNDARY.length() - 8))), auth(token)),
+                400, "INVALID_MULTIPART");
         // Nothing was queued for any of them.
         assertThat(gateway.get(E, "/api/detection/list", auth(token)).json().get("total").asInt()).isZero();
     }
