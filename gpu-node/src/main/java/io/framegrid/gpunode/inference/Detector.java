@@ -12,6 +12,14 @@ public interface Detector extends AutoCloseable {
     /** Detections per image, in input order, keeping those with confidence ≥ {@code threshold}. */
     List<List<Detection>> detect(List<Mat> images, float threshold);
 
+    /**
+     * As {@link #detect(List, float)}, told whether callers overlap lately ({@link DynamicBatcher.Handler}): a
+     * detector that would spread a lone image's run over every core keeps to one core per run when they do.
+     */
+    default List<List<Detection>> detect(List<Mat> images, float threshold, boolean contended) {
+        return detect(images, threshold);
+    }
+
     @Override
     void close();
 }

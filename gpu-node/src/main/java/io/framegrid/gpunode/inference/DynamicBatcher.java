@@ -13,7 +13,9 @@ import java.util.function.Function;
  * Groups concurrent requests for one model into batches: what queued while the previous batch ran goes out as
  * the next batch (up to {@code maxBatchSize}); a request reaching an idle model is dispatched at once. Only when
  * several requests arrive together on an idle model do the burst's stragglers get until the oldest has waited
- * {@code maxQueueDelay}. One worker thread per batcher runs the batches in order; callers get futures.
+ * {@code maxQueueDelay}. One worker thread per batcher runs the batches in order; callers get futures. Each batch
+ * tells its handler whether callers overlapped lately ({@link Handler}): a detector may spread a lone caller's run
+ * over every core, which only pays while no other request wants them.
  */
 public final class DynamicBatcher<I, O> implements AutoCloseable {
 
@@ -24,20 +26,41 @@ public final class DynamicBatcher<I, O> implements AutoCloseable {
         }
     }
 
+    /** Runs one batch; must return one output per input, in order. */
+    @FunctionalInterface
+    public interface Handler<I, O> {
+        /**
+         * @param contended whether requests overlapped within the last {@link #CONTENTION_MEMORY} (several queued
+         *     together, or one queued while the batch before it ran): concurrent callers, not a lone one
+         */
+        List<O> run(List<I> batch, boolean contended);
+    }
+
+    /** How long one overlap of requests keeps the batches marked contended. */
+    public static final java.time.Duration CONTENTION_MEMORY = java.time.Duration.ofSeconds(1);
+
     private record Pending<I, O>(I item, long enqueuedNanos, CompletableFuture<BatchResult<O>> future) {
     }
 
     private final String model;
     private final BatchSettings settings;
-    private final Function<List<I>, List<O>> handler;
+    private final Handler<I, O> handler;
     private final BatchingMetrics metrics;
     private final BlockingQueue<Pending<I, O>> queue;
     private final Thread worker;
     private volatile boolean closed;
+    /** Worker thread only: when the last batch finished, and when requests last overlapped. */
+    private long previousEndNanos = System.nanoTime();
+    private long contendedAtNanos;
+    private boolean everContended;
 
     /** @param handler runs one batch; must return one output per input, in order */
     public DynamicBatcher(String model, BatchSettings settings, Function<List<I>, List<O>> handler,
             BatchingMetrics metrics) {
+        this(model, settings, (batch, contended) -> handler.apply(batch), metrics);
+    }
+
+    public DynamicBatcher(String model, BatchSettings settings, Handler<I, O> handler, BatchingMetrics metrics) {
         this.model = model;
         this.settings = settings;
         this.handler = handler;
@@ -96,7 +119,12 @@ public final class DynamicBatcher<I, O> implements AutoCloseable {
                         batch.add(next);
                     }
                 }
-                dispatch(batch);
+                long now = System.nanoTime();
+                if (batch.size() > 1 || first.enqueuedNanos() - previousEndNanos < 0) {
+                    contendedAtNanos = now;
+                    everContended = true;
+                }
+                dispatch(batch, everContended && now - contendedAtNanos < CONTENTION_MEMORY.toNanos());
             } catch (InterruptedException e) {
                 break;
             }
@@ -107,7 +135,7 @@ public final class DynamicBatcher<I, O> implements AutoCloseable {
         }
     }
 
-    private void dispatch(List<Pending<I, O>> batch) {
+    private void dispatch(List<Pending<I, O>> batch, boolean contended) {
         long start = System.nanoTime();
         List<I> items = new ArrayList<>(batch.size());
         for (Pending<I, O> p : batch) {
@@ -116,7 +144,13 @@ public final class DynamicBatcher<I, O> implements AutoCloseable {
         }
         metrics.batchSize.labelValues(model).observe(batch.size());
         try {
-            List<O> outputs = handler.apply(items);
+            List<O> outputs;
+            try {
+                outputs = handler.run(items, contended);
+            } finally {
+                // Before any caller hears back: a lone caller's next request must not look queued during this run.
+                previousEndNanos = System.nanoTime();
+            }
             if (outputs.size() != items.size()) {
                 throw new IllegalStateException("batch handler returned " + outputs.size() + " results for "
                         + items.size() + " requests");

@@ -172,19 +172,20 @@ public final class InferenceEngine implements AutoCloseable {
     private DynamicBatcher<Request, List<Detection>> batcher(ModelManifest manifest) {
         Detector detector = detector(manifest.id());
         DynamicBatcher<Request, List<Detection>> batcher = batchers.computeIfAbsent(manifest.id(),
-                id -> new DynamicBatcher<>(id, batching, requests -> runBatch(detector, requests), metrics));
+                id -> new DynamicBatcher<Request, List<Detection>>(id, batching,
+                        (requests, contended) -> runBatch(detector, requests, contended), metrics));
         closeIfLate(batcher);
         return batcher;
     }
 
-    private static List<List<Detection>> runBatch(Detector detector, List<Request> requests) {
+    private static List<List<Detection>> runBatch(Detector detector, List<Request> requests, boolean contended) {
         List<Mat> images = new ArrayList<>(requests.size());
         float lowest = Float.MAX_VALUE;
         for (Request r : requests) {
             images.add(r.image());
             lowest = Math.min(lowest, r.threshold());
         }
-        List<List<Detection>> all = detector.detect(images, lowest);
+        List<List<Detection>> all = detector.detect(images, lowest, contended);
         List<List<Detection>> out = new ArrayList<>(requests.size());
         for (int i = 0; i < requests.size(); i++) {
             Request r = requests.get(i);

@@ -58,39 +58,46 @@ public final class YoloxDetector implements Detector {
 
     @Override
     public List<List<Detection>> detect(List<Mat> images, float threshold) {
+        return detect(images, threshold, false);
+    }
+
+    /**
+     * With {@code contended}, no run takes the wide session: while callers overlap, the other cores have work of
+     * their own (the other requests' decoding, their jobs' grid and RPC work), and a wide run's intra-op threads,
+     * which wake and sleep at every operator, only queue for them. On the 2-core bench machine the wide runs of
+     * staggered jobs (a lone job's batch of one, while the others decode and commit) cost about 4 ms of CPU per
+     * image in ONNX Runtime's own threads; narrow, 1 ms ({@code framegrid bench detection}, README).
+     */
+    @Override
+    public List<List<Detection>> detect(List<Mat> images, float threshold, boolean contended) {
         if (images.size() == 1) {
-            return List.of(detectOne(images.get(0), threshold));
+            return List.of(detectOne(images.get(0), threshold, contended));
         }
         if (!"cuda".equals(kernels.backend())) {
             // On the CPU the twin costs the same per image batched or not, so each image is preprocessed in its
             // own task: preprocessing of one overlaps the model run of another instead of all of it running
             // single-threaded before the first model call.
-            return runAll(images.size(), i -> detectOne(images.get(i), threshold));
+            return runAll(images.size(), i -> detectOne(images.get(i), threshold, true));
         }
         // On the GPU one batched kernel call amortises launches and transfers; the model then runs once per image
         // because its export fixes batch = 1.
         TensorBatch batch = kernels.preprocess(images, spec);
-        return runAll(batch.n(), i -> decode(runModel(batch, i), batch.letterboxes().get(i), threshold));
+        return runAll(batch.n(), i -> decode(runModel(batch, i, true), batch.letterboxes().get(i), threshold));
     }
 
-    private List<Detection> detectOne(Mat image, float threshold) {
+    private List<Detection> detectOne(Mat image, float threshold, boolean contended) {
         TensorBatch one = kernels.preprocess(List.of(image), spec);
-        return decode(runModel(one, 0), one.letterboxes().get(0), threshold);
+        return decode(runModel(one, 0, contended), one.letterboxes().get(0), threshold);
     }
 
-    private FloatBuffer runModel(TensorBatch batch, int i) {
+    private FloatBuffer runModel(TensorBatch batch, int i, boolean contended) {
         int size = 3 * INPUT * INPUT;
         long[] shape = {1, 3, INPUT, INPUT};
-        if (inFlight.incrementAndGet() == 1) {
-            // Nobody else is running: the wide session's one predictor is free (only a lone caller takes it).
-            try {
-                return wide.run(batch.data(), i * size, size, shape);
-            } finally {
-                inFlight.decrementAndGet();
-            }
-        }
+        boolean alone = inFlight.incrementAndGet() == 1;
         try {
-            return narrow.run(batch.data(), i * size, size, shape);
+            // Nobody else is running and nobody overlapped lately: the wide session's one predictor is free (only
+            // a lone caller takes it), and the other cores would idle without it.
+            return (alone && !contended ? wide : narrow).run(batch.data(), i * size, size, shape);
         } finally {
             inFlight.decrementAndGet();
         }

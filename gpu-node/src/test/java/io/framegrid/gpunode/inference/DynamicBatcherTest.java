@@ -66,6 +66,38 @@ class DynamicBatcherTest {
         assertThat(batchSizes.getDataPoints().get(0).getSum()).isEqualTo(9);
     }
 
+    /** A lone caller's batches are not contended; once requests overlap (queued during a run), they are. */
+    @Test
+    void tellsTheHandlerWhetherRequestsOverlap() throws Exception {
+        List<Boolean> contended = Collections.synchronizedList(new ArrayList<>());
+        CountDownLatch release = new CountDownLatch(1);
+        try (DynamicBatcher<Integer, Integer> batcher = new DynamicBatcher<Integer, Integer>("flag",
+                new BatchSettings(4, Duration.ZERO, 64), (items, overlap) -> {
+                    contended.add(overlap);
+                    if (items.get(0) == 2) {
+                        try {
+                            release.await();
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                    }
+                    return items;
+                }, new BatchingMetrics(new PrometheusRegistry()))) {
+            // One at a time, each awaited before the next: a lone caller.
+            batcher.submit(0).get();
+            batcher.submit(1).get();
+            // The next one is queued while request 2 runs: callers overlap from here on.
+            CompletableFuture<BatchResult<Integer>> running = batcher.submit(2);
+            await().until(() -> contended.size() == 3);
+            CompletableFuture<BatchResult<Integer>> queued = batcher.submit(3);
+            release.countDown();
+            running.get();
+            queued.get();
+
+            assertThat(contended).containsExactly(false, false, false, true);
+        }
+    }
+
     @Test
     void batcherRefusesARequestBeyondItsQueue() throws Exception {
         CountDownLatch release = new CountDownLatch(1);
