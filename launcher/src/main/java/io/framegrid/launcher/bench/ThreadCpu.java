@@ -10,8 +10,9 @@ import java.util.stream.Collectors;
 
 /**
  * CPU time of this JVM's threads grouped by name (digits and instance names stripped), so a benchmark can
- * say where its CPU went. What the process used beyond its Java threads (JIT compilers, GC) is reported as
- * "jvm (jit+gc)". Threads that ended between two snapshots lose their time, which is why groups are of pools.
+ * say where its CPU went. What the process used beyond its live Java threads is reported as "not java threads":
+ * the JIT compilers and GC, native threads (ONNX Runtime's intra-op pools) and Java threads that ended between the
+ * two snapshots (their time is lost to their group, which is why groups are of pools).
  */
 final class ThreadCpu {
     private ThreadCpu() {
@@ -46,7 +47,7 @@ final class ThreadCpu {
                 javaThreads += d;
             }
         }
-        used.put("jvm (jit+gc)", Math.max(0, processCpuNanos - javaThreads));
+        used.put("not java threads (jit, gc, onnxruntime, ended)", Math.max(0, processCpuNanos - javaThreads));
         return used.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue(Comparator.reverseOrder()))
                 .filter(e -> e.getValue() / 1000 / jobs >= 5)
                 .map(e -> e.getKey() + " " + e.getValue() / 1000 / jobs)
