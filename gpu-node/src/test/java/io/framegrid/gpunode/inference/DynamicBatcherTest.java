@@ -37,11 +37,7 @@ class DynamicBatcherTest {
         try (DynamicBatcher<Integer, Integer> batcher = new DynamicBatcher<>("echo",
                 new BatchSettings(4, Duration.ofMillis(50), 64), items -> {
                     sizes.add(items.size());
-                    try {
-                        release.await();
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                    }
+                    awaitRelease(release);
                     return items.stream().map(i -> i * 2).toList();
                 }, new BatchingMetrics(prometheus))) {
             CompletableFuture<BatchResult<Integer>> first = batcher.submit(0);
@@ -75,11 +71,7 @@ class DynamicBatcherTest {
                 new BatchSettings(4, Duration.ZERO, 64), (items, overlap) -> {
                     contended.add(overlap);
                     if (items.get(0) == 2) {
-                        try {
-                            release.await();
-                        } catch (InterruptedException e) {
-                            Thread.currentThread().interrupt();
-                        }
+                        awaitRelease(release);
                     }
                     return items;
                 }, new BatchingMetrics(new PrometheusRegistry()))) {
@@ -103,11 +95,7 @@ class DynamicBatcherTest {
         CountDownLatch release = new CountDownLatch(1);
         try (DynamicBatcher<Integer, Integer> batcher = new DynamicBatcher<>("slow",
                 new BatchSettings(1, Duration.ZERO, 1), items -> {
-                    try {
-                        release.await();
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                    }
+                    awaitRelease(release);
                     return items;
                 }, new BatchingMetrics(new PrometheusRegistry()))) {
             CompletableFuture<BatchResult<Integer>> running = batcher.submit(1);
@@ -176,6 +164,15 @@ class DynamicBatcherTest {
             }
             clients.shutdown();
             assertThat(maxBatch).isGreaterThan(1);
+        }
+    }
+
+    /** Holds a batch's run until the test releases it. */
+    private static void awaitRelease(CountDownLatch release) {
+        try {
+            release.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 }
