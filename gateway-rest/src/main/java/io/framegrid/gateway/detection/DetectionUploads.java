@@ -98,7 +98,8 @@ public final class DetectionUploads {
      * The body of {@code req}, read whole into one array; fails with {@link BodyTooLarge} as soon as more than
      * {@code max} bytes arrived, so a body without a declared length cannot grow past the limit in memory. (Armeria's
      * {@code aggregate()} of a request re-made with {@code map} does not run the mapping function, so a counting map
-     * cannot cap it.)
+     * cannot cap it; and with {@code ctx.setMaxRequestLength} Armeria answers the oversized body itself, as the
+     * generic {@code PAYLOAD_TOO_LARGE}, before this route can say {@code FILE_TOO_LARGE}.)
      */
     static CompletableFuture<byte[]> whole(HttpRequest req, long max, ServiceRequestContext ctx) {
         CompletableFuture<byte[]> body = new CompletableFuture<>();

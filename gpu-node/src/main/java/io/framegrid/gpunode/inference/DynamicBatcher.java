@@ -1,5 +1,6 @@
 package io.framegrid.gpunode.inference;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -37,7 +38,7 @@ public final class DynamicBatcher<I, O> implements AutoCloseable {
     }
 
     /** How long one overlap of requests keeps the batches marked contended. */
-    public static final java.time.Duration CONTENTION_MEMORY = java.time.Duration.ofSeconds(1);
+    public static final Duration CONTENTION_MEMORY = Duration.ofSeconds(1);
 
     private record Pending<I, O>(I item, long enqueuedNanos, CompletableFuture<BatchResult<O>> future) {
     }
@@ -51,8 +52,7 @@ public final class DynamicBatcher<I, O> implements AutoCloseable {
     private volatile boolean closed;
     /** Worker thread only: when the last batch finished, and when requests last overlapped. */
     private long previousEndNanos = System.nanoTime();
-    private long contendedAtNanos;
-    private boolean everContended;
+    private long contendedAtNanos = previousEndNanos - CONTENTION_MEMORY.toNanos();
 
     /** @param handler runs one batch; must return one output per input, in order */
     public DynamicBatcher(String model, BatchSettings settings, Function<List<I>, List<O>> handler,
@@ -122,9 +122,8 @@ public final class DynamicBatcher<I, O> implements AutoCloseable {
                 long now = System.nanoTime();
                 if (batch.size() > 1 || first.enqueuedNanos() - previousEndNanos < 0) {
                     contendedAtNanos = now;
-                    everContended = true;
                 }
-                dispatch(batch, everContended && now - contendedAtNanos < CONTENTION_MEMORY.toNanos());
+                dispatch(batch, now - contendedAtNanos < CONTENTION_MEMORY.toNanos());
             } catch (InterruptedException e) {
                 break;
             }
